@@ -1,0 +1,276 @@
+/**
+ * @module The route table schema: the single source of truth for config. Types are inferred from it; the CLI,
+ * the KV loader and `routes/schema.json` all come from here. Field docs follow Envoy's names and defaults.
+ */
+import { z } from 'zod'
+import type { FilterFactory } from '../filters/types.ts'
+import {
+  cookieMatch,
+  duration,
+  headerMatch,
+  headerMutations,
+  queryMatch,
+  regex,
+} from './primitives.ts'
+
+function exactlyOne(keys: readonly string[], what: string) {
+  return (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const set = keys.filter((k) => v[k] !== undefined)
+    if (set.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `set exactly one ${what}: ${keys.join(' | ')} (got ${set.length ? set.join(', ') : 'none'})`,
+      })
+  }
+}
+function atMostOne(keys: readonly string[], what: string) {
+  return (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const set = keys.filter((k) => v[k] !== undefined)
+    if (set.length > 1) ctx.addIssue({ code: 'custom', message: `set at most one ${what}: ${set.join(', ')}` })
+  }
+}
+
+const PATH_KEYS = ['exact', 'prefix', 'segment_prefix', 'regex', 'template'] as const
+const METHOD = z.string().regex(/^[A-Z]+$/, 'methods are upper-case tokens such as GET')
+const absPath = z.string().startsWith('/', 'must start with "/"')
+
+/** Route match: every predicate must hold. Exactly one path specifier. */
+export const routeMatch = z
+  .strictObject({
+    /** Whole path (query removed) equals this. */
+    exact: absPath.optional(),
+    /** Path starts with this. */
+    prefix: z.string().optional(),
+    /** Envoy path_separated_prefix: equals this, or starts with it followed by "/". Must not end with "/". */
+    segment_prefix: z
+      .string()
+      .regex(/^\/[^?#]*[^?#/]$/, 'must start with "/", not end with "/", and contain no "?" or "#"')
+      .optional(),
+    /** Full match of the path (JavaScript regex syntax); `case_sensitive` does not apply (use [Aa]). */
+    regex: regex.optional(),
+    /** URI template: `*` one segment, `**` any segments (last only), `{name}`, `{name=*}`, `{name=**}`. */
+    template: absPath.max(256).optional(),
+    /** Applies to exact, prefix, segment_prefix and template. @default true */
+    case_sensitive: z.boolean().default(true),
+    /** Allowed methods; empty means any. */
+    methods: z.array(METHOD).default([]),
+    headers: z.array(headerMatch).default([]),
+    query_parameters: z.array(queryMatch).default([]),
+    cookies: z.array(cookieMatch).default([]),
+  })
+  .superRefine(exactlyOne(PATH_KEYS, 'path matcher'))
+export type RouteMatch = z.output<typeof routeMatch>
+
+const regexRewrite = z.strictObject({
+  /** Replaced everywhere in the path (query excluded). */
+  pattern: regex,
+  /** Replacement; `\1`..`\9` refer to captures of `pattern`. */
+  substitution: z.string(),
+})
+
+const weightedCluster = z.strictObject({
+  name: z.string().min(1),
+  /** Relative weight; weights need not sum to 100. */
+  weight: z.number().int().min(0),
+  ...headerMutations,
+})
+
+const REWRITE_KEYS = ['prefix_rewrite', 'regex_rewrite', 'template_rewrite'] as const
+
+/** Forward to a cluster (or weighted clusters), with optional path and host rewrites. */
+export const forwardAction = z
+  .strictObject({
+    cluster: z.string().min(1).optional(),
+    /** Take the cluster name from this request header (first value). Missing or unknown: `cluster_not_found_response_code`. */
+    cluster_header: z.string().min(1).optional(),
+    weighted_clusters: z.array(weightedCluster).min(1).optional(),
+    /** Replaces the matched prefix (or the whole path for an exact match). */
+    prefix_rewrite: z.string().optional(),
+    regex_rewrite: regexRewrite.optional(),
+    /** Rewrite from template captures, e.g. `/v2/{id}`; needs a `template` match that captures each name. */
+    template_rewrite: absPath.optional(),
+    /** Host header sent upstream (service-binding endpoints; origins always see their own host). */
+    host_rewrite: z.string().min(1).optional(),
+    /** Send the endpoint's host. @default false */
+    auto_host_rewrite: z.boolean().default(false),
+    /** Covers the whole upstream exchange, until the response completes. "0s" disables. @default 15s */
+    timeout: duration.default(15_000),
+    /** Status when the cluster does not exist. @default 503 */
+    cluster_not_found_response_code: z.union([z.literal(503), z.literal(404), z.literal(500)]).default(503),
+  })
+  .superRefine(exactlyOne(['cluster', 'cluster_header', 'weighted_clusters'], 'cluster specifier'))
+  .superRefine(atMostOne(REWRITE_KEYS, 'path rewrite'))
+  .superRefine((v, ctx) => {
+    if (v.host_rewrite !== undefined && v.auto_host_rewrite)
+      ctx.addIssue({ code: 'custom', message: 'set at most one host rewrite: host_rewrite, auto_host_rewrite' })
+  })
+export type ForwardAction = z.output<typeof forwardAction>
+
+/** Envoy RedirectAction. */
+export const redirectAction = z
+  .strictObject({
+    https_redirect: z.boolean().default(false),
+    scheme_redirect: z.enum(['http', 'https']).optional(),
+    host_redirect: z.string().min(1).optional(),
+    port_redirect: z.number().int().min(1).max(65535).optional(),
+    /** Replaces the path; a `?query` in it replaces the request's query. */
+    path_redirect: absPath.optional(),
+    prefix_rewrite: z.string().optional(),
+    regex_rewrite: regexRewrite.optional(),
+    /** @default 301 */
+    response_code: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(301),
+    /** @default false */
+    strip_query: z.boolean().default(false),
+  })
+  .superRefine(atMostOne(['path_redirect', 'prefix_rewrite', 'regex_rewrite'], 'path redirect'))
+  .superRefine((v, ctx) => {
+    if (v.https_redirect && v.scheme_redirect)
+      ctx.addIssue({ code: 'custom', message: 'set at most one of https_redirect, scheme_redirect' })
+  })
+export type RedirectAction = z.output<typeof redirectAction>
+
+/** Envoy DirectResponseAction; the body is limited by `gateway.max_direct_response_body_bytes`. */
+export const directResponseAction = z.strictObject({
+  status: z.number().int().min(200).max(599),
+  body: z.string().optional(),
+  /** Response headers set on the reply (route/vhost response header mutations apply too). */
+  headers: z.record(z.string(), z.string()).default({}),
+})
+export type DirectResponseAction = z.output<typeof directResponseAction>
+
+const endpoint = z
+  .strictObject({
+    /** An http(s) origin: scheme, host and optional port, no path. */
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) origin such as "https://api.internal:8443"' })
+      .refine((u) => {
+        const p = new URL(u)
+        return (p.pathname === '/' || p.pathname === '') && !p.search && !p.hash && !p.username
+      }, 'an endpoint is an origin: no path, query, fragment or credentials')
+      .optional(),
+    /** A Workers service binding (a Fetcher in env) by binding name. */
+    service: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a binding name such as ECHO').optional(),
+    /** Relative load-balancing weight. @default 1 */
+    weight: z.number().int().min(1).max(1000).default(1),
+  })
+  .superRefine(exactlyOne(['url', 'service'], 'endpoint kind'))
+
+/** An upstream cluster: endpoints and how to balance across them. */
+export const cluster = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'cluster names use letters, digits, "_", "." and "-"'),
+  endpoints: z.array(endpoint).min(1),
+  /** least_request: power of two choices on in-isolate active requests. @default round_robin */
+  lb_policy: z.enum(['round_robin', 'random', 'least_request']).default('round_robin'),
+})
+export type Cluster = z.output<typeof cluster>
+
+/** Listener-level behaviour (Envoy's HTTP connection manager). */
+export const gatewaySettings = z.strictObject({
+  /** How often an isolate checks KV for a new version, in the background. @default 5s */
+  refresh_interval: duration.default(5_000),
+  /** RFC 3986 dot-segment removal (also %2e). @default true (Envoy edge best practice) */
+  normalize_path: z.boolean().default(true),
+  /** Collapse repeated slashes. @default true (Envoy edge best practice) */
+  merge_slashes: z.boolean().default(true),
+  /**
+   * %2F / %5C in paths. Legate always runs at the edge, so the default is Envoy's edge recommendation,
+   * not its mesh default (keep_unchanged).
+   * @default unescape_and_redirect
+   */
+  escaped_slashes: z
+    .enum(['keep_unchanged', 'reject_request', 'unescape_and_redirect', 'unescape_and_forward'])
+    .default('unescape_and_redirect'),
+  /** Keep an incoming X-Request-Id instead of replacing it. @default false (Envoy) */
+  preserve_external_request_id: z.boolean().default(false),
+  /** Trusted proxies in front of Cloudflare that append to X-Forwarded-For. @default 0 */
+  xff_num_trusted_hops: z.number().int().min(0).max(10).default(0),
+  /** Ignore the port in Host when choosing a virtual host. @default true */
+  ignore_port_in_host_matching: z.boolean().default(true),
+  /** Apply header mutations most specific last, so route beats virtual host. @default false (Envoy) */
+  most_specific_header_mutations_wins: z.boolean().default(false),
+  /** Upper bound on direct_response bodies. @default 4096 (Envoy) */
+  max_direct_response_body_bytes: z.number().int().min(0).max(1_048_576).default(4096),
+})
+export type GatewaySettings = z.output<typeof gatewaySettings>
+
+/** Builds the full schema for a set of filters: filter configs are validated by each filter's own schema. */
+export function createConfigSchema(filters: readonly FilterFactory[]) {
+  const entries = filters.map((f) =>
+    z.strictObject({
+      name: z.literal(f.name),
+      /** The filter's config for every route that does not override it. */
+      config: f.configSchema.optional(),
+      /** Off unless a virtual host or route enables it (`filters: { <name>: true | {…} }`). @default false */
+      disabled: z.boolean().default(false),
+    })
+  )
+  const filterEntry =
+    entries.length === 0
+      ? z.never()
+      : z.discriminatedUnion('name', entries as unknown as [z.ZodObject, ...z.ZodObject[]])
+  /** Per-vhost/route overrides: false disables, true enables with the chain config, an object replaces it. */
+  const overrides = z
+    .strictObject(
+      Object.fromEntries(filters.map((f) => [f.name, z.union([z.boolean(), f.configSchema]).optional()]))
+    )
+    .optional()
+
+  const route = z
+    .strictObject({
+      /** Unique within the config; used in stats, logs and errors. Defaults to "<vhost>/<index>". */
+      name: z.string().regex(/^[A-Za-z0-9_.\-/]+$/, 'route names use letters, digits, "_", ".", "-" and "/"').optional(),
+      match: routeMatch,
+      forward: forwardAction.optional(),
+      redirect: redirectAction.optional(),
+      direct_response: directResponseAction.optional(),
+      ...headerMutations,
+      filters: overrides,
+    })
+    .superRefine(exactlyOne(['forward', 'redirect', 'direct_response'], 'action'))
+
+  const virtualHost = z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'virtual host names use letters, digits, "_", "." and "-"'),
+    /** Exact, "*.suffix", "prefix.*" or "*". Case-insensitive; each domain in one virtual host only. */
+    domains: z.array(z.string().min(1).regex(/^[^\s/]+$/, 'a domain has no spaces or "/"')).min(1),
+    routes: z.array(route).default([]),
+    ...headerMutations,
+    filters: overrides,
+  })
+
+  return z.strictObject({
+    /** Editors' schema pointer; ignored. */
+    $schema: z.string().optional(),
+    gateway: gatewaySettings.prefault({}),
+    /** The HTTP filter chain: list order is execution order. */
+    http_filters: z.array(filterEntry).default([]),
+    clusters: z.array(cluster).default([]),
+    virtual_hosts: z.array(virtualHost).min(1, 'at least one virtual host is required'),
+  })
+}
+
+type FilterOverrides = Record<string, boolean | Record<string, unknown> | undefined>
+type RouteShape = {
+  name?: string
+  match: RouteMatch
+  forward?: ForwardAction
+  redirect?: RedirectAction
+  direct_response?: DirectResponseAction
+  filters?: FilterOverrides
+} & HeaderMutations
+export type HeaderMutations = {
+  request_headers_to_add: z.output<typeof headerMutations.request_headers_to_add>
+  request_headers_to_remove: string[]
+  response_headers_to_add: z.output<typeof headerMutations.response_headers_to_add>
+  response_headers_to_remove: string[]
+}
+
+/** A validated config, independent of which filters are registered. */
+export interface GatewayConfig {
+  $schema?: string
+  gateway: GatewaySettings
+  http_filters: { name: string; config?: unknown; disabled: boolean }[]
+  clusters: Cluster[]
+  virtual_hosts: ({ name: string; domains: string[]; routes: RouteShape[]; filters?: FilterOverrides } & HeaderMutations)[]
+}
+export type RouteConfig = RouteShape
+export type VirtualHostConfig = GatewayConfig['virtual_hosts'][number]

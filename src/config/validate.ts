@@ -1,0 +1,138 @@
+/** @module validateConfig: schema parse, then every cross-reference, all errors at once. */
+import type { FilterFactory } from '../filters/types.ts'
+import { parseTemplate } from '../router/template.ts'
+import { type ConfigIssue, fromZod } from './issues.ts'
+import { createConfigSchema, type GatewayConfig, type RouteConfig } from './schema.ts'
+
+export type ValidationResult = { ok: true; config: GatewayConfig } | { ok: false; issues: ConfigIssue[] }
+
+const schemaCache = new WeakMap<readonly FilterFactory[], ReturnType<typeof createConfigSchema>>()
+
+export function schemaFor(filters: readonly FilterFactory[]) {
+  let s = schemaCache.get(filters)
+  if (!s) schemaCache.set(filters, (s = createConfigSchema(filters)))
+  return s
+}
+
+/** Validates a parsed YAML/JSON document. Never throws. */
+export function validateConfig(input: unknown, filters: readonly FilterFactory[]): ValidationResult {
+  const parsed = schemaFor(filters).safeParse(input)
+  if (!parsed.success) return { ok: false, issues: fromZod(parsed.error.issues) }
+  const config = parsed.data as unknown as GatewayConfig
+  const issues = crossCheck(config)
+  return issues.length ? { ok: false, issues } : { ok: true, config }
+}
+
+const list = (names: Iterable<string>) => [...names].join(', ') || 'none'
+
+function duplicates(names: { name: string; path: string }[], what: string, issues: ConfigIssue[]) {
+  const seen = new Map<string, string>()
+  for (const { name, path } of names) {
+    const first = seen.get(name)
+    if (first !== undefined) issues.push({ path, message: `duplicate ${what} "${name}" (first defined at ${first})` })
+    else seen.set(name, path)
+  }
+}
+
+/** Number of capture groups in a regex source. */
+function captureCount(source: string): number {
+  return new RegExp(`${source}|`).exec('')!.length - 1
+}
+
+function checkSubstitution(pattern: string, substitution: string, path: string, issues: ConfigIssue[]) {
+  const groups = captureCount(pattern)
+  for (const m of substitution.matchAll(/\\(\d)/g)) {
+    if (Number(m[1]) > groups)
+      issues.push({ path, message: `substitution refers to \\${m[1]} but the pattern has ${groups} capture group(s)` })
+  }
+}
+
+function checkDomain(domain: string, path: string, issues: ConfigIssue[]) {
+  if (domain === '*') return
+  const stars = domain.split('*').length - 1
+  if (stars > 1 || (stars === 1 && !domain.startsWith('*') && !domain.endsWith('*')) || domain.length === 1)
+    issues.push({ path, message: `"${domain}": a wildcard is "*", "*.suffix" or "prefix.*" (one "*", at an end)` })
+}
+
+function checkRoute(
+  route: RouteConfig,
+  path: string,
+  config: GatewayConfig,
+  clusters: Set<string>,
+  chain: Set<string>,
+  issues: ConfigIssue[]
+) {
+  const f = route.forward
+  if (f) {
+    const refs = f.cluster !== undefined ? [{ name: f.cluster, at: `${path}.forward.cluster` }] : []
+    f.weighted_clusters?.forEach((w, i) => refs.push({ name: w.name, at: `${path}.forward.weighted_clusters[${i}].name` }))
+    for (const r of refs)
+      if (!clusters.has(r.name)) issues.push({ path: r.at, message: `unknown cluster "${r.name}" (known: ${list(clusters)})` })
+    if (f.weighted_clusters && f.weighted_clusters.reduce((s, w) => s + w.weight, 0) === 0)
+      issues.push({ path: `${path}.forward.weighted_clusters`, message: 'the weights must not all be 0' })
+    if (f.prefix_rewrite !== undefined && route.match.regex !== undefined)
+      issues.push({ path: `${path}.forward.prefix_rewrite`, message: 'prefix_rewrite needs an exact, prefix or segment_prefix match (use regex_rewrite)' })
+    if (f.prefix_rewrite !== undefined && route.match.template !== undefined)
+      issues.push({ path: `${path}.forward.prefix_rewrite`, message: 'prefix_rewrite needs an exact, prefix or segment_prefix match (use template_rewrite)' })
+    if (f.regex_rewrite) checkSubstitution(f.regex_rewrite.pattern, f.regex_rewrite.substitution, `${path}.forward.regex_rewrite.substitution`, issues)
+    if (f.template_rewrite !== undefined) {
+      const at = `${path}.forward.template_rewrite`
+      if (route.match.template === undefined) issues.push({ path: at, message: 'template_rewrite needs a template match' })
+      else {
+        const captured = new Set(parseTemplate(route.match.template).names)
+        for (const m of f.template_rewrite.matchAll(/\{([^}]*)\}/g))
+          if (!captured.has(m[1]!))
+            issues.push({ path: at, message: `{${m[1]}} is not captured by the template "${route.match.template}" (captures: ${list(captured)})` })
+      }
+    }
+  }
+  if (route.redirect?.regex_rewrite)
+    checkSubstitution(route.redirect.regex_rewrite.pattern, route.redirect.regex_rewrite.substitution, `${path}.redirect.regex_rewrite.substitution`, issues)
+  if (route.redirect?.prefix_rewrite !== undefined && (route.match.regex !== undefined || route.match.template !== undefined))
+    issues.push({ path: `${path}.redirect.prefix_rewrite`, message: 'prefix_rewrite needs an exact, prefix or segment_prefix match' })
+  const body = route.direct_response?.body
+  if (body !== undefined && new TextEncoder().encode(body).length > config.gateway.max_direct_response_body_bytes)
+    issues.push({
+      path: `${path}.direct_response.body`,
+      message: `body is larger than gateway.max_direct_response_body_bytes (${config.gateway.max_direct_response_body_bytes})`,
+    })
+  if (route.match.template !== undefined) {
+    const t = parseTemplate(route.match.template)
+    if (t.error) issues.push({ path: `${path}.match.template`, message: t.error })
+  }
+  checkOverrides(route.filters, `${path}.filters`, chain, issues)
+}
+
+function checkOverrides(overrides: Record<string, unknown> | undefined, path: string, chain: Set<string>, issues: ConfigIssue[]) {
+  for (const name of Object.keys(overrides ?? {}))
+    if (!chain.has(name))
+      issues.push({ path: `${path}.${name}`, message: `filter "${name}" is not in http_filters (chain: ${list(chain)})` })
+}
+
+/** Everything the schema alone cannot see: names, references, domains, captures. */
+export function crossCheck(config: GatewayConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  const clusters = new Set(config.clusters.map((c) => c.name))
+  const chain = new Set(config.http_filters.map((f) => f.name))
+  duplicates(config.clusters.map((c, i) => ({ name: c.name, path: `clusters[${i}].name` })), 'cluster', issues)
+  duplicates(config.http_filters.map((f, i) => ({ name: f.name, path: `http_filters[${i}].name` })), 'filter', issues)
+  duplicates(config.virtual_hosts.map((v, i) => ({ name: v.name, path: `virtual_hosts[${i}].name` })), 'virtual host', issues)
+  const domains: { name: string; path: string }[] = []
+  const routeNames: { name: string; path: string }[] = []
+  config.virtual_hosts.forEach((vh, v) => {
+    vh.domains.forEach((d, i) => {
+      const path = `virtual_hosts[${v}].domains[${i}]`
+      checkDomain(d, path, issues)
+      domains.push({ name: d.toLowerCase(), path })
+    })
+    checkOverrides(vh.filters, `virtual_hosts[${v}].filters`, chain, issues)
+    vh.routes.forEach((r, i) => {
+      const path = `virtual_hosts[${v}].routes[${i}]`
+      if (r.name !== undefined) routeNames.push({ name: r.name, path: `${path}.name` })
+      checkRoute(r, path, config, clusters, chain, issues)
+    })
+  })
+  duplicates(domains, 'domain', issues)
+  duplicates(routeNames, 'route name', issues)
+  return issues
+}

@@ -1,0 +1,63 @@
+/** @module The filter extension point: what a filter is, what it sees per request. */
+import type { z } from 'zod'
+import type { Env } from '../env.ts'
+
+type MaybePromise<T> = T | Promise<T>
+
+/** What a filter's request and response phases see. One per request, created by the pipeline. */
+export interface RequestContext {
+  /** The downstream request as received (its URL is the raw one). */
+  readonly request: Request
+  /** The normalized URL: the path that was matched is the path that is forwarded. Filters may change the query. */
+  readonly url: URL
+  /** Headers that go upstream. Mutable; hop-by-hop and control headers are already removed. */
+  readonly headers: Headers
+  /** The body that goes upstream. A filter may replace it (e.g. wrap it in a counting stream). */
+  body: ReadableStream<Uint8Array> | null
+  readonly method: string
+  readonly requestId: string
+  /** The trusted client address (CF-Connecting-IP, or from X-Forwarded-For per `xff_num_trusted_hops`). */
+  readonly clientAddress: string
+  readonly routeName: string
+  readonly vhostName: string
+  readonly env: Env
+  readonly waitUntil: (promise: Promise<unknown>) => void
+  /** Envoy response flags raised while handling this request (e.g. "FI", "DI"). */
+  readonly flags: Set<string>
+  /** Per-request scratch space, one key per filter name. Filters never read each other's keys. */
+  readonly state: Record<string, unknown>
+  /** Milliseconds since the epoch when the request arrived. */
+  readonly startedAt: number
+}
+
+/** A filter built for one route: both phases are optional. */
+export interface HttpFilter {
+  /**
+   * Request phase, in chain order. Returning a Response answers locally: later filters and the upstream
+   * are skipped, and the response phase runs only for the filters before this one.
+   */
+  onRequest?(rc: RequestContext): MaybePromise<Response | void>
+  /** Response phase, in reverse chain order. Returning a Response replaces the one passed in. */
+  onResponse?(rc: RequestContext, response: Response): MaybePromise<Response | void>
+}
+
+/** Facts a factory may use when it builds a filter for a route. */
+export interface FactoryContext {
+  readonly vhostName: string
+  readonly routeName: string
+}
+
+/** A named filter: its config schema and a factory that runs once per route per config version. */
+export interface FilterFactory<S extends z.ZodType = z.ZodType> {
+  /** Stable name used in route tables (`http_filters[].name`, per-route `filters:` keys). Never renamed. */
+  readonly name: string
+  readonly status: 'stable' | 'alpha'
+  /** One line for the README's filter table. */
+  readonly description: string
+  readonly configSchema: S
+  /** Runs at compile time with the resolved (most specific) config; precompute everything here. */
+  create(config: z.output<S>, ctx: FactoryContext): HttpFilter
+}
+
+/** Identity helper that keeps the config type flowing from the schema into `create`. */
+export const defineFilter = <S extends z.ZodType>(f: FilterFactory<S>): FilterFactory<S> => f

@@ -1,0 +1,134 @@
+/**
+ * @module Real upstream servers on 127.0.0.1 for tests and benchmarks (Node side).
+ *
+ * Each echo server answers with JSON describing what it received. A request header `x-upstream-behavior`
+ * makes it misbehave, so tests pick the failure through the gateway without extra servers:
+ * - `status=503`        answer with that status
+ * - `hang`              never answer (the gateway's timeout must fire)
+ * - `delay=200`         answer after 200 ms
+ * - `reset`             destroy the socket before answering
+ * - `reset-after-headers` send headers and part of the body, then destroy the socket
+ * - `bytes=N`           stream N bytes of response body
+ * - `redirect=/x`       answer 302 to /x
+ * The body is counted while streaming, never buffered (`bodyBytes` in the reply); bodies under 64 KiB are echoed.
+ */
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+
+export interface Upstreams {
+  /** Three echo servers, so load balancing and retries can tell endpoints apart. */
+  echo: [string, string, string]
+  /** An origin where nothing listens: connections are refused. */
+  refused: string
+  close(): Promise<void>
+}
+
+const ECHO_LIMIT = 64 * 1024
+
+function handle(name: string) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const behavior = String(req.headers['x-upstream-behavior'] ?? '')
+    const [kind, arg] = behavior.split('=') as [string, string | undefined]
+    if (kind === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    const hash = createHash('sha256')
+    let bodyBytes = 0
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => {
+      bodyBytes += c.length
+      hash.update(c)
+      if (bodyBytes <= ECHO_LIMIT) chunks.push(c)
+    })
+    req.on('end', () => {
+      if (kind === 'hang') return
+      const reply = () => {
+        if (kind === 'bytes') return streamBytes(res, Number(arg))
+        if (kind === 'reset-after-headers') {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' })
+          res.write(Buffer.alloc(1024, 97))
+          setTimeout(() => res.socket?.destroy(), 20)
+          return
+        }
+        if (kind === 'redirect') {
+          res.writeHead(302, { location: arg ?? '/' })
+          return res.end()
+        }
+        const status = kind === 'status' ? Number(arg) : 200
+        const body = JSON.stringify({
+          server: name,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          rawHeaders: req.rawHeaders,
+          bodyBytes,
+          bodySha256: hash.digest('hex'),
+          body: bodyBytes <= ECHO_LIMIT ? Buffer.concat(chunks).toString('utf8') : undefined,
+        })
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'x-upstream': name,
+          connection: 'keep-alive',
+          'keep-alive': 'timeout=5',
+          'x-hop': 'upstream',
+        })
+        res.end(body)
+      }
+      if (kind === 'delay') setTimeout(reply, Number(arg))
+      else reply()
+    })
+  }
+}
+
+function streamBytes(res: ServerResponse, total: number) {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) })
+  const chunk = Buffer.alloc(64 * 1024, 120)
+  let sent = 0
+  const pump = () => {
+    while (sent < total) {
+      const n = Math.min(chunk.length, total - sent)
+      sent += n
+      if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump)
+    }
+    res.end()
+  }
+  pump()
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** Starts the echo servers (each also accepts WebSocket upgrades and echoes messages). */
+export async function startUpstreams(): Promise<Upstreams> {
+  const servers: Server[] = []
+  const origins: string[] = []
+  for (const name of ['echo-a', 'echo-b', 'echo-c']) {
+    const server = createServer(handle(name))
+    server.keepAliveTimeout = 1000
+    const wss = new WebSocketServer({ server })
+    wss.on('connection', (ws, req) => {
+      ws.send(`hello from ${name} ${req.url}`)
+      ws.on('message', (data) => ws.send(`echo:${data.toString()}`))
+    })
+    servers.push(server)
+    origins.push(await listen(server))
+  }
+  const probe = createServer()
+  const refused = await listen(probe)
+  await new Promise((r) => probe.close(r))
+  return {
+    echo: origins as [string, string, string],
+    refused,
+    async close() {
+      for (const s of servers) {
+        s.closeAllConnections()
+        await new Promise((r) => s.close(r))
+      }
+    },
+  }
+}

@@ -1,0 +1,40 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+// Two projects: `workers` runs inside workerd with real KV and Durable Objects (and talks to real upstream
+// servers on 127.0.0.1 started by the global setup); `node` runs the CLI and the end-to-end tests that start
+// the gateway the way a user does.
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ADMIN_TOKEN: 'test-admin-token' },
+              serviceBindings: { ECHO_SERVICE: 'echo-service' },
+              workers: [{ name: 'echo-service', modules: true, scriptPath: './test/support/echo-worker.js' }],
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/cli/**', 'test/node/**'],
+          globalSetup: ['./test/support/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/node/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
