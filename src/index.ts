@@ -1,6 +1,11 @@
-/** @module Worker entry: wiring only. */
-export default {
-  async fetch(): Promise<Response> {
-    return new Response('todo')
-  },
-} satisfies ExportedHandler
+/** @module Worker entry: wiring only. Users with their own filters write their own entry with createGateway. */
+import type { Env } from './env.ts'
+import { createGateway } from './gateway.ts'
+
+export { createGateway } from './gateway.ts'
+export { defineFilter } from './filters/types.ts'
+export type { FilterFactory, HttpFilter, RequestContext } from './filters/types.ts'
+
+const gateway = createGateway()
+
+export default { fetch: gateway.fetch } satisfies ExportedHandler<Env>

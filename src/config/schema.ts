@@ -89,10 +89,12 @@ export const forwardAction = z
     regex_rewrite: regexRewrite.optional(),
     /** Rewrite from template captures, e.g. `/v2/{id}`; needs a `template` match that captures each name. */
     template_rewrite: absPath.optional(),
-    /** Host header sent upstream (service-binding endpoints; origins always see their own host). */
-    host_rewrite: z.string().min(1).optional(),
-    /** Send the endpoint's host. @default false */
-    auto_host_rewrite: z.boolean().default(false),
+    /**
+     * Host for service-binding endpoints (default: the request's host). Origin endpoints always receive their
+     * own host, because Workers' fetch sets Host from the URL (Envoy's auto_host_rewrite, implicitly); the
+     * original host goes upstream in X-Forwarded-Host.
+     */
+    host_rewrite: z.string().min(1).regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'expected a host such as "api.internal"').optional(),
     /** Covers the whole upstream exchange, until the response completes. "0s" disables. @default 15s */
     timeout: duration.default(15_000),
     /** Status when the cluster does not exist. @default 503 */
@@ -100,10 +102,6 @@ export const forwardAction = z
   })
   .superRefine(exactlyOne(['cluster', 'cluster_header', 'weighted_clusters'], 'cluster specifier'))
   .superRefine(atMostOne(REWRITE_KEYS, 'path rewrite'))
-  .superRefine((v, ctx) => {
-    if (v.host_rewrite !== undefined && v.auto_host_rewrite)
-      ctx.addIssue({ code: 'custom', message: 'set at most one host rewrite: host_rewrite, auto_host_rewrite' })
-  })
 export type ForwardAction = z.output<typeof forwardAction>
 
 /** Envoy RedirectAction. */

@@ -19,8 +19,24 @@ export function validateConfig(input: unknown, filters: readonly FilterFactory[]
   const parsed = schemaFor(filters).safeParse(input)
   if (!parsed.success) return { ok: false, issues: fromZod(parsed.error.issues) }
   const config = parsed.data as unknown as GatewayConfig
-  const issues = crossCheck(config)
+  const issues = [...crossCheck(config), ...checkDefaultConfigs(config, filters)]
   return issues.length ? { ok: false, issues } : { ok: true, config }
+}
+
+/** A filter enabled without a config must accept `{}` (its defaults). */
+function checkDefaultConfigs(config: GatewayConfig, filters: readonly FilterFactory[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  const byName = new Map(filters.map((f) => [f.name, f]))
+  const enabledByTrue = (name: string) =>
+    config.virtual_hosts.some((vh) => vh.filters?.[name] === true || vh.routes.some((r) => r.filters?.[name] === true))
+  config.http_filters.forEach((entry, i) => {
+    if (entry.config !== undefined || (entry.disabled && !enabledByTrue(entry.name))) return
+    const parsed = byName.get(entry.name)?.configSchema.safeParse({})
+    if (parsed && !parsed.success)
+      for (const issue of fromZod(parsed.error.issues, ['http_filters', i, 'config']))
+        issues.push({ ...issue, message: `${issue.message} (filter "${entry.name}" needs a config here)` })
+  })
+  return issues
 }
 
 const list = (names: Iterable<string>) => [...names].join(', ') || 'none'
@@ -58,7 +74,7 @@ function checkRoute(
   route: RouteConfig,
   path: string,
   config: GatewayConfig,
-  clusters: Set<string>,
+  clusters: Map<string, GatewayConfig['clusters'][number]>,
   chain: Set<string>,
   issues: ConfigIssue[]
 ) {
@@ -67,7 +83,14 @@ function checkRoute(
     const refs = f.cluster !== undefined ? [{ name: f.cluster, at: `${path}.forward.cluster` }] : []
     f.weighted_clusters?.forEach((w, i) => refs.push({ name: w.name, at: `${path}.forward.weighted_clusters[${i}].name` }))
     for (const r of refs)
-      if (!clusters.has(r.name)) issues.push({ path: r.at, message: `unknown cluster "${r.name}" (known: ${list(clusters)})` })
+      if (!clusters.has(r.name)) issues.push({ path: r.at, message: `unknown cluster "${r.name}" (known: ${list(clusters.keys())})` })
+    if (f.host_rewrite !== undefined)
+      for (const r of refs)
+        if (clusters.get(r.name)?.endpoints.some((e) => e.url !== undefined))
+          issues.push({
+            path: `${path}.forward.host_rewrite`,
+            message: `cluster "${r.name}" has origin endpoints, which always receive their own host on Workers; host_rewrite applies to service endpoints only`,
+          })
     if (f.weighted_clusters && f.weighted_clusters.reduce((s, w) => s + w.weight, 0) === 0)
       issues.push({ path: `${path}.forward.weighted_clusters`, message: 'the weights must not all be 0' })
     if (f.prefix_rewrite !== undefined && route.match.regex !== undefined)
@@ -112,7 +135,7 @@ function checkOverrides(overrides: Record<string, unknown> | undefined, path: st
 /** Everything the schema alone cannot see: names, references, domains, captures. */
 export function crossCheck(config: GatewayConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = []
-  const clusters = new Set(config.clusters.map((c) => c.name))
+  const clusters = new Map(config.clusters.map((c) => [c.name, c]))
   const chain = new Set(config.http_filters.map((f) => f.name))
   duplicates(config.clusters.map((c, i) => ({ name: c.name, path: `clusters[${i}].name` })), 'cluster', issues)
   duplicates(config.http_filters.map((f, i) => ({ name: f.name, path: `http_filters[${i}].name` })), 'filter', issues)

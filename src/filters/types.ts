@@ -41,10 +41,13 @@ export interface HttpFilter {
   onResponse?(rc: RequestContext, response: Response): MaybePromise<Response | void>
 }
 
-/** Facts a factory may use when it builds a filter for a route. */
+/**
+ * Facts a factory may use when it builds a filter. One instance serves every route that inherits the same
+ * config, so per-route facts come from the RequestContext (`rc.routeName`), not from here.
+ */
 export interface FactoryContext {
-  readonly vhostName: string
-  readonly routeName: string
+  /** Where the config came from: "http_filters", "virtual host <name>" or "route <name>". */
+  readonly scope: string
 }
 
 /** A named filter: its config schema and a factory that runs once per route per config version. */
@@ -55,7 +58,7 @@ export interface FilterFactory<S extends z.ZodType = z.ZodType> {
   /** One line for the README's filter table. */
   readonly description: string
   readonly configSchema: S
-  /** Runs at compile time with the resolved (most specific) config; precompute everything here. */
+  /** Runs at compile time, once per distinct resolved (most specific) config; precompute everything here. */
   create(config: z.output<S>, ctx: FactoryContext): HttpFilter
 }
 

@@ -1,0 +1,177 @@
+/**
+ * @module compileConfig: turns a validated config into an immutable snapshot. Everything that can be decided
+ * once per version is decided here: routers built, regexes compiled, filter chains resolved (most specific
+ * wins) and instantiated, header mutations parsed, load-balancing state created.
+ */
+import type { FilterFactory, HttpFilter } from '../filters/types.ts'
+import { compileHeaderMutations, type MutationVars } from '../lib/header-mutation.ts'
+import { createHostMatcher } from '../router/host.ts'
+import { createPathRewrite } from '../router/rewrite.ts'
+import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
+import { type ClusterRuntime, createCluster } from '../upstream/cluster.ts'
+import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig, VirtualHostConfig } from './schema.ts'
+
+export type ApplyHeaders = (headers: Headers, vars: MutationVars) => void
+
+export interface ForwardPlan {
+  kind: 'forward'
+  /** Fixed cluster, or undefined when chosen per request (weighted or from a header). */
+  cluster?: ClusterRuntime
+  clusterHeader?: string
+  weighted?: { clusters: (ClusterRuntime | undefined)[]; names: string[]; cumulative: number[]; total: number; headers: ApplyHeaders[] }
+  rewrite?: (path: string, hit: RouteHit) => string
+  hostRewrite?: string
+  /** 0 disables. */
+  timeoutMs: number
+  clusterNotFoundStatus: number
+}
+export interface RedirectPlan extends RedirectAction {
+  kind: 'redirect'
+  rewrite?: (path: string, hit: RouteHit) => string
+}
+export interface DirectPlan extends DirectResponseAction {
+  kind: 'direct'
+}
+
+export interface CompiledRoute {
+  name: string
+  vhostName: string
+  action: ForwardPlan | RedirectPlan | DirectPlan
+  chain: readonly HttpFilter[]
+  /** Route + virtual host request header mutations, in Envoy order. */
+  requestHeaders: ApplyHeaders
+  responseHeaders: ApplyHeaders
+}
+
+export interface CompiledVirtualHost {
+  name: string
+  table: RouteTable
+  routes: CompiledRoute[]
+}
+
+export interface Snapshot {
+  version: number
+  settings: GatewaySettings
+  matchHost: (host: string) => CompiledVirtualHost | undefined
+  clusters: ReadonlyMap<string, ClusterRuntime>
+  /** The config as validated, for the admin config dump. */
+  config: GatewayConfig
+}
+
+type Override = boolean | Record<string, unknown> | undefined
+
+/** Resolves the chain for one route: route override > virtual host override > http_filters entry. */
+function buildChain(
+  config: GatewayConfig,
+  registry: ReadonlyMap<string, FilterFactory>,
+  vh: VirtualHostConfig,
+  route: RouteConfig,
+  routeName: string,
+  instances: Map<unknown, HttpFilter>
+): HttpFilter[] {
+  const chain: HttpFilter[] = []
+  for (const entry of config.http_filters) {
+    const factory = registry.get(entry.name)!
+    let enabled = !entry.disabled
+    let cfg: unknown = entry.config
+    let scope = 'http_filters'
+    const levels: [Override, string][] = [
+      [vh.filters?.[entry.name], `virtual host ${vh.name}`],
+      [route.filters?.[entry.name], `route ${routeName}`],
+    ]
+    for (const [o, where] of levels) {
+      if (o === undefined) continue
+      if (typeof o === 'boolean') enabled = o
+      else {
+        enabled = true
+        cfg = o
+        scope = where
+      }
+    }
+    if (!enabled) continue
+    const key = cfg ?? factory
+    let instance = instances.get(key)
+    if (!instance) {
+      const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
+      instance = factory.create(parsed, { scope })
+      instances.set(key, instance)
+    }
+    chain.push(instance)
+  }
+  return chain
+}
+
+function levelsOf(...ms: HeaderMutations[]) {
+  return {
+    request: ms.map((m) => ({ add: m.request_headers_to_add, remove: m.request_headers_to_remove })),
+    response: ms.map((m) => ({ add: m.response_headers_to_add, remove: m.response_headers_to_remove })),
+  }
+}
+
+const NOOP: ApplyHeaders = () => {}
+function mutations(levels: { add: unknown[]; remove: string[] }[], reverse: boolean): ApplyHeaders {
+  const used = levels.filter((l) => l.add.length || l.remove.length)
+  if (!used.length) return NOOP
+  return compileHeaderMutations((reverse ? used.reverse() : used) as Parameters<typeof compileHeaderMutations>[0])
+}
+
+function compileForward(route: RouteConfig, clusters: Map<string, ClusterRuntime>, reverse: boolean): ForwardPlan {
+  const f = route.forward!
+  const plan: ForwardPlan = {
+    kind: 'forward',
+    timeoutMs: f.timeout,
+    clusterNotFoundStatus: f.cluster_not_found_response_code,
+  }
+  if (f.cluster !== undefined) plan.cluster = clusters.get(f.cluster)
+  if (f.cluster_header !== undefined) plan.clusterHeader = f.cluster_header.toLowerCase()
+  if (f.weighted_clusters) {
+    let total = 0
+    const cumulative = f.weighted_clusters.map((w) => (total += w.weight))
+    plan.weighted = {
+      clusters: f.weighted_clusters.map((w) => clusters.get(w.name)),
+      names: f.weighted_clusters.map((w) => w.name),
+      cumulative,
+      total,
+      headers: f.weighted_clusters.map((w) => mutations(levelsOf(w).request, reverse)),
+    }
+  }
+  const rewrite = createPathRewrite(route.match, f)
+  if (rewrite) plan.rewrite = rewrite
+  if (f.host_rewrite !== undefined) plan.hostRewrite = f.host_rewrite
+  return plan
+}
+
+/** Compiles a validated config. Throws only on a programming error: validation has already run. */
+export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[]): Snapshot {
+  const registry = new Map(filters.map((f) => [f.name, f]))
+  const clusters = new Map(config.clusters.map((c) => [c.name, createCluster(c)]))
+  const instances = new Map<unknown, HttpFilter>()
+  const reverse = config.gateway.most_specific_header_mutations_wins
+  const hosts = config.virtual_hosts.map((vh): CompiledVirtualHost => {
+    const routes = vh.routes.map((route, i): CompiledRoute => {
+      const name = route.name ?? `${vh.name}/${i}`
+      // Envoy default order: most specific level first (route, then virtual host); later levels may override.
+      const m = levelsOf(route, vh)
+      let action: CompiledRoute['action']
+      if (route.forward) action = compileForward(route, clusters, reverse)
+      else if (route.redirect) {
+        const rewrite = createPathRewrite(route.match, route.redirect)
+        action = { kind: 'redirect', ...route.redirect, ...(rewrite ? { rewrite } : {}) }
+      } else action = { kind: 'direct', ...route.direct_response! }
+      return {
+        name,
+        vhostName: vh.name,
+        action,
+        chain: buildChain(config, registry, vh, route, name, instances),
+        requestHeaders: mutations(m.request, reverse),
+        responseHeaders: mutations(m.response, reverse),
+      }
+    })
+    return { name: vh.name, table: createRouteTable(vh.routes.map((r) => r.match)), routes }
+  })
+  const matchHost = createHostMatcher(
+    config.virtual_hosts.map((vh, i) => ({ domains: vh.domains, value: hosts[i]! })),
+    { ignorePort: config.gateway.ignore_port_in_host_matching }
+  )
+  return { version, settings: config.gateway, matchHost, clusters, config }
+}

@@ -1,0 +1,16 @@
+/** @module The only list of built-in filters. Core code never branches on a filter's name. */
+import type { FilterFactory } from './types.ts'
+
+/** Built-in filters, in no particular order (the route table's `http_filters` list sets the order). */
+export const BUILTIN_FILTERS: readonly FilterFactory[] = []
+
+/** The built-ins plus a user's own filters; a duplicate name is a programming error. */
+export function createRegistry(extra: readonly FilterFactory[] = []): readonly FilterFactory[] {
+  const all = [...BUILTIN_FILTERS, ...extra]
+  const seen = new Set<string>()
+  for (const f of all) {
+    if (seen.has(f.name)) throw new Error(`two filters are registered as "${f.name}"`)
+    seen.add(f.name)
+  }
+  return all
+}

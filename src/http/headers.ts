@@ -1,0 +1,167 @@
+/**
+ * @module Header sanitizing at the gateway's two hops: the request to the upstream (hop-by-hop removal, then the
+ * gateway's own forwarding headers) and the response to the client (RFC 9110 §7.6.1, Envoy HCM headers).
+ */
+import { forwardedForEntries, peerAddress } from './client.ts'
+
+/**
+ * Hop-by-hop headers, never forwarded as received. Every header named in `Connection` is hop-by-hop too (computed
+ * per message). `te: trailers` and a WebSocket `upgrade` are re-added where they apply.
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+])
+
+/**
+ * Client-supplied headers some frameworks use to rebuild the request URL; never forwarded (Traefik
+ * CVE-2026-35051).
+ */
+export const URL_OVERRIDE_HEADERS: readonly string[] = ['x-forwarded-prefix', 'x-original-url', 'x-rewrite-url']
+
+/**
+ * Prefixes of internal control headers that only the gateway (or its filters) may set; a client's copies are
+ * removed at ingress, before auth and routing (Envoy "HTTP header sanitizing").
+ */
+export const INTERNAL_HEADER_PREFIXES: readonly string[] = ['x-envoy-', 'x-legate-', 'x-gateway-', 'x-jwt-claim-']
+
+/** Exact internal control header names removed at ingress. */
+const INTERNAL_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-client-cert', ...URL_OVERRIDE_HEADERS])
+
+/** RFC 9110 §5.6.2 tchar, so a `Connection` token is only used as a header name when it is one. */
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TCHAR[c.charCodeAt(0)] = 1
+}
+
+/** Comma-separated tokens of a list header, trimmed and lower-cased. */
+function listTokens(value: string | null): string[] {
+  if (!value) return []
+  const tokens: string[] = []
+  for (const part of value.split(',')) {
+    const token = part.trim().toLowerCase()
+    if (token !== '') tokens.push(token)
+  }
+  return tokens
+}
+
+function isHeaderName(token: string): boolean {
+  for (let i = 0; i < token.length; i++) if (TCHAR[token.charCodeAt(i)] !== 1) return false
+  return token.length > 0
+}
+
+/** Removes the static hop-by-hop set and every valid header name listed in `Connection`, except `keep`. */
+function stripHopByHop(headers: Headers, source: Headers, keep: (name: string) => boolean): void {
+  for (const token of listTokens(source.get('connection'))) {
+    if (isHeaderName(token) && !keep(token)) headers.delete(token)
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name)
+}
+
+/**
+ * True for an HTTP/1.1 WebSocket handshake: `Upgrade` lists `websocket` and `Connection` lists `upgrade`
+ * (RFC 6455 §4.1), both case-insensitive.
+ */
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return (
+    listTokens(headers.get('upgrade')).includes('websocket') &&
+    listTokens(headers.get('connection')).includes('upgrade')
+  )
+}
+
+/** What {@link toUpstreamHeaders} needs to know about the request beyond its headers. */
+export interface UpstreamHeaderInfo {
+  /** The trusted client address (`trustedClientAddress`). */
+  clientAddress: string
+  /** The scheme the client used to reach the gateway. */
+  proto: 'http' | 'https'
+  /** The original `Host`, sent as `x-forwarded-host`. */
+  host: string
+  requestId: string
+  /** `xff_num_trusted_hops`: above 0 a client `x-forwarded-proto`/`x-forwarded-port` is trusted. @default 0 */
+  xffNumTrustedHops: number
+  /** The route allows WebSocket upgrades; `upgrade` is kept only if the request also is one. */
+  websocket: boolean
+}
+
+/**
+ * Builds the headers for the upstream request, as a new `Headers`. Hop-by-hop headers (the static set plus those
+ * named in `Connection`) are removed first, and only then the gateway's own headers are set, so a client cannot
+ * strip or freeze them through `Connection` (Traefik CVE-2024-45410):
+ * - `x-forwarded-for`: the incoming value as given, then the peer appended (Envoy `use_remote_address`); with 0
+ *   trusted hops the peer is `clientAddress`. The peer is not appended twice when Cloudflare already did.
+ * - `x-forwarded-proto`: `proto`, unless trusted hops > 0 and the client sent one. `x-forwarded-port` is dropped
+ *   unless trusted hops > 0.
+ * - `x-forwarded-host`: `host`. `x-request-id`: `requestId`.
+ * - `te` survives only as `te: trailers`; `upgrade: websocket` + `connection: upgrade` only for a WebSocket
+ *   route and handshake. `content-length` is never copied (the runtime frames the body).
+ * - `x-forwarded-prefix`, `x-original-url`, `x-rewrite-url` are removed. `cf-*` and `host` are left as they are.
+ * @example toUpstreamHeaders(request.headers, { clientAddress, proto: 'https', host, requestId, xffNumTrustedHops: 0, websocket: false })
+ */
+export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): Headers {
+  const out = new Headers(incoming)
+  const trailers = listTokens(incoming.get('te')).includes('trailers')
+  const websocket = info.websocket && isWebSocketUpgrade(incoming)
+  stripHopByHop(out, incoming, (name) => name === 'host' || name.startsWith('cf-'))
+  out.delete('content-length')
+  for (const name of URL_OVERRIDE_HEADERS) out.delete(name)
+
+  if (trailers) out.set('te', 'trailers')
+  if (websocket) {
+    out.set('upgrade', 'websocket')
+    out.set('connection', 'upgrade')
+  }
+
+  const trusted = info.xffNumTrustedHops > 0
+  const peer = trusted ? peerAddress(incoming) : info.clientAddress
+  const chain = forwardedForEntries(incoming, peer)
+  chain.push(peer)
+  out.set('x-forwarded-for', chain.join(', '))
+
+  const clientProto = trusted ? incoming.get('x-forwarded-proto')?.trim() : undefined
+  out.set('x-forwarded-proto', clientProto || info.proto)
+  const clientPort = trusted ? incoming.get('x-forwarded-port') : null
+  if (clientPort) out.set('x-forwarded-port', clientPort)
+  else out.delete('x-forwarded-port')
+  out.set('x-forwarded-host', info.host)
+  out.set('x-request-id', info.requestId)
+  return out
+}
+
+/**
+ * Builds the headers for the response to the client, as a new `Headers`: removes `connection` and every header it
+ * names, `keep-alive`, `transfer-encoding`, `trailer`, `te`, `proxy-*` and `upgrade`. For a `101 Switching
+ * Protocols` response `upgrade` and `connection: upgrade` are kept. Multiple `set-cookie` values are preserved.
+ * @param status The upstream status. @default 200
+ */
+export function toDownstreamHeaders(upstream: Headers, status = 200): Headers {
+  const out = new Headers(upstream)
+  const switching = status === 101
+  const upgrade = upstream.get('upgrade')
+  stripHopByHop(out, upstream, () => false)
+  if (switching && upgrade !== null) {
+    out.set('upgrade', upgrade)
+    out.set('connection', 'upgrade')
+  }
+  return out
+}
+
+/**
+ * Removes client-supplied internal control headers at ingress, before auth and routing (security.md H8, H16):
+ * every name starting with one of {@link INTERNAL_HEADER_PREFIXES}, `x-forwarded-client-cert`, and the URL
+ * override headers. Returns a new `Headers`. `x-request-id` is handled by `requestIdFor` + `toUpstreamHeaders`.
+ */
+export function toSanitizedRequestHeaders(incoming: Headers): Headers {
+  const out = new Headers(incoming)
+  for (const [name] of incoming) {
+    if (INTERNAL_HEADERS.has(name) || INTERNAL_HEADER_PREFIXES.some((p) => name.startsWith(p))) out.delete(name)
+  }
+  return out
+}

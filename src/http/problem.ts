@@ -1,0 +1,63 @@
+/**
+ * @module Local replies: every failure the gateway answers itself is an RFC 9457 problem body with a stable
+ * code, an Envoy response flag in `x-legate-response-flags` and the request id.
+ */
+
+/** Stable error codes, one per deliberate local reply. */
+export const ERROR_CODES = {
+  ERR_ROUTE_NOT_FOUND: { status: 404, flag: 'NR', title: 'No route matches this request' },
+  ERR_CLUSTER_NOT_FOUND: { status: 503, flag: 'NC', title: 'The route names a cluster that does not exist' },
+  ERR_UPSTREAM_CONNECT: { status: 503, flag: 'UF', title: 'Upstream connection failed or was reset before a response' },
+  ERR_UPSTREAM_TIMEOUT: { status: 504, flag: 'UT', title: 'The upstream did not answer in time' },
+  ERR_NO_HEALTHY_UPSTREAM: { status: 503, flag: 'UH', title: 'No healthy upstream endpoint' },
+  ERR_BAD_PATH: { status: 400, flag: 'DPE', title: 'The request path is malformed' },
+  ERR_BAD_REQUEST: { status: 400, flag: 'DPE', title: 'The request is malformed' },
+  ERR_BODY_TOO_LARGE: { status: 413, flag: 'DPE', title: 'The request body is too large' },
+  ERR_FAULT_ABORT: { status: 503, flag: 'FI', title: 'Aborted by fault injection' },
+  ERR_CORS_FORBIDDEN: { status: 403, flag: 'DPE', title: 'CORS request from a disallowed origin' },
+  ERR_UNAUTHORIZED: { status: 401, flag: 'UAEX', title: 'Missing or wrong credentials' },
+  ERR_NO_CONFIG: { status: 503, flag: 'NFCF', title: 'The gateway has no route table yet' },
+  ERR_INTERNAL: { status: 502, flag: 'IE', title: 'The gateway failed while handling this request' },
+} as const satisfies Record<string, { status: number; flag: string; title: string }>
+
+export type GatewayErrorCode = keyof typeof ERROR_CODES
+
+export const FLAGS_HEADER = 'x-legate-response-flags'
+export const REQUEST_ID_HEADER = 'x-request-id'
+
+export interface ProblemInit {
+  code: GatewayErrorCode
+  /** What happened and what to do about it, for a human. */
+  detail: string
+  requestId: string
+  /** Overrides the code's default status (e.g. a fault abort with a configured status). */
+  status?: number
+  /** Overrides the code's default response flag. */
+  flag?: string
+  headers?: HeadersInit
+  /** Extra members for the problem body (RFC 9457 extension members). */
+  extra?: Record<string, unknown>
+}
+
+/** Builds the problem+json reply. Never throws. */
+export function problem(init: ProblemInit): Response {
+  const def = ERROR_CODES[init.code]
+  const status = init.status ?? def.status
+  const flag = init.flag ?? def.flag
+  const body = {
+    type: `urn:legate:problem:${init.code}`,
+    title: def.title,
+    status,
+    detail: init.detail,
+    code: init.code,
+    request_id: init.requestId,
+    response_flags: flag,
+    ...init.extra,
+  }
+  const headers = new Headers(init.headers)
+  headers.set('content-type', 'application/problem+json')
+  headers.set('cache-control', 'no-store')
+  headers.set(FLAGS_HEADER, flag)
+  headers.set(REQUEST_ID_HEADER, init.requestId)
+  return new Response(JSON.stringify(body), { status, headers })
+}

@@ -1,0 +1,140 @@
+/**
+ * @module One request through a compiled snapshot: normalize, match host and route, run the filter chain,
+ * take the route's action, run the response phase. Read top to bottom, it is the path of a request.
+ */
+import type { CompiledRoute, RedirectPlan, Snapshot } from './config/compile.ts'
+import type { Env } from './env.ts'
+import type { HttpFilter, RequestContext } from './filters/types.ts'
+import { trustedClientAddress } from './http/client.ts'
+import { isWebSocketUpgrade, toUpstreamHeaders } from './http/headers.ts'
+import { normalizePath } from './http/path.ts'
+import { FLAGS_HEADER, problem } from './http/problem.ts'
+import type { MutationVars } from './lib/header-mutation.ts'
+import type { RouteHit } from './router/routes.ts'
+import { forward } from './upstream/forward.ts'
+
+export interface RequestInfo {
+  request: Request
+  env: Env
+  waitUntil: (p: Promise<unknown>) => void
+  requestId: string
+  startedAt: number
+}
+
+export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Promise<Response> {
+  const { request, requestId } = info
+  const settings = snapshot.settings
+  const url = new URL(request.url)
+
+  const normalized = normalizePath(url.pathname, settings)
+  if (normalized.kind === 'reject')
+    return problem({ code: 'ERR_BAD_PATH', detail: `${normalized.reason}; fix the request path.`, requestId })
+  if (normalized.kind === 'redirect')
+    return new Response(null, { status: 307, headers: { location: normalized.path + url.search, 'x-request-id': requestId } })
+  const path = normalized.path
+
+  const vhost = snapshot.matchHost(url.host)
+  const hit = vhost?.table.match({ path, method: request.method, headers: request.headers, search: url.search })
+  if (!vhost || !hit)
+    return problem({
+      code: 'ERR_ROUTE_NOT_FOUND',
+      detail: vhost
+        ? `no route in virtual host "${vhost.name}" matches ${request.method} ${path}.`
+        : `no virtual host serves the host "${url.host}".`,
+      requestId,
+    })
+  const route = vhost.routes[hit.index]!
+
+  const clientAddress = trustedClientAddress(request.headers, settings.xff_num_trusted_hops)
+  url.pathname = path
+  const headers = toUpstreamHeaders(request.headers, {
+    clientAddress,
+    proto: url.protocol === 'https:' ? 'https' : 'http',
+    host: url.host,
+    requestId,
+    xffNumTrustedHops: settings.xff_num_trusted_hops,
+    websocket: isWebSocketUpgrade(request.headers),
+  })
+  const rc: RequestContext = {
+    request,
+    url,
+    headers,
+    body: request.body,
+    method: request.method,
+    requestId,
+    clientAddress,
+    routeName: route.name,
+    vhostName: vhost.name,
+    env: info.env,
+    waitUntil: info.waitUntil,
+    flags: new Set(),
+    state: {},
+    startedAt: info.startedAt,
+  }
+
+  const chain = route.chain
+  let ran = 0
+  let response: Response | undefined
+  for (; ran < chain.length && !response; ran++) response = (await chain[ran]!.onRequest?.(rc)) ?? undefined
+  if (response) ran--
+  else response = await act(snapshot, route, rc, hit, path)
+
+  for (let i = ran - 1; i >= 0; i--) response = (await (chain[i] as HttpFilter).onResponse?.(rc, response)) ?? response
+  if (rc.flags.size) appendFlags(response, rc.flags)
+  return response
+}
+
+/** The route's action, with route and virtual host header mutations around it. */
+async function act(snapshot: Snapshot, route: CompiledRoute, rc: RequestContext, hit: RouteHit, path: string): Promise<Response> {
+  const vars: MutationVars = {
+    requestHeaders: rc.request.headers,
+    clientAddress: rc.clientAddress,
+    requestId: rc.requestId,
+    routeName: rc.routeName,
+    startedAt: rc.startedAt,
+  }
+  const action = route.action
+  let response: Response
+  if (action.kind === 'forward') {
+    route.requestHeaders(rc.headers, vars)
+    response = await forward(rc, { plan: action, hit, path, clusters: snapshot.clusters, vars })
+  } else if (action.kind === 'redirect') {
+    response = new Response(null, { status: action.response_code, headers: { location: redirectLocation(action, rc, hit, path) } })
+  } else {
+    const headers = new Headers(action.headers)
+    if (action.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8')
+    response = new Response(action.body ?? null, { status: action.status, headers })
+  }
+  if (response.status !== 101) route.responseHeaders(response.headers, vars)
+  return response
+}
+
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' }
+
+/** Envoy RedirectAction: scheme, host, port, path (or prefix/regex rewrite), query. */
+export function redirectLocation(a: RedirectPlan, rc: RequestContext, hit: RouteHit, path: string): string {
+  const scheme = a.https_redirect ? 'https:' : a.scheme_redirect ? `${a.scheme_redirect}:` : rc.url.protocol
+  const host = a.host_redirect ?? rc.url.hostname
+  let port = a.port_redirect !== undefined ? String(a.port_redirect) : a.host_redirect ? '' : rc.url.port
+  if (scheme !== rc.url.protocol && a.port_redirect === undefined) port = ''
+  if (port === DEFAULT_PORT[scheme]) port = ''
+  let newPath = path
+  let query = a.strip_query ? '' : rc.url.search
+  if (a.path_redirect !== undefined) {
+    const q = a.path_redirect.indexOf('?')
+    newPath = q < 0 ? a.path_redirect : a.path_redirect.slice(0, q)
+    if (q >= 0) query = a.path_redirect.slice(q)
+  } else if (a.rewrite) newPath = a.rewrite(path, hit)
+  return `${scheme}//${host}${port ? `:${port}` : ''}${newPath}${query}`
+}
+
+function appendFlags(response: Response, flags: Set<string>) {
+  const existing = response.headers.get(FLAGS_HEADER)
+  const all = new Set(existing ? existing.split(',') : [])
+  for (const f of flags) all.add(f)
+  try {
+    response.headers.set(FLAGS_HEADER, [...all].join(','))
+  } catch {
+    // Immutable headers (a filter returned a fetched Response as is): flags stay in the access log only.
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * @module Compiles one RouteMatch, once per config version: its path test, the key the path index files it under,
+ * and one function for every other predicate (methods, headers, query parameters, cookies).
+ */
+import type { RouteMatch } from '../config/schema.ts'
+import {
+  compileCookieMatch,
+  compileHeaderMatch,
+  compileQueryMatch,
+  compileValueMatch,
+  parseCookies,
+  parseQuery,
+  toFullMatchRegex,
+} from './matchers.ts'
+import type { MatchInput } from './routes.ts'
+import { regexLiteralPrefix } from './_regex-prefix.ts'
+import { parseTemplate } from './template.ts'
+
+/** Which path specifier a route uses. */
+export type PathKind = 'exact' | 'prefix' | 'segment_prefix' | 'regex' | 'template'
+
+/** What a successful path test yields. */
+export interface PathResult {
+  params: Record<string, string>
+  matchedPrefix?: string
+}
+
+/** The per-request values predicates read; query and cookies are parsed on first use only. */
+export class RequestView {
+  readonly input: MatchInput
+  #query: Map<string, string> | undefined
+  #cookies: Map<string, string> | undefined
+  constructor(input: MatchInput) {
+    this.input = input
+  }
+  get query(): Map<string, string> {
+    return (this.#query ??= parseQuery(this.input.search))
+  }
+  get cookies(): Map<string, string> {
+    return (this.#cookies ??= parseCookies(this.input.headers.get('cookie')))
+  }
+}
+
+type Predicate = (req: RequestView) => boolean
+
+/** One compiled route. */
+export interface CompiledRoute {
+  kind: PathKind
+  /** exact: the path; otherwise a literal every matching path starts with. Lower-cased if not case-sensitive. */
+  key: string
+  /** False when `key` and the path test work on the lower-cased path. Always true for regex. */
+  caseSensitive: boolean
+  /** `lower` is `path.toLowerCase()` when the table has case-insensitive routes, else `path` itself. */
+  testPath: (path: string, lower: string) => PathResult | undefined
+  /** Every non-path predicate, ANDed; undefined when there are none. */
+  testRest: Predicate | undefined
+}
+
+/** Reads a header matcher's value; `:authority`, `:method` and `:path` (with query) map to the request. */
+function compileHeaderPredicate(h: RouteMatch['headers'][number]): Predicate {
+  const name = h.name.toLowerCase()
+  if (name === ':authority') return compileHeaderPredicate({ ...h, name: 'host' })
+  if (name === ':method' || name === ':path') {
+    const test = compileValueMatch(h)
+    return name === ':method'
+      ? (r) => test(r.input.method)
+      : (r) => test(r.input.path + r.input.search)
+  }
+  const test = compileHeaderMatch(h)
+  return (r) => test(r.input.headers)
+}
+
+function compileRest(m: RouteMatch): Predicate | undefined {
+  const preds: Predicate[] = []
+  if (m.methods.length) {
+    const methods = [...m.methods]
+    preds.push((r) => methods.includes(r.input.method))
+  }
+  for (const h of m.headers) preds.push(compileHeaderPredicate(h))
+  for (const q of m.query_parameters) {
+    const test = compileQueryMatch(q)
+    preds.push((r) => test(r.query))
+  }
+  for (const c of m.cookies) {
+    const test = compileCookieMatch(c)
+    preds.push((r) => test(r.cookies))
+  }
+  if (preds.length === 0) return undefined
+  if (preds.length === 1) return preds[0]
+  return (r) => {
+    for (const p of preds) if (!p(r)) return false
+    return true
+  }
+}
+
+/**
+ * Compiles a route's match. Throws on a template that does not parse (validation reports it first).
+ * @param index - position in the route list, used in error messages.
+ */
+export function compileRoute(m: RouteMatch, index: number): CompiledRoute {
+  const cs = m.case_sensitive
+  const fold = (s: string) => (cs ? s : s.toLowerCase())
+  const testRest = compileRest(m)
+  if (m.exact !== undefined) {
+    const want = fold(m.exact)
+    const testPath = cs
+      ? (path: string) => (path === want ? { params: {}, matchedPrefix: path } : undefined)
+      : (path: string, lower: string) => (lower === want ? { params: {}, matchedPrefix: path } : undefined)
+    return { kind: 'exact', key: want, caseSensitive: cs, testPath, testRest }
+  }
+  if (m.prefix !== undefined || m.segment_prefix !== undefined) {
+    const segment = m.prefix === undefined
+    const want = fold((m.prefix ?? m.segment_prefix)!)
+    const len = want.length
+    const testPath = (path: string, lower: string): PathResult | undefined => {
+      const s = cs ? path : lower
+      if (!s.startsWith(want)) return undefined
+      if (segment && s.length !== len && s.charCodeAt(len) !== 47 /* / */) return undefined
+      return { params: {}, matchedPrefix: path.slice(0, len) }
+    }
+    return { kind: segment ? 'segment_prefix' : 'prefix', key: want, caseSensitive: cs, testPath, testRest }
+  }
+  if (m.regex !== undefined) {
+    // case_sensitive does not apply to regex (Envoy); write [Aa] or (?i:…) instead.
+    const re = toFullMatchRegex(m.regex)
+    const testPath = (path: string) => (re.test(path) ? { params: {} } : undefined)
+    return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true, testPath, testRest }
+  }
+  if (m.template !== undefined) {
+    const t = parseTemplate(m.template)
+    if (t.error) throw new Error(`route ${index}: template ${JSON.stringify(m.template)}: ${t.error}`)
+    const re = new RegExp(t.source, cs ? '' : 'i')
+    const names = t.names
+    const testPath = (path: string): PathResult | undefined => {
+      const found = re.exec(path)
+      if (!found) return undefined
+      if (names.length === 0) return { params: {} }
+      const params: Record<string, string> = {}
+      for (let i = 0; i < names.length; i++) params[names[i]!] = found[i + 1] ?? ''
+      return { params }
+    }
+    return { kind: 'template', key: fold(t.literalPrefix), caseSensitive: cs, testPath, testRest }
+  }
+  throw new Error(`route ${index}: no path specifier (exact, prefix, segment_prefix, regex or template)`)
+}
