@@ -17,10 +17,37 @@ export function schemaFor(filters: readonly FilterFactory[]) {
 /** Validates a parsed YAML/JSON document. Never throws. */
 export function validateConfig(input: unknown, filters: readonly FilterFactory[]): ValidationResult {
   const parsed = schemaFor(filters).safeParse(input)
-  if (!parsed.success) return { ok: false, issues: fromZod(parsed.error.issues) }
+  if (!parsed.success) {
+    // Report everything at once: cross-references are checked on the raw input too, best effort.
+    const issues = fromZod(parsed.error.issues)
+    const seen = new Set(issues.map((i) => `${i.path}\0${i.message}`))
+    const loose = loosen(input)
+    if (loose)
+      for (const i of crossCheck(loose)) if (!seen.has(`${i.path}\0${i.message}`)) issues.push(i)
+    return { ok: false, issues }
+  }
   const config = parsed.data as unknown as GatewayConfig
   const issues = [...crossCheck(config), ...checkDefaultConfigs(config, filters)]
   return issues.length ? { ok: false, issues } : { ok: true, config }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** Same indices as the input, with anything that is not an object replaced by {} so paths stay right. */
+const objects = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (isObj(x) ? x : {})) : [])
+
+/** Shapes raw (schema-invalid) input enough for crossCheck, which then skips what it cannot read. */
+function loosen(input: unknown): GatewayConfig | undefined {
+  if (!isObj(input)) return undefined
+  return {
+    gateway: { max_direct_response_body_bytes: 4096, ...(isObj(input.gateway) ? input.gateway : {}) },
+    http_filters: objects(input.http_filters),
+    clusters: objects(input.clusters).map((c) => ({ ...c, endpoints: objects(c.endpoints) })),
+    virtual_hosts: objects(input.virtual_hosts).map((v) => ({
+      ...v,
+      domains: Array.isArray(v.domains) ? v.domains.map((d) => (typeof d === 'string' ? d : '*')) : [],
+      routes: objects(v.routes).map((r) => ({ ...r, match: isObj(r.match) ? r.match : {} })),
+    })),
+  } as unknown as GatewayConfig
 }
 
 /** A filter enabled without a config must accept `{}` (its defaults). */
@@ -44,6 +71,7 @@ const list = (names: Iterable<string>) => [...names].join(', ') || 'none'
 function duplicates(names: { name: string; path: string }[], what: string, issues: ConfigIssue[]) {
   const seen = new Map<string, string>()
   for (const { name, path } of names) {
+    if (typeof name !== 'string') continue
     const first = seen.get(name)
     if (first !== undefined) issues.push({ path, message: `duplicate ${what} "${name}" (first defined at ${first})` })
     else seen.set(name, path)
@@ -152,7 +180,11 @@ export function crossCheck(config: GatewayConfig): ConfigIssue[] {
     vh.routes.forEach((r, i) => {
       const path = `virtual_hosts[${v}].routes[${i}]`
       if (r.name !== undefined) routeNames.push({ name: r.name, path: `${path}.name` })
-      checkRoute(r, path, config, clusters, chain, issues)
+      try {
+        checkRoute(r, path, config, clusters, chain, issues)
+      } catch {
+        // Only reachable for schema-invalid input (loosen): the schema errors already describe this route.
+      }
     })
   })
   duplicates(domains, 'domain', issues)

@@ -1,8 +1,19 @@
 /** @module The only list of built-in filters. Core code never branches on a filter's name. */
+import { bodyLimitFilter } from './body-limit/index.ts'
+import { corsFilter } from './cors/index.ts'
+import { faultFilter } from './fault/index.ts'
+import { headerMutationFilter } from './header-mutation/index.ts'
+import { requestIdFilter } from './request-id/index.ts'
 import type { FilterFactory } from './types.ts'
 
 /** Built-in filters, in no particular order (the route table's `http_filters` list sets the order). */
-export const BUILTIN_FILTERS: readonly FilterFactory[] = []
+export const BUILTIN_FILTERS: readonly FilterFactory[] = [
+  requestIdFilter,
+  headerMutationFilter,
+  corsFilter,
+  faultFilter,
+  bodyLimitFilter,
+]
 
 /** The built-ins plus a user's own filters; a duplicate name is a programming error. */
 export function createRegistry(extra: readonly FilterFactory[] = []): readonly FilterFactory[] {

@@ -48,8 +48,9 @@ export function forwardedForEntries(headers: Headers, peer: string): string[] {
  * `X-Forwarded-For` entry from the right (each trusted proxy appended the address it saw); too few entries, or
  * an entry that is not an IP literal, ⇒ the peer.
  * @param xffNumTrustedHops Proxies in front of Cloudflare that append to XFF. @default 0
- * @example trustedClientAddress(new Headers({ 'cf-connecting-ip': '192.0.2.5', 'x-forwarded-for': '203.0.113.128, 203.0.113.10, 203.0.113.1' }), 2)
- *   // '203.0.113.10'
+ * @example
+ * const xff = '203.0.113.128, 203.0.113.10, 203.0.113.1'
+ * trustedClientAddress(new Headers({ 'cf-connecting-ip': '192.0.2.5', 'x-forwarded-for': xff }), 2) // '203.0.113.10'
  */
 export function trustedClientAddress(headers: Headers, xffNumTrustedHops: number): string {
   const peer = peerAddress(headers)

@@ -103,7 +103,9 @@ export interface UpstreamHeaderInfo {
  * - `te` survives only as `te: trailers`; `upgrade: websocket` + `connection: upgrade` only for a WebSocket
  *   route and handshake. `content-length` is never copied (the runtime frames the body).
  * - `x-forwarded-prefix`, `x-original-url`, `x-rewrite-url` are removed. `cf-*` and `host` are left as they are.
- * @example toUpstreamHeaders(request.headers, { clientAddress, proto: 'https', host, requestId, xffNumTrustedHops: 0, websocket: false })
+ * @example
+ * const info = { clientAddress, proto: 'https', host, requestId, xffNumTrustedHops: 0, websocket: false } as const
+ * const headers = toUpstreamHeaders(request.headers, info)
  */
 export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): Headers {
   const out = new Headers(incoming)

@@ -64,8 +64,9 @@ const hexAt = (s: string, i: number): number => {
  * `..;x`, `%2F`/`%5C` or `//`; this function does not rely on any of that.
  *
  * @param rawPath The percent-encoded path as received, e.g. `new URL(request.url).pathname`.
- * @example normalizePath('/a/b/%2e%2e/c//d', { normalize_path: true, merge_slashes: true, escaped_slashes: 'keep_unchanged' })
- *   // { kind: 'ok', path: '/a/c/d' }
+ * @example
+ * const opts = { normalize_path: true, merge_slashes: true, escaped_slashes: 'keep_unchanged' } as const
+ * normalizePath('/a/b/%2e%2e/c//d', opts) // { kind: 'ok', path: '/a/c/d' }
  */
 export function normalizePath(rawPath: string, opts: PathOptions): PathResult {
   let path = rawPath
@@ -149,7 +150,7 @@ function decodeUnreserved(path: string): string {
   return out + path.slice(from)
 }
 
-/** `..;params` ⇒ `..` and `.;params` ⇒ `.` (Tomcat path parameters; Envoy `strip_dotdot_segments_with_parameters`). */
+/** `..;params` ⇒ `..`, `.;params` ⇒ `.` (Tomcat path parameters; Envoy strip_dotdot_segments_with_parameters). */
 function dotSegment(segment: string): string {
   if (segment.charCodeAt(0) !== DOT) return segment
   if (segment.startsWith('..;')) return '..'

@@ -3,7 +3,11 @@ import { normalizePath, type PathOptions, type PathResult } from '../../src/http
 
 const CANONICAL: PathOptions = { normalize_path: true, merge_slashes: false, escaped_slashes: 'keep_unchanged' }
 const MERGE_ONLY: PathOptions = { normalize_path: false, merge_slashes: true, escaped_slashes: 'keep_unchanged' }
-const UNESCAPE_ONLY: PathOptions = { normalize_path: false, merge_slashes: false, escaped_slashes: 'unescape_and_forward' }
+const UNESCAPE_ONLY: PathOptions = {
+  normalize_path: false,
+  merge_slashes: false,
+  escaped_slashes: 'unescape_and_forward',
+}
 const EDGE: PathOptions = { normalize_path: true, merge_slashes: true, escaped_slashes: 'unescape_and_redirect' }
 
 const ok = (path: string): PathResult => ({ kind: 'ok', path })
@@ -132,7 +136,8 @@ describe('normalizePath: Envoy path-sanitization integration assertions', () => 
   })
 
   it('unescape_and_redirect redirects /private%2f../%2e%5Cpublic to /private/../%2e\\public', () => {
-    const result = normalizePath('/private%2f../%2e%5Cpublic', { ...CANONICAL, escaped_slashes: 'unescape_and_redirect' })
+    const opts: PathOptions = { ...CANONICAL, escaped_slashes: 'unescape_and_redirect' }
+    const result = normalizePath('/private%2f../%2e%5Cpublic', opts)
     expect(result).toEqual({ kind: 'redirect', path: '/private/../%2e\\public' })
   })
 

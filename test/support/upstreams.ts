@@ -10,6 +10,7 @@
  * - `reset-after-headers` send headers and part of the body, then destroy the socket
  * - `bytes=N`           stream N bytes of response body
  * - `redirect=/x`       answer 302 to /x
+ * - `respond-early`     answer 200 as soon as the first body bytes arrive (proves the body is streamed)
  * The body is counted while streaming, never buffered (`bodyBytes` in the reply); bodies under 64 KiB are echoed.
  */
 import { createHash } from 'node:crypto'
@@ -33,6 +34,14 @@ function handle(name: string) {
     const [kind, arg] = behavior.split('=') as [string, string | undefined]
     if (kind === 'reset') {
       req.socket.destroy()
+      return
+    }
+    if (kind === 'respond-early') {
+      req.once('data', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' })
+        res.end('early')
+      })
+      req.resume()
       return
     }
     const hash = createHash('sha256')

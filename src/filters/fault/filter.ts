@@ -86,6 +86,10 @@ export const faultFilter = defineFilter({
         pct = headerPercentage(rc, ABORT_PCT_HEADER, pct)
       }
       if (status === undefined || !chosen(pct)) return undefined
+      if (activeFaults >= maxActive) {
+        state.overflow = true
+        return undefined
+      }
       state.aborted_status = status
       rc.flags.add('FI')
       return problem({
@@ -113,12 +117,12 @@ export const faultFilter = defineFilter({
       onRequest: function fault(rc) {
         const state: FaultState = {}
         rc.state.fault = state
-        if (activeFaults >= maxActive) {
-          state.overflow = true
-          return
-        }
         const ms = delayMs(rc)
-        return ms > 0 ? delayThenAbort(rc, state, ms) : maybeAbort(rc, state)
+        if (ms > 0) {
+          if (activeFaults < maxActive) return delayThenAbort(rc, state, ms)
+          state.overflow = true
+        }
+        return maybeAbort(rc, state)
       },
     }
   },

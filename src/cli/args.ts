@@ -1,0 +1,48 @@
+/** @module Command-line parsing on node:util parseArgs (strict: unknown flags are usage errors, exit 2). */
+import { resolve } from 'node:path'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { UsageError } from './exit-codes.ts'
+import type { KvTarget } from './kv-store.ts'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** Where `npm start` and `legate push --local` keep local KV (wrangler's own default). */
+export const DEFAULT_PERSIST_TO = '.wrangler/state'
+
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options
+export const FILTERS_OPTION = { filters: { type: 'string' } } as const satisfies Options
+export const TARGET_OPTIONS = {
+  local: { type: 'boolean' },
+  remote: { type: 'boolean' },
+  env: { type: 'string' },
+  'persist-to': { type: 'string' },
+} as const satisfies Options
+
+export const TARGET_HELP = `Target:
+  --local              the local KV simulation used by \`npm start\` / \`wrangler dev\` (default)
+  --remote             your Cloudflare KV namespace (binding CONFIG in wrangler.toml; needs \`wrangler login\`)
+  --env NAME           a wrangler environment ([env.NAME] in wrangler.toml)
+  --persist-to DIR     local state directory (default ${DEFAULT_PERSIST_TO}, the one \`npm start\` uses)`
+
+/** Parses `args` for `command`; unknown flags and bad values become UsageErrors. */
+export function parse<O extends Options>(command: string, args: readonly string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true })
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command)
+  }
+}
+
+/** `--local | --remote [--env] [--persist-to]` → a KV target. */
+export function toTarget(
+  command: string,
+  v: { local?: boolean; remote?: boolean; env?: string; 'persist-to'?: string }
+): KvTarget {
+  if (v.local && v.remote) throw new UsageError('use either --local or --remote, not both', command)
+  if (v.env !== undefined && !/^[A-Za-z0-9_-]+$/.test(v.env)) throw new UsageError(`--env ${JSON.stringify(v.env)}: not an environment name`, command)
+  if (v.remote) {
+    if (v['persist-to'] !== undefined) throw new UsageError('--persist-to applies to --local only', command)
+    return { mode: 'remote', ...(v.env ? { env: v.env } : {}) }
+  }
+  return { mode: 'local', persistTo: resolve(v['persist-to'] ?? DEFAULT_PERSIST_TO), ...(v.env ? { env: v.env } : {}) }
+}

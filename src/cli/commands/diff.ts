@@ -1,0 +1,70 @@
+/** @module `legate diff <files|dirs…>`: what a push would change, path by path, against the live version. */
+import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
+import type { Command } from '../command.ts'
+import { EXIT, type ExitCode } from '../exit-codes.ts'
+import { diffFlat, flatten, type FlatDiff } from '../flatten.ts'
+import { plural, shortSha } from '../format.ts'
+import { paint, type Io } from '../io.ts'
+import { createKvStore, describeTarget } from '../kv-store.ts'
+import { createProgress } from '../progress.ts'
+import { configSha } from '../publish.ts'
+import { loadValid } from './validate.ts'
+
+const NAME = 'diff'
+
+/** `+ path = value`, `- path = value`, `~ path: old -> new`, sorted by path. */
+export function formatDiff(diff: FlatDiff, io: Io): string[] {
+  const c = paint(io)
+  const lines: [string, string][] = [
+    ...diff.added.map(([p, v]): [string, string] => [p, c.green(`+ ${p} = ${v}`)]),
+    ...diff.removed.map(([p, v]): [string, string] => [p, c.red(`- ${p} = ${v}`)]),
+    ...diff.changed.map(([p, from, to]): [string, string] => [p, c.yellow(`~ ${p}: ${from} -> ${to}`)]),
+  ]
+  return lines.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true })).map(([, line]) => line)
+}
+
+export const diffCommand: Command = {
+  name: NAME,
+  summary: 'show what pushing the files would change, against the live version',
+  help: `Usage: legate diff <files|dirs…> [--local | --remote] [--env NAME] [--persist-to DIR] [--filters <module>]
+
+Validates the files, reads the live version and prints the differences as paths:
+  + path = value          only in the files (would be added)
+  - path = value          only in the live version (would be removed)
+  ~ path: old -> new      changed
+Lists of named things (clusters, virtual hosts, routes, filters) are keyed by name: ["users"].
+
+${TARGET_HELP}
+
+Options:
+  --filters <module>   also accept the filters exported by <module>
+  -h, --help           show this help
+
+Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 wrangler/KV failure.`,
+
+  async run(args, io): Promise<ExitCode> {
+    const { values, positionals } = parse(NAME, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
+    if (values.help) {
+      io.out(this.help)
+      return EXIT.OK
+    }
+    const target = toTarget(NAME, values)
+    const table = await loadValid(NAME, positionals, values.filters, io)
+    if (!table) return EXIT.INVALID
+    const store = createKvStore(target, createProgress(io.stderr))
+    const pointer = await store.readPointer()
+    const live = pointer ? (await store.readVersions([pointer.version], `reading version ${pointer.version}`)).get(pointer.version) : undefined
+    if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${describeTarget(target)}`)
+    const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${describeTarget(target)} (nothing pushed yet)`
+    if (live && configSha(table.raw) === live.sha256) {
+      io.out(`no differences: the files match ${base}.`)
+      return EXIT.OK
+    }
+    const diff = diffFlat(flatten(live?.config ?? {}), flatten(table.raw))
+    io.out(`Comparing ${table.files.join(', ')} with ${base}:`)
+    for (const line of formatDiff(diff, io)) io.out(line)
+    const { added, removed, changed } = diff
+    io.out(`${plural(added.length, 'path')} added, ${removed.length} removed, ${changed.length} changed. Run \`legate push\` with the same files to apply.`)
+    return EXIT.OK
+  },
+}

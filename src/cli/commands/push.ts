@@ -1,0 +1,78 @@
+/** @module `legate push <files|dirs…>`: validates, then writes a new version to KV (body first, then pointer). */
+import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
+import type { Command } from '../command.ts'
+import { EXIT, type ExitCode } from '../exit-codes.ts'
+import { formatMs, formatSummary, shortSha } from '../format.ts'
+import { paint, type Io } from '../io.ts'
+import { createKvStore, describeTarget, type KvTarget } from '../kv-store.ts'
+import { createProgress, type Progress } from '../progress.ts'
+import { publish, type PublishResult } from '../publish.ts'
+import { summarize } from '../table.ts'
+import type { GatewayConfig } from '../../config/schema.ts'
+import { loadValid } from './validate.ts'
+
+const NAME = 'push'
+
+/** How long until the gateway serves a new version, in words. */
+export function propagationNote(target: KvTarget, config: GatewayConfig): string {
+  const refresh = `${formatMs(config.gateway.refresh_interval)} (gateway.refresh_interval)`
+  return target.mode === 'local'
+    ? `A running local gateway (npm start) picks it up within ${refresh}.`
+    : `Remote KV takes up to ~60 s to reach every Cloudflare location; each isolate then switches within ${refresh}.`
+}
+
+/** Prints the outcome of a publish, the same way for push, rollback and `npm start`. */
+export function reportPublish(io: Io, result: PublishResult, target: KvTarget, config: GatewayConfig, what = 'pushed'): void {
+  const c = paint(io)
+  if (result.status === 'unchanged') {
+    io.out(`${c.yellow('unchanged')}: version ${result.live.version} in ${describeTarget(target)} already has this content (sha ${shortSha(result.live.sha256)}); nothing written.`)
+    return
+  }
+  const { pointer, previous } = result
+  const was = previous ? `, was ${previous.version}` : ', first version'
+  io.out(`${c.green(what)} version ${pointer.version} (sha ${shortSha(pointer.sha256)}${was}) to ${describeTarget(target)}: ${formatSummary(summarize(config))}`)
+  io.out(propagationNote(target, config))
+}
+
+/** Validates `paths` and publishes them; what `npm start` calls too. Returns the exit code. */
+export async function pushFiles(
+  paths: readonly string[],
+  target: KvTarget,
+  io: Io,
+  opts: { filters?: string; progress?: Progress } = {}
+): Promise<ExitCode> {
+  const table = await loadValid(NAME, paths, opts.filters, io)
+  if (!table) return EXIT.INVALID
+  const store = createKvStore(target, opts.progress ?? createProgress(io.stderr))
+  const result = await publish(store, table.raw, 'cli')
+  reportPublish(io, result, target, table.config)
+  return EXIT.OK
+}
+
+export const pushCommand: Command = {
+  name: NAME,
+  summary: 'validate route files and make them the live config (local KV by default)',
+  help: `Usage: legate push <files|dirs…> [--local | --remote] [--env NAME] [--persist-to DIR] [--filters <module>]
+
+Validates the files (exactly as \`legate validate\`; nothing is written when they are invalid), then writes
+them as a new version: the body config/v/<version> first, then the pointer config/current. Content identical
+to the live version is not written again ("unchanged").
+
+${TARGET_HELP}
+
+Options:
+  --filters <module>   also accept the filters exported by <module>
+  -h, --help           show this help
+
+Exit codes: 0 pushed or unchanged, 1 invalid, 2 usage error, 3 wrangler/KV failure.`,
+
+  async run(args, io): Promise<ExitCode> {
+    const { values, positionals } = parse(NAME, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
+    if (values.help) {
+      io.out(this.help)
+      return EXIT.OK
+    }
+    const target = toTarget(NAME, values)
+    return pushFiles(positionals, target, io, values.filters === undefined ? {} : { filters: values.filters })
+  },
+}

@@ -1,0 +1,55 @@
+/** @module `legate validate <files|dirs…>`: checks a (possibly split) route table and prints every problem. */
+import { FILTERS_OPTION, HELP_OPTION, parse } from '../args.ts'
+import type { Command } from '../command.ts'
+import { EXIT, type ExitCode } from '../exit-codes.ts'
+import { loadRegistry } from '../filters.ts'
+import { formatIssue, formatSummary, plural } from '../format.ts'
+import { paint, type Io } from '../io.ts'
+import { loadTable, summarize, type LoadedTable } from '../table.ts'
+
+const NAME = 'validate'
+
+/** Loads and validates the files of any command; prints the issues and returns null when invalid. */
+export async function loadValid(
+  command: string,
+  paths: readonly string[],
+  filtersModule: string | undefined,
+  io: Io
+): Promise<Extract<LoadedTable, { ok: true }> | null> {
+  const filters = await loadRegistry(filtersModule, command)
+  const table = loadTable(paths, filters, command)
+  if (table.ok) return table
+  const c = paint(io)
+  for (const issue of table.issues) io.err(formatIssue(issue))
+  io.err(c.red(`${plural(table.issues.length, 'error')} in ${plural(table.files.length, 'file')}: nothing was written. Fix the lines above and run \`legate ${NAME}\` again.`))
+  return null
+}
+
+export const validateCommand: Command = {
+  name: NAME,
+  summary: 'check route files (YAML or JSON, split files are merged) and print every error',
+  help: `Usage: legate validate <files|dirs…> [--filters <module>]
+
+Checks route tables against the schema and cross-references (unknown clusters, duplicate names…) and
+prints every error as \`file:line path: message\`. A directory means its *.yaml, *.yml and *.json files
+(schema.json excluded). Files split per team are merged: clusters and virtual_hosts are joined in file
+order; gateway and http_filters may each appear in one file only.
+
+Options:
+  --filters <module>   also accept the filters exported by <module> as \`filters: FilterFactory[]\`
+  -h, --help           show this help
+
+Exit codes: 0 valid, 1 invalid, 2 usage error (unknown flag, missing file).`,
+
+  async run(args, io): Promise<ExitCode> {
+    const { values, positionals } = parse(NAME, args, { ...HELP_OPTION, ...FILTERS_OPTION })
+    if (values.help) {
+      io.out(this.help)
+      return EXIT.OK
+    }
+    const table = await loadValid(NAME, positionals, values.filters, io)
+    if (!table) return EXIT.INVALID
+    io.out(`${paint(io).green('valid')}: ${table.files.join(', ')}: ${formatSummary(summarize(table.config))}`)
+    return EXIT.OK
+  },
+}

@@ -1,0 +1,62 @@
+/**
+ * @module Loads a route table the way every command does: expand paths, parse, merge split files, validate with
+ * the schema and cross-checks, and place every issue at its file and line.
+ */
+import type { GatewayConfig } from '../config/schema.ts'
+import { validateConfig } from '../config/validate.ts'
+import type { FilterFactory } from '../filters/types.ts'
+import { mergeSources, type LocatedIssue } from './merge.ts'
+import { parsePath } from './locate.ts'
+import { expandPaths, readSources } from './sources.ts'
+
+export type LoadedTable =
+  | { ok: true; files: string[]; raw: Record<string, unknown>; config: GatewayConfig }
+  | { ok: false; files: string[]; issues: LocatedIssue[] }
+
+/**
+ * @param paths files and directories from the command line
+ * @throws UsageError for missing paths (exit 2); an invalid table is a result, not an exception
+ */
+export function loadTable(paths: readonly string[], filters: readonly FilterFactory[], command: string): LoadedTable {
+  const files = expandPaths(paths, command)
+  const { sources, syntax } = readSources(files)
+  if (syntax.length)
+    return { ok: false, files, issues: syntax.map((s) => ({ file: s.file, line: s.line, path: '', message: `${s.message} (column ${s.column})` })) }
+  const merged = mergeSources(sources)
+  return checkTable(merged.raw, filters, files, merged.issues, merged.locate)
+}
+
+/** Validates an already-merged table (also used after `npm start` adjusts the demo's echo port). */
+export function checkTable(
+  raw: Record<string, unknown>,
+  filters: readonly FilterFactory[],
+  files: string[] = [],
+  issues: LocatedIssue[] = [],
+  locate: (path: string) => Omit<LocatedIssue, 'message'> = (path) => ({ path })
+): LoadedTable {
+  const result = validateConfig(raw, filters)
+  const all = [...issues]
+  if (!result.ok)
+    for (const i of result.issues) all.push({ ...locate(i.path), message: relocateMessage(i.message, locate) })
+  if (all.length || !result.ok) return { ok: false, files, issues: all }
+  return { ok: true, files, raw, config: result.config }
+}
+
+/** Messages that cite another place in the merged table ("first defined at clusters[0].name") cite its file. */
+function relocateMessage(message: string, locate: (path: string) => Omit<LocatedIssue, 'message'>): string {
+  return message.replace(/first defined at ([\w$.[\]-]+)/, (whole, path: string) => {
+    if (parsePath(path).length === 0) return whole
+    const at = locate(path)
+    return at.file ? `first defined at ${at.file}:${at.line ?? 1} ${at.path}` : whole
+  })
+}
+
+/** Counts for the one-line summary. */
+export function summarize(config: GatewayConfig) {
+  return {
+    virtualHosts: config.virtual_hosts.length,
+    routes: config.virtual_hosts.reduce((n, v) => n + v.routes.length, 0),
+    clusters: config.clusters.length,
+    filters: config.http_filters.length,
+  }
+}
