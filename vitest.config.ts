@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config'
 // the gateway the way a user does.
 export default defineConfig({
   test: {
+    // Config-applied info lines from the gateway are expected in every test; warnings and errors still show.
+    onConsoleLog: (log) => !log.includes('"level":"info"'),
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {

@@ -62,21 +62,25 @@ export function createKvStore(target: KvTarget, progress: Progress) {
   return {
     target,
 
-    /** The live pointer, or null when nothing was ever pushed. */
-    async readPointer(): Promise<ConfigPointer | null> {
-      const raw = (await getMany([POINTER_KEY], 'reading the live version')).get(POINTER_KEY)
-      return raw == null ? null : parseStored<ConfigPointer>(POINTER_KEY, raw, isPointer)
+    /**
+     * The live pointer (null when nothing was pushed) and the requested versions (missing ones are absent
+     * from the map), in one wrangler call.
+     */
+    async read(versions: readonly number[], label: string): Promise<{ pointer: ConfigPointer | null; stored: Map<number, StoredConfig> }> {
+      const values = await getMany([POINTER_KEY, ...versions.map(versionKey)], label)
+      const raw = values.get(POINTER_KEY)
+      const pointer = raw == null ? null : parseStored<ConfigPointer>(POINTER_KEY, raw, isPointer)
+      const stored = new Map<number, StoredConfig>()
+      for (const v of versions) {
+        const body = values.get(versionKey(v))
+        if (body != null) stored.set(v, parseStored<StoredConfig>(versionKey(v), body, isStored))
+      }
+      return { pointer, stored }
     },
 
-    /** Stored versions by number (missing ones are absent from the map). */
-    async readVersions(versions: readonly number[], label = 'reading stored versions'): Promise<Map<number, StoredConfig>> {
-      const values = await getMany(versions.map(versionKey), label)
-      const out = new Map<number, StoredConfig>()
-      for (const v of versions) {
-        const raw = values.get(versionKey(v))
-        if (raw != null) out.set(v, parseStored<StoredConfig>(versionKey(v), raw, isStored))
-      }
-      return out
+    /** The live pointer, or null when nothing was ever pushed. */
+    async readPointer(): Promise<ConfigPointer | null> {
+      return (await this.read([], 'reading the live version')).pointer
     },
 
     /** Every stored version number, ascending. */

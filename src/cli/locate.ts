@@ -32,10 +32,11 @@ export function lineOf(doc: Document, lines: LineCounter, segments: readonly Seg
       at = rangeStart(node) ?? at
     } else if (isMap(node)) {
       // Keys may contain dots (`toPath` does not escape them): try the longest join of the remaining segments.
+      const pairs = node.items
       let found = false
       for (let j = segments.length; j > i && !found; j--) {
         const key = segments.slice(i, j).join('.')
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key)
+        const pair = pairs.find((p) => isScalar(p.key) && String(p.key.value) === key)
         if (!pair) continue
         found = true
         at = rangeStart(pair.key) ?? rangeStart(pair.value) ?? at

@@ -53,7 +53,7 @@ Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 w
     if (!table) return EXIT.INVALID
     const store = createKvStore(target, createProgress(io.stderr))
     const pointer = await store.readPointer()
-    const live = pointer ? (await store.readVersions([pointer.version], `reading version ${pointer.version}`)).get(pointer.version) : undefined
+    const live = pointer ? (await store.read([pointer.version], `reading version ${pointer.version}`)).stored.get(pointer.version) : undefined
     if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${describeTarget(target)}`)
     const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${describeTarget(target)} (nothing pushed yet)`
     if (live && configSha(table.raw) === live.sha256) {
@@ -63,6 +63,8 @@ Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 w
     const diff = diffFlat(flatten(live?.config ?? {}), flatten(table.raw))
     io.out(`Comparing ${table.files.join(', ')} with ${base}:`)
     for (const line of formatDiff(diff, io)) io.out(line)
+    if (!diff.added.length && !diff.removed.length && !diff.changed.length)
+      io.out('(only the order of keys or list items differs; a push would still write a new version)')
     const { added, removed, changed } = diff
     io.out(`${plural(added.length, 'path')} added, ${removed.length} removed, ${changed.length} changed. Run \`legate push\` with the same files to apply.`)
     return EXIT.OK

@@ -22,7 +22,7 @@ export function propagationNote(target: KvTarget, config: GatewayConfig): string
 }
 
 /** Prints the outcome of a publish, the same way for push, rollback and `npm start`. */
-export function reportPublish(io: Io, result: PublishResult, target: KvTarget, config: GatewayConfig, what = 'pushed'): void {
+export function reportPublish(io: Io, result: PublishResult, target: KvTarget, config: GatewayConfig): void {
   const c = paint(io)
   if (result.status === 'unchanged') {
     io.out(`${c.yellow('unchanged')}: version ${result.live.version} in ${describeTarget(target)} already has this content (sha ${shortSha(result.live.sha256)}); nothing written.`)
@@ -30,7 +30,7 @@ export function reportPublish(io: Io, result: PublishResult, target: KvTarget, c
   }
   const { pointer, previous } = result
   const was = previous ? `, was ${previous.version}` : ', first version'
-  io.out(`${c.green(what)} version ${pointer.version} (sha ${shortSha(pointer.sha256)}${was}) to ${describeTarget(target)}: ${formatSummary(summarize(config))}`)
+  io.out(`${c.green('pushed')} version ${pointer.version} (sha ${shortSha(pointer.sha256)}${was}) to ${describeTarget(target)}: ${formatSummary(summarize(config))}`)
   io.out(propagationNote(target, config))
 }
 

@@ -1,0 +1,66 @@
+/**
+ * @module Route-table micro-benchmark: build time and warm per-match time at 10 / 100 / 1,000 / 10,000 routes.
+ * Run: `npx tsx bench/micro-router.ts`. Prints one JSON line per figure: `{ "name", "value", "unit" }`.
+ */
+import { routeMatch, type RouteMatch } from '../src/config/schema.ts'
+import { createRouteTable, type MatchInput } from '../src/router/routes.ts'
+
+const SIZES = [10, 100, 1_000, 10_000] as const
+const RUNS = 7
+const MATCHES_PER_RUN = 200_000
+const BUILDS_PER_SIZE = 5
+
+/** A realistic mix: prefix, exact, regex and template routes under a shared `/api/v1/` prefix, then a catch-all. */
+function buildRoutes(n: number): RouteMatch[] {
+  const routes: RouteMatch[] = []
+  for (let i = 0; i < n - 1; i++) {
+    const kind = i % 4
+    if (kind === 0) routes.push(routeMatch.parse({ prefix: `/api/v1/svc${i}/` }))
+    else if (kind === 1) routes.push(routeMatch.parse({ exact: `/api/v1/svc${i}/health`, methods: ['GET'] }))
+    else if (kind === 2) routes.push(routeMatch.parse({ regex: `/api/v1/svc${i}/items/[0-9]+` }))
+    else routes.push(routeMatch.parse({ template: `/api/v1/svc${i}/users/{id}/orders/{order}` }))
+  }
+  routes.push(routeMatch.parse({ prefix: '/' }))
+  return routes
+}
+
+/** A request for the template route closest to the middle of the table. */
+function middleRequest(n: number): { input: MatchInput; want: number } {
+  let want = Math.floor(n / 2)
+  while (want % 4 !== 3) want--
+  const input = { path: `/api/v1/svc${want}/users/42/orders/7`, method: 'GET', headers: new Headers(), search: '' }
+  return { input, want }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const now = () => Number(process.hrtime.bigint())
+const emit = (name: string, value: number, unit: string) =>
+  console.log(JSON.stringify({ name, value: Number(value.toFixed(unit === 'ns' ? 1 : 3)), unit }))
+
+const perMatch: Record<number, number> = {}
+for (const n of SIZES) {
+  const routes = buildRoutes(n)
+  const builds: number[] = []
+  let table = createRouteTable(routes)
+  for (let b = 0; b < BUILDS_PER_SIZE; b++) {
+    const t0 = now()
+    table = createRouteTable(routes)
+    builds.push((now() - t0) / 1e6)
+  }
+  const { input, want } = middleRequest(n)
+  const hit = table.match(input)
+  if (hit?.index !== want) throw new Error(`size ${n}: expected route ${want}, got ${hit?.index}`)
+  let sink = 0
+  for (let i = 0; i < MATCHES_PER_RUN; i++) sink += table.match(input)!.index // warm-up
+  const runs: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = now()
+    for (let i = 0; i < MATCHES_PER_RUN; i++) sink += table.match(input)!.index
+    runs.push((now() - t0) / MATCHES_PER_RUN)
+  }
+  if (sink === 0) throw new Error('unreachable: keeps the loop from being optimised away')
+  perMatch[n] = median(runs)
+  emit(`route-match-${n}`, perMatch[n], 'ns')
+  emit(`route-table-build-${n}`, median(builds), 'ms')
+}
+emit('route-match-ratio-10000-vs-10', perMatch[10_000]! / perMatch[10]!, 'x')

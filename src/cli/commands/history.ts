@@ -1,0 +1,55 @@
+/** @module `legate history`: every stored version, newest first, marking the live one. */
+import { HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
+import type { Command } from '../command.ts'
+import { EXIT, type ExitCode } from '../exit-codes.ts'
+import { shortSha } from '../format.ts'
+import { paint } from '../io.ts'
+import { createKvStore, describeTarget } from '../kv-store.ts'
+import { createProgress } from '../progress.ts'
+
+const NAME = 'history'
+
+export const historyCommand: Command = {
+  name: NAME,
+  summary: 'list the stored versions (pushed_at, source, sha) and mark the live one',
+  help: `Usage: legate history [--local | --remote] [--env NAME] [--persist-to DIR]
+
+Lists every version in KV, newest first: version, when it was pushed, by what ("cli", "rollback of 3"…)
+and the start of its sha256. The live version (config/current) is marked with "*".
+
+${TARGET_HELP}
+
+Options:
+  -h, --help           show this help
+
+Exit codes: 0 ok, 2 usage error, 3 wrangler/KV failure.`,
+
+  async run(args, io): Promise<ExitCode> {
+    const { values } = parse(NAME, args, { ...HELP_OPTION, ...TARGET_OPTIONS }, false)
+    if (values.help) {
+      io.out(this.help)
+      return EXIT.OK
+    }
+    const target = toTarget(NAME, values)
+    const store = createKvStore(target, createProgress(io.stderr))
+    const versions = await store.listVersions()
+    if (versions.length === 0) {
+      io.out(`no versions in ${describeTarget(target)} yet: run \`legate push routes/\` first.`)
+      return EXIT.OK
+    }
+    const { pointer, stored } = await store.read(versions, `reading ${versions.length} version(s)`)
+    const c = paint(io)
+    io.out(`  ${'VERSION'.padStart(7)}  ${'PUSHED AT'.padEnd(24)}  ${'SHA'.padEnd(12)}  SOURCE`)
+    for (const v of [...versions].reverse()) {
+      const s = stored.get(v)
+      const live = pointer?.version === v
+      const row = s
+        ? `${String(v).padStart(7)}  ${s.pushed_at.padEnd(24)}  ${shortSha(s.sha256).padEnd(12)}  ${s.source}`
+        : `${String(v).padStart(7)}  (listed but not readable)`
+      io.out(live ? c.bold(`* ${row}  (live)`) : `  ${row}`)
+    }
+    if (!pointer) io.out('No version is live: config/current is missing. Run `legate rollback <version>` or `legate push`.')
+    else if (!stored.has(pointer.version)) io.out(`config/current names version ${pointer.version}, which is not stored.`)
+    return EXIT.OK
+  },
+}
