@@ -7,7 +7,7 @@ import type { Env } from './env.ts'
 import type { HttpFilter, RequestContext } from './filters/types.ts'
 import { trustedClientAddress } from './http/client.ts'
 import { isWebSocketUpgrade, toUpstreamHeaders } from './http/headers.ts'
-import { normalizePath } from './http/path.ts'
+import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
 import type { RouteHit } from './router/routes.ts'
@@ -28,7 +28,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
 
   const normalized = normalizePath(url.pathname, settings)
   if (normalized.kind === 'reject')
-    return problem({ code: 'ERR_BAD_PATH', detail: `${normalized.reason}; fix the request path.`, requestId })
+    return problem({ code: 'ERR_BAD_PATH', detail: PATH_REJECT_DETAIL[normalized.reason], requestId })
   if (normalized.kind === 'redirect')
     return new Response(null, { status: 307, headers: { location: normalized.path + url.search, 'x-request-id': requestId } })
   const path = normalized.path

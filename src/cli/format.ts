@@ -4,7 +4,7 @@ import type { summarize } from './table.ts'
 
 /** `routes/users.yaml:14 virtual_hosts[0].routes[3].forward.cluster: unknown cluster "users-v2" (known: …)` */
 export function formatIssue(i: LocatedIssue): string {
-  const where = i.file ? `${i.file}${i.line ? `:${i.line}` : ''} ` : ''
+  const where = i.file ? `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ''}` : ''} ` : ''
   return `${where}${i.path ? `${i.path}: ` : ''}${i.message}`
 }
 

@@ -14,6 +14,13 @@ import { runWrangler } from './wrangler.ts'
 /** Which KV namespace: the local simulation (a persist directory) or Cloudflare's, optionally for a wrangler env. */
 export type KvTarget = { mode: 'local'; persistTo: string; env?: string } | { mode: 'remote'; env?: string }
 
+/** KV metadata on a body key, as src/config/publish.ts writes it: lets `history` skip reading bodies. */
+export type VersionMeta = Pick<StoredConfig, 'pushed_at' | 'source' | 'sha256'>
+export interface ListedVersion {
+  version: number
+  meta: VersionMeta | undefined
+}
+
 /** The remote bulk-get API takes at most 100 keys per call. */
 const BULK_GET_MAX = 100
 
@@ -83,22 +90,23 @@ export function createKvStore(target: KvTarget, progress: Progress) {
       return (await this.read([], 'reading the live version')).pointer
     },
 
-    /** Every stored version number, ascending. */
-    async listVersions(): Promise<number[]> {
+    /** Every stored version, ascending, with the metadata its writer attached (if any). */
+    async listVersions(): Promise<ListedVersion[]> {
       const stdout = await progress.run(`listing stored versions (${where})`, () =>
         runWrangler(['kv', 'key', 'list', '--prefix', VERSION_PREFIX, ...common])
       )
-      const keys = parseJsonOutput(stdout, '[', ']') as { name: string }[]
+      const keys = parseJsonOutput(stdout, '[', ']') as { name: string; metadata?: unknown }[]
       return keys
-        .map((k) => Number(k.name.slice(VERSION_PREFIX.length)))
-        .filter((n) => Number.isInteger(n) && n > 0)
-        .sort((a, b) => a - b)
+        .map((k) => ({ version: Number(k.name.slice(VERSION_PREFIX.length)), meta: isMeta(k.metadata) ? k.metadata : undefined }))
+        .filter((k) => Number.isInteger(k.version) && k.version > 0)
+        .sort((a, b) => a.version - b.version)
     },
 
     /** Writes one key from a temp file (`--path`, so large values never go through argv). */
-    async put(key: string, value: string, label: string): Promise<void> {
+    async put(key: string, value: string, label: string, metadata?: VersionMeta): Promise<void> {
+      const meta = metadata ? ['--metadata', JSON.stringify(metadata)] : []
       await withTempFile('value.json', value, (file) =>
-        progress.run(`${label} (${where})`, () => runWrangler(['kv', 'key', 'put', key, '--path', file, ...common]))
+        progress.run(`${label} (${where})`, () => runWrangler(['kv', 'key', 'put', key, '--path', file, ...meta, ...common]))
       )
     },
   }
@@ -130,4 +138,6 @@ function parseStored<T>(key: string, raw: string, check: (v: unknown) => boolean
 
 const isPointer = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && Number.isInteger((v as ConfigPointer).version) && typeof (v as ConfigPointer).sha256 === 'string'
+const isMeta = (v: unknown): v is VersionMeta =>
+  typeof v === 'object' && v !== null && ['pushed_at', 'source', 'sha256'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string')
 const isStored = (v: unknown): boolean => isPointer(v) && 'config' in (v as object)

@@ -14,6 +14,7 @@ export const CONCATENATED = ['clusters', 'virtual_hosts'] as const
 export interface LocatedIssue {
   file?: string
   line?: number
+  column?: number
   path: string
   message: string
 }

@@ -1,13 +1,11 @@
 /**
- * @module Writes a new config version: the immutable body `config/v/<version>` first, then the pointer
- * `config/current`, so a reader never sees a pointer to a missing body. Identical content is not written again.
+ * @module Writes a new config version through wrangler: the immutable body `config/v/<version>` first (with the
+ * same metadata the admin API writes), then the pointer `config/current`, so a reader never sees a pointer to
+ * a missing body. Identical content is not written again. Records come from src/config/publish.ts.
  */
-import { createHash } from 'node:crypto'
-import { POINTER_KEY, versionKey, type ConfigPointer, type StoredConfig } from '../config/store-keys.ts'
+import { configHash, toRecords } from '../config/publish.ts'
+import { POINTER_KEY, type ConfigPointer } from '../config/store-keys.ts'
 import type { KvStore } from './kv-store.ts'
-
-/** SHA-256 (hex) of JSON.stringify(config), as stored in StoredConfig and ConfigPointer. */
-export const configSha = (config: unknown) => createHash('sha256').update(JSON.stringify(config)).digest('hex')
 
 export type PublishResult =
   | { status: 'unchanged'; live: ConfigPointer }
@@ -24,14 +22,11 @@ export async function publish(
   source: string,
   current?: ConfigPointer | null
 ): Promise<PublishResult> {
-  const sha256 = configSha(config)
   const live = current === undefined ? await store.readPointer() : current
-  if (live?.sha256 === sha256) return { status: 'unchanged', live }
-  const version = (live?.version ?? 0) + 1
-  const pushed_at = new Date().toISOString()
-  const body: StoredConfig = { version, sha256, pushed_at, source, config }
-  await store.put(versionKey(version), JSON.stringify(body), `writing version ${version}`)
-  const pointer: ConfigPointer = { version, sha256, pushed_at }
-  await store.put(POINTER_KEY, JSON.stringify(pointer), `making version ${version} live`)
+  if (live?.sha256 === (await configHash(config))) return { status: 'unchanged', live }
+  const { key, stored, pointer } = await toRecords(config, live?.version ?? 0, source)
+  const metadata = { pushed_at: stored.pushed_at, source, sha256: stored.sha256 }
+  await store.put(key, JSON.stringify(stored), `writing version ${stored.version}`, metadata)
+  await store.put(POINTER_KEY, JSON.stringify(pointer), `making version ${stored.version} live`)
   return { status: 'published', pointer, previous: live }
 }

@@ -21,9 +21,17 @@ export function loadTable(paths: readonly string[], filters: readonly FilterFact
   const files = expandPaths(paths, command)
   const { sources, syntax } = readSources(files)
   if (syntax.length)
-    return { ok: false, files, issues: syntax.map((s) => ({ file: s.file, line: s.line, path: '', message: `${s.message} (column ${s.column})` })) }
+    return { ok: false, files, issues: syntax.map((s) => ({ ...s, path: '' })) }
   const merged = mergeSources(sources)
-  return checkTable(merged.raw, filters, files, merged.issues, merged.locate)
+  const table = checkTable(merged.raw, filters, files, merged.issues, merged.locate)
+  if (!table.ok) sortIssues(table.issues, sources.map((s) => s.name))
+  return table
+}
+
+/** In file order, then by line; issues without a file last. Stable, so the validator's order breaks ties. */
+function sortIssues(issues: LocatedIssue[], files: readonly string[]): void {
+  const rank = (i: LocatedIssue) => (i.file === undefined ? files.length : files.indexOf(i.file))
+  issues.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0))
 }
 
 /** Validates an already-merged table (also used after `npm start` adjusts the demo's echo port). */

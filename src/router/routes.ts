@@ -4,7 +4,7 @@
  */
 import type { RouteMatch } from '../config/schema.ts'
 import { compileRoute, RequestView, type CompiledRoute } from './_compile-route.ts'
-import { createTrie, trieCollect, trieInsert } from './_prefix-trie.ts'
+import { createTrie, trieCollect, trieCompress, trieInsert } from './_prefix-trie.ts'
 
 /** What route matching reads from a request. */
 export interface MatchInput {
@@ -42,7 +42,7 @@ const pushTo = (map: Map<string, number[]>, key: string, index: number) => {
 
 /**
  * Compiles routes into a table. Index: a Map per case mode for `exact` routes, and a character trie per case
- * mode keyed by the literal prefix of prefix, segment_prefix, template and regex routes (a regex with no
+ * mode (radix-compressed) keyed by the literal prefix of prefix, segment_prefix, template and regex routes (a regex with no
  * extractable prefix sits at the root, so it is a candidate for every path). A lookup gathers the candidate
  * lists, merges them in ascending route order and returns the first candidate whose predicates hold: the
  * result is the same as a linear scan.
@@ -64,6 +64,8 @@ export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
     if (r.kind === 'exact') pushTo(r.caseSensitive ? exact : exactFolded, r.key, i)
     else trieInsert(r.caseSensitive ? trie : trieFolded, r.key, i)
   })
+  trieCompress(trie)
+  trieCompress(trieFolded)
 
   function evaluate(i: number, path: string, lower: string, view: { v?: RequestView }, input: MatchInput) {
     const r = compiled[i]!

@@ -104,7 +104,7 @@ export async function forward(rc: RequestContext, input: ForwardInput): Promise<
     cluster.active[endpoint.index]!--
   }
   rc.state.upstream = { cluster: cluster.name, endpoint: endpointLabel(endpoint), ms: Date.now() - sentAt }
-  const headers = toDownstreamHeaders(res.headers)
+  const headers = toDownstreamHeaders(res.headers, res.status)
   headers.set('x-envoy-upstream-service-time', String(Date.now() - sentAt))
   if (res.status === 101 && res.webSocket) {
     clearTimeout(timer)

@@ -7,7 +7,7 @@ import { plural, shortSha } from '../format.ts'
 import { paint, type Io } from '../io.ts'
 import { createKvStore, describeTarget } from '../kv-store.ts'
 import { createProgress } from '../progress.ts'
-import { configSha } from '../publish.ts'
+import { configHash } from '../../config/publish.ts'
 import { loadValid } from './validate.ts'
 
 const NAME = 'diff'
@@ -56,7 +56,7 @@ Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 w
     const live = pointer ? (await store.read([pointer.version], `reading version ${pointer.version}`)).stored.get(pointer.version) : undefined
     if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${describeTarget(target)}`)
     const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${describeTarget(target)} (nothing pushed yet)`
-    if (live && configSha(table.raw) === live.sha256) {
+    if (live && (await configHash(table.raw)) === live.sha256) {
       io.out(`no differences: the files match ${base}.`)
       return EXIT.OK
     }

@@ -4,7 +4,7 @@ import type { Command } from '../command.ts'
 import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { shortSha } from '../format.ts'
 import { paint } from '../io.ts'
-import { createKvStore, describeTarget } from '../kv-store.ts'
+import { createKvStore, describeTarget, type VersionMeta } from '../kv-store.ts'
 import { createProgress } from '../progress.ts'
 
 const NAME = 'history'
@@ -14,8 +14,8 @@ export const historyCommand: Command = {
   summary: 'list the stored versions (pushed_at, source, sha) and mark the live one',
   help: `Usage: legate history [--local | --remote] [--env NAME] [--persist-to DIR]
 
-Lists every version in KV, newest first: version, when it was pushed, by what ("cli", "rollback of 3"…)
-and the start of its sha256. The live version (config/current) is marked with "*".
+Lists every version in KV, newest first: version, when it was pushed, the start of its sha256 and what
+wrote it ("cli", "admin", "rollback of 3"…). The live version (config/current) is marked with "*".
 
 ${TARGET_HELP}
 
@@ -32,24 +32,25 @@ Exit codes: 0 ok, 2 usage error, 3 wrangler/KV failure.`,
     }
     const target = toTarget(NAME, values)
     const store = createKvStore(target, createProgress(io.stderr))
-    const versions = await store.listVersions()
-    if (versions.length === 0) {
+    const listed = await store.listVersions()
+    if (listed.length === 0) {
       io.out(`no versions in ${describeTarget(target)} yet: run \`legate push routes/\` first.`)
       return EXIT.OK
     }
-    const { pointer, stored } = await store.read(versions, `reading ${versions.length} version(s)`)
+    // Bodies are read only for versions written without metadata; the pointer comes in the same call.
+    const bare = listed.filter((l) => !l.meta).map((l) => l.version)
+    const { pointer, stored } = await store.read(bare, 'reading the live version')
     const c = paint(io)
     io.out(`  ${'VERSION'.padStart(7)}  ${'PUSHED AT'.padEnd(24)}  ${'SHA'.padEnd(12)}  SOURCE`)
-    for (const v of [...versions].reverse()) {
-      const s = stored.get(v)
-      const live = pointer?.version === v
-      const row = s
-        ? `${String(v).padStart(7)}  ${s.pushed_at.padEnd(24)}  ${shortSha(s.sha256).padEnd(12)}  ${s.source}`
-        : `${String(v).padStart(7)}  (listed but not readable)`
-      io.out(live ? c.bold(`* ${row}  (live)`) : `  ${row}`)
+    for (const { version, meta } of [...listed].reverse()) {
+      const m: VersionMeta | undefined = meta ?? stored.get(version)
+      const row = m
+        ? `${String(version).padStart(7)}  ${m.pushed_at.padEnd(24)}  ${shortSha(m.sha256).padEnd(12)}  ${m.source}`
+        : `${String(version).padStart(7)}  (listed but not readable)`
+      io.out(pointer?.version === version ? c.bold(`* ${row}  (live)`) : `  ${row}`)
     }
     if (!pointer) io.out('No version is live: config/current is missing. Run `legate rollback <version>` or `legate push`.')
-    else if (!stored.has(pointer.version)) io.out(`config/current names version ${pointer.version}, which is not stored.`)
+    else if (!listed.some((l) => l.version === pointer.version)) io.out(`config/current names version ${pointer.version}, which is not stored.`)
     return EXIT.OK
   },
 }
