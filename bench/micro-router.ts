@@ -6,8 +6,8 @@ import { routeMatch, type RouteMatch } from '../src/config/schema.ts'
 import { createRouteTable, type MatchInput } from '../src/router/routes.ts'
 
 const SIZES = [10, 100, 1_000, 10_000] as const
-const RUNS = 7
-const MATCHES_PER_RUN = 200_000
+const RUNS = 15
+const MATCHES_PER_RUN = 100_000
 const BUILDS_PER_SIZE = 5
 
 /** A realistic mix: prefix, exact, regex and template routes under a shared `/api/v1/` prefix, then a catch-all. */
@@ -37,8 +37,9 @@ const now = () => Number(process.hrtime.bigint())
 const emit = (name: string, value: number, unit: string) =>
   console.log(JSON.stringify({ name, value: Number(value.toFixed(unit === 'ns' ? 1 : 3)), unit }))
 
-const perMatch: Record<number, number> = {}
-for (const n of SIZES) {
+// Build every table first, then time the sizes in turn within each run, so load on the machine during one
+// run affects every size alike and the ratio stays meaningful.
+const cases = SIZES.map((n) => {
   const routes = buildRoutes(n)
   const builds: number[] = []
   let table = createRouteTable(routes)
@@ -50,17 +51,22 @@ for (const n of SIZES) {
   const { input, want } = middleRequest(n)
   const hit = table.match(input)
   if (hit?.index !== want) throw new Error(`size ${n}: expected route ${want}, got ${hit?.index}`)
-  let sink = 0
-  for (let i = 0; i < MATCHES_PER_RUN; i++) sink += table.match(input)!.index // warm-up
-  const runs: number[] = []
-  for (let r = 0; r < RUNS; r++) {
+  return { n, table, input, build: median(builds), runs: [] as number[] }
+})
+let sink = 0
+for (const c of cases) for (let i = 0; i < MATCHES_PER_RUN; i++) sink += c.table.match(c.input)!.index // warm-up
+for (let r = 0; r < RUNS; r++) {
+  for (const c of cases) {
     const t0 = now()
-    for (let i = 0; i < MATCHES_PER_RUN; i++) sink += table.match(input)!.index
-    runs.push((now() - t0) / MATCHES_PER_RUN)
+    for (let i = 0; i < MATCHES_PER_RUN; i++) sink += c.table.match(c.input)!.index
+    c.runs.push((now() - t0) / MATCHES_PER_RUN)
   }
-  if (sink === 0) throw new Error('unreachable: keeps the loop from being optimised away')
-  perMatch[n] = median(runs)
-  emit(`route-match-${n}`, perMatch[n], 'ns')
-  emit(`route-table-build-${n}`, median(builds), 'ms')
 }
-emit('route-match-ratio-10000-vs-10', perMatch[10_000]! / perMatch[10]!, 'x')
+if (sink === 0) throw new Error('unreachable: keeps the loops from being optimised away')
+for (const c of cases) {
+  emit(`route-match-${c.n}`, median(c.runs), 'ns')
+  emit(`route-table-build-${c.n}`, c.build, 'ms')
+}
+const first = cases[0]!
+const last = cases[cases.length - 1]!
+emit(`route-match-ratio-${last.n}-vs-${first.n}`, median(last.runs) / median(first.runs), 'x')

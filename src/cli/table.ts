@@ -9,9 +9,15 @@ import { mergeSources, type LocatedIssue } from './merge.ts'
 import { parsePath } from './locate.ts'
 import { expandPaths, readSources } from './sources.ts'
 
-export type LoadedTable =
-  | { ok: true; files: string[]; raw: Record<string, unknown>; config: GatewayConfig }
-  | { ok: false; files: string[]; issues: LocatedIssue[] }
+export interface ValidTable {
+  ok: true
+  files: string[]
+  /** The merged table as written: what is stored and hashed. */
+  raw: Record<string, unknown>
+  /** The same, parsed with defaults applied. */
+  config: GatewayConfig
+}
+export type LoadedTable = ValidTable | { ok: false; files: string[]; issues: LocatedIssue[] }
 
 /**
  * @param paths files and directories from the command line

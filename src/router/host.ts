@@ -35,6 +35,7 @@ function addAffix<T>(index: AffixIndex<T>, affix: string, value: T): void {
 /**
  * Removes a trailing `:port` (digits only). IPv6 literals keep their colons: `[::1]:8787` becomes `[::1]`,
  * and a bare `::1` (not valid in Host, but seen) is left alone.
+ * @param host - a Host header value.
  */
 export function stripPort(host: string): string {
   const colon = host.lastIndexOf(':')
@@ -55,6 +56,9 @@ export function stripPort(host: string): string {
  * longest first; 3. prefix wildcards `foo.*`, longest first; 4. `*`. Case-insensitive. A wildcard never
  * matches the empty string (`*-bar.foo.com` does not match `-bar.foo.com`). If a domain appears twice, the
  * first entry wins. Lookup probes one map per distinct wildcard length: O(host length).
+ * @param entries - one per virtual host, in config order.
+ * @param options - see {@link HostMatcherOptions}.
+ * @returns a lookup from a Host header value to its entry's value, or undefined when nothing matches.
  * @example
  * const m = createHostMatcher([{ domains: ['*.example.com'], value: 'a' }, { domains: ['*'], value: 'b' }], { ignorePort: true })
  * m('API.example.com:8787') // 'a'

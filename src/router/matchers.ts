@@ -22,6 +22,7 @@ export function toFullMatchRegex(source: string, flags = ''): RegExp {
 /**
  * Compiles an Envoy StringMatcher. `ignore_case` lower-cases both sides for exact/prefix/suffix/contains and adds
  * the `i` flag to `regex` (unlike Envoy, which ignores it for regex: see `src/config/primitives.ts`).
+ * @param m - a parsed matcher; exactly one of exact, prefix, suffix, contains, regex must be set.
  * @example compileStringMatch({ prefix: '/api', ignore_case: true })('/API/v1') // true
  */
 export function compileStringMatch(m: StringMatch | ValueMatch): StringPredicate {
@@ -55,6 +56,7 @@ export function compileStringMatch(m: StringMatch | ValueMatch): StringPredicate
  * - no specifier means `present: true`;
  * - `present` compares presence (`treat_missing_as_empty` does not apply), then `invert`;
  * - otherwise a missing value fails, even when inverted, unless `treat_missing_as_empty` (then it is "").
+ * @param m - the matcher without its name.
  * @returns a predicate over the value, `null`/`undefined` meaning absent.
  */
 export function compileValueMatch(m: ValueMatch): (value: string | null | undefined) => boolean {
@@ -78,6 +80,7 @@ export function compileValueMatch(m: ValueMatch): (value: string | null | undefi
 /**
  * Compiles a header matcher over a `Headers` object; the name is lower-cased here, once. A header sent on
  * several lines is matched as `Headers.get()` returns it: the values joined by ", " (Envoy joins with ",").
+ * @param m - a parsed header matcher.
  * @example compileHeaderMatch(headerMatch.parse({ name: 'X-Env', exact: 'canary' }))(new Headers({ 'x-env': 'canary' }))
  */
 export function compileHeaderMatch(m: HeaderMatch): (headers: Headers) => boolean {
@@ -86,14 +89,20 @@ export function compileHeaderMatch(m: HeaderMatch): (headers: Headers) => boolea
   return (headers) => test(headers.get(name))
 }
 
-/** Compiles a query-parameter matcher over the map returned by {@link parseQuery}. */
+/**
+ * Compiles a query-parameter matcher over the map returned by {@link parseQuery}.
+ * @param m - a parsed query-parameter matcher; `name` is compared as received (case-sensitive, not decoded).
+ */
 export function compileQueryMatch(m: QueryMatch): (params: ReadonlyMap<string, string>) => boolean {
   const name = m.name
   const test = compileValueMatch(m)
   return (params) => test(params.get(name))
 }
 
-/** Compiles a cookie matcher over the map returned by {@link parseCookies}. Cookie names are case-sensitive. */
+/**
+ * Compiles a cookie matcher over the map returned by {@link parseCookies}.
+ * @param m - a parsed cookie matcher; cookie names are case-sensitive.
+ */
 export function compileCookieMatch(m: CookieMatch): (cookies: ReadonlyMap<string, string>) => boolean {
   const name = m.name
   const test = compileValueMatch(m)
@@ -103,6 +112,7 @@ export function compileCookieMatch(m: CookieMatch): (cookies: ReadonlyMap<string
 /**
  * Parses a raw query string (`?a=1&b`, leading `?` optional) into first-value-wins pairs, as received: no
  * percent-decoding, no `+` to space. `key` without `=` has the value "" (Envoy QueryParamsMulti).
+ * @param search - `URL.search`, or the part after `?`.
  */
 export function parseQuery(search: string): Map<string, string> {
   const out = new Map<string, string>()
@@ -120,6 +130,8 @@ export function parseQuery(search: string): Map<string, string> {
 /**
  * Parses a Cookie header (`a=1; b="2"`) into first-occurrence-wins pairs. Pairs without `=` are skipped and one
  * pair of surrounding double quotes is removed from values, as Envoy's cookie parser does. No decoding.
+ * Several Cookie lines arrive joined by ", " from `Headers.get()`; only ";" separates pairs here.
+ * @param header - the Cookie header value, or null when absent.
  */
 export function parseCookies(header: string | null | undefined): Map<string, string> {
   const out = new Map<string, string>()

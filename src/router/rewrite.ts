@@ -19,6 +19,7 @@ export type PathRewrite = (path: string, hit: RouteHit) => string
 /**
  * Converts an RE2 substitution to a JavaScript replacement string: `\0`..`\9` become `$&`, `$01`..`$09`,
  * `\\` becomes `\`, and a literal `$` is escaped as `$$`. Any other backslash is kept as written.
+ * @param substitution - RE2-style replacement text.
  * @example toJsReplacement('\\2/instance/\\1') // '$02/instance/$01'
  */
 export function toJsReplacement(substitution: string): string {
@@ -37,6 +38,9 @@ const replacements = new Map<string, string>()
  * Replaces EVERY match of `re` in `path` (Envoy `regex_rewrite` is replace-all) with `substitution`, whose
  * `\1`..`\9` refer to captures. A non-global `re` is used through a global copy made once; the converted
  * substitution is cached, so the steady state does no parsing. Shared with redirects.
+ * @param re - the compiled pattern (RE2 syntax is assumed to be valid JavaScript too).
+ * @param substitution - RE2-style replacement, e.g. `\2/instance/\1`.
+ * @param path - the path to rewrite, without the query.
  * @example applyRegexSubstitution(/^\/service\/([^/]+)(\/.*)$/, '\\2/instance/\\1', '/service/foo/v1/api') // '/v1/api/instance/foo'
  */
 export function applyRegexSubstitution(re: RegExp, substitution: string, path: string): string {
@@ -73,6 +77,8 @@ function compileTemplateRewrite(rewrite: string, captured: readonly string[]) {
  *   case-insensitive match it replaces as many characters as the configured prefix has.
  * - `regex_rewrite` replaces all matches; `\1`..`\9` in the substitution are captures.
  * - `template_rewrite` substitutes `{name}` with the template's captures.
+ * @param match - the route's match; decides what prefix_rewrite replaces and which names templates capture.
+ * @param rewrite - the forward (or redirect) action; only the rewrite fields are read.
  * @throws Error on combinations validation rejects (prefix_rewrite with regex/template, template_rewrite
  *   without a template match or with a name the template does not capture).
  * @example createPathRewrite(match, { prefix_rewrite: '/v2' })!('/v1/users', hit) // '/v2/users' for prefix '/v1'

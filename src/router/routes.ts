@@ -41,12 +41,14 @@ const pushTo = (map: Map<string, number[]>, key: string, index: number) => {
 }
 
 /**
- * Compiles routes into a table. Index: a Map per case mode for `exact` routes, and a character trie per case
- * mode (radix-compressed) keyed by the literal prefix of prefix, segment_prefix, template and regex routes (a regex with no
- * extractable prefix sits at the root, so it is a candidate for every path). A lookup gathers the candidate
- * lists, merges them in ascending route order and returns the first candidate whose predicates hold: the
- * result is the same as a linear scan.
+ * Compiles routes into a table. Index: per case mode, a Map for `exact` routes and a radix trie keyed by the
+ * literal prefix of prefix, segment_prefix, template and regex routes (a regex with no extractable prefix sits
+ * at the root, so it is a candidate for every path). A lookup gathers the candidate lists, merges them in
+ * ascending route order and returns the first candidate whose predicates hold: the result is the same as a
+ * linear scan. Cost: the path's length plus the candidates tried, so routes that share one literal prefix and
+ * differ only in headers, query or cookies are still tried one by one.
  * Header matchers see `Headers.get()` values: several lines of one header are joined with ", ".
+ * @param routes - the virtual host's route matches, in config order; `RouteHit.index` points into this list.
  * @throws Error when a template does not parse (config validation reports it earlier).
  * @example
  * const table = createRouteTable([routeMatch.parse({ template: '/users/{id}' })])
@@ -103,9 +105,10 @@ export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
       let best = -1
       let bestRoute = Number.POSITIVE_INFINITY
       for (let k = 0; k < lists.length; k++) {
-        const route = lists[k]![heads[k]!]
-        if (route !== undefined && route < bestRoute) {
-          bestRoute = route
+        const list = lists[k]!
+        const at = heads[k]!
+        if (at < list.length && list[at]! < bestRoute) {
+          bestRoute = list[at]!
           best = k
         }
       }

@@ -7,7 +7,7 @@ import { paint, type Io } from '../io.ts'
 import { createKvStore, describeTarget, type KvTarget } from '../kv-store.ts'
 import { createProgress, type Progress } from '../progress.ts'
 import { publish, type PublishResult } from '../publish.ts'
-import { summarize } from '../table.ts'
+import { summarize, type ValidTable } from '../table.ts'
 import type { GatewayConfig } from '../../config/schema.ts'
 import { loadValid } from './validate.ts'
 
@@ -34,19 +34,11 @@ export function reportPublish(io: Io, result: PublishResult, target: KvTarget, c
   io.out(propagationNote(target, config))
 }
 
-/** Validates `paths` and publishes them; what `npm start` calls too. Returns the exit code. */
-export async function pushFiles(
-  paths: readonly string[],
-  target: KvTarget,
-  io: Io,
-  opts: { filters?: string; progress?: Progress } = {}
-): Promise<ExitCode> {
-  const table = await loadValid(NAME, paths, opts.filters, io)
-  if (!table) return EXIT.INVALID
-  const store = createKvStore(target, opts.progress ?? createProgress(io.stderr))
-  const result = await publish(store, table.raw, 'cli')
+/** Publishes a validated table and reports it: the one code path of `legate push` and `npm start`. */
+export async function pushTable(table: ValidTable, target: KvTarget, io: Io, progress: Progress = createProgress(io.stderr)) {
+  const result = await publish(createKvStore(target, progress), table.raw, 'cli')
   reportPublish(io, result, target, table.config)
-  return EXIT.OK
+  return result
 }
 
 export const pushCommand: Command = {
@@ -73,6 +65,9 @@ Exit codes: 0 pushed or unchanged, 1 invalid, 2 usage error, 3 wrangler/KV failu
       return EXIT.OK
     }
     const target = toTarget(NAME, values)
-    return pushFiles(positionals, target, io, values.filters === undefined ? {} : { filters: values.filters })
+    const table = await loadValid(NAME, positionals, values.filters, io)
+    if (!table) return EXIT.INVALID
+    await pushTable(table, target, io)
+    return EXIT.OK
   },
 }

@@ -5,7 +5,7 @@ import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { loadRegistry } from '../filters.ts'
 import { formatIssue, formatSummary, plural } from '../format.ts'
 import { paint, type Io } from '../io.ts'
-import { loadTable, summarize, type LoadedTable } from '../table.ts'
+import { loadTable, summarize, type ValidTable } from '../table.ts'
 
 const NAME = 'validate'
 
@@ -15,7 +15,7 @@ export async function loadValid(
   paths: readonly string[],
   filtersModule: string | undefined,
   io: Io
-): Promise<Extract<LoadedTable, { ok: true }> | null> {
+): Promise<ValidTable | null> {
   const filters = await loadRegistry(filtersModule, command)
   const table = loadTable(paths, filters, command)
   if (table.ok) return table

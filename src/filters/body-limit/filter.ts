@@ -11,13 +11,20 @@ export interface BodyLimitState {
   exceeded: boolean
 }
 
-/** The error the counting stream fails with; the upstream fetch then fails and the response phase answers 413. */
+/** The reason the upstream exchange is aborted with when the streamed count passes the limit. */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError'
   constructor(readonly limit: number) {
     super(`request body exceeds ${limit} bytes`)
   }
 }
+
+/**
+ * A pipeline capability this filter uses when present (proposed for RequestContext): aborts the in-flight
+ * upstream fetch. workerd ends an upload whose body stream errors as if it were complete (workerd#5114), so an
+ * errored stream alone would hand the upstream a truncated body; an aborted fetch resets the connection instead.
+ */
+type UpstreamAbortable = RequestContext & { abortUpstream?: (reason: unknown) => void }
 
 const DIGITS_RE = /^\d+$/
 
@@ -29,10 +36,27 @@ function tooLarge(rc: RequestContext, limit: number): Response {
   })
 }
 
+/** Counts a streamed body; past the limit, stalls it and aborts the upstream exchange if it can. */
+function countingStream(rc: UpstreamAbortable, limit: number, state: BodyLimitState) {
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      state.bytes += chunk.byteLength
+      if (state.bytes <= limit) return controller.enqueue(chunk)
+      state.exceeded = true
+      // Never error the stream: workerd would end the upload cleanly, handing the upstream a truncated body as if
+      // complete. Stall instead, and abort the exchange when the pipeline lets us; otherwise the route timeout
+      // (or the client going away) resets it.
+      rc.abortUpstream?.(new BodyTooLargeError(limit))
+      return new Promise<void>(() => {})
+    },
+  })
+}
+
 /**
  * The `body_limit` filter. Answers locally (413) when `Content-Length` is over the limit, without reading the
- * body. Otherwise a body is streamed through a counter that errors past the limit; the response phase then
- * replaces whatever the pipeline produced (normally an upstream-failure problem) with the 413. Never buffers.
+ * body. Otherwise a body is streamed through a counter; past the limit the upstream exchange is aborted
+ * (`rc.abortUpstream`, when the pipeline offers it) or the stream stalls until the route timeout, and the
+ * response phase replaces whatever the pipeline produced (an upstream-failure problem) with the 413. Never buffers.
  * If the upstream answers before reading the whole body, its answer stands (the limit was not passed yet).
  * @example http_filters: [{ name: body_limit, config: { max_request_bytes: 1048576 } }]
  */
@@ -57,19 +81,7 @@ export const bodyLimitFilter = defineFilter({
         if (rc.body === null) return
         const state: BodyLimitState = { bytes: 0, exceeded: false }
         rc.state.body_limit = state
-        rc.body = rc.body.pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-              state.bytes += chunk.byteLength
-              if (state.bytes > limit) {
-                state.exceeded = true
-                controller.error(new BodyTooLargeError(limit))
-                return
-              }
-              controller.enqueue(chunk)
-            },
-          })
-        )
+        rc.body = rc.body.pipeThrough(countingStream(rc, limit, state))
       },
       onResponse: function bodyLimitResponse(rc, response) {
         const state = rc.state.body_limit as BodyLimitState | undefined

@@ -16,22 +16,52 @@ function chunked(...chunks: string[]): ReadableStream<Uint8Array> {
   })
 }
 
-/** Like the pipeline's forward(): a failed upstream fetch becomes a 503 problem. */
-const consuming: Upstream = async (rc) => {
-  try {
-    const text = await new Response(rc.body).text()
-    return new Response(`got ${text.length}`)
-  } catch {
-    return problem({ code: 'ERR_UPSTREAM_CONNECT', detail: 'body stream failed', requestId: rc.requestId })
+/**
+ * Like the pipeline's forward(): reads the body under a route timeout, installing `rc.abortUpstream` when asked;
+ * failures become problem replies.
+ */
+function consuming(timeoutMs = 50, aborts?: unknown[]): Upstream {
+  return async (rc) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+    const aborted = new Promise<never>((_, reject) => {
+      if (aborts) Object.assign(rc, { abortUpstream: (reason: unknown) => (aborts.push(reason), reject(reason)) })
+    })
+    try {
+      const text = await Promise.race([new Response(rc.body).text(), timeout, aborted])
+      if (text === 'timeout') return problem({ code: 'ERR_UPSTREAM_TIMEOUT', detail: 'timeout', requestId: rc.requestId })
+      return new Response(`got ${text.length}`)
+    } catch {
+      return problem({ code: 'ERR_UPSTREAM_CONNECT', detail: 'body stream failed', requestId: rc.requestId })
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }
 
-/** A real fetch to the echo server on 127.0.0.1, streaming rc.body. */
-const echoUpstream: Upstream = async (rc) => {
-  try {
-    return await fetch(`${inject('upstreams').echo[0]}/upload`, { method: 'POST', body: rc.body })
-  } catch {
-    return problem({ code: 'ERR_UPSTREAM_CONNECT', detail: 'upstream fetch failed', requestId: rc.requestId })
+/** What the real upstream exchange ended as: a response, or a failed (reset/aborted) fetch. */
+type Outcome = { status: number; bodyBytes?: number } | { failed: string }
+
+/**
+ * A real fetch to the echo server on 127.0.0.1 streaming rc.body, aborted by `rc.abortUpstream` when the test
+ * installs it, or by a 100 ms route timeout.
+ */
+function echoUpstream(outcome: Outcome[], withAbortHook: boolean): Upstream {
+  return async (rc) => {
+    const ac = new AbortController()
+    if (withAbortHook) Object.assign(rc, { abortUpstream: (reason: unknown) => ac.abort(reason) })
+    const timer = setTimeout(() => ac.abort(new Error('route timeout')), 100)
+    try {
+      const res = await fetch(`${inject('upstreams').echo[0]}/upload`, { method: 'POST', body: rc.body, signal: ac.signal })
+      const json = (await res.clone().json()) as { bodyBytes: number }
+      outcome.push({ status: res.status, bodyBytes: json.bodyBytes })
+      return res
+    } catch (e) {
+      outcome.push({ failed: String(e) })
+      return problem({ code: 'ERR_UPSTREAM_CONNECT', detail: 'upstream fetch failed', requestId: rc.requestId })
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }
 
@@ -51,7 +81,7 @@ describe('body_limit with Content-Length', () => {
   it('lets a body at the limit through untouched (no counting stream)', async () => {
     const rc = post('0123456789', { 'content-length': '10' })
     const original = rc.body
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming())
     expect(rc.body).toBe(original)
     expect(await response.text()).toBe('got 10')
   })
@@ -68,16 +98,24 @@ describe('body_limit on a streamed body (no Content-Length)', () => {
   it('counts the stream and lets a body within the limit through', async () => {
     const rc = post(chunked('abc', 'defg', 'hij'))
     expect(rc.request.headers.has('content-length')).toBe(false)
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming())
     expect(await response.text()).toBe('got 10')
     expect(state(rc)).toEqual({ bytes: 10, exceeded: false })
   })
 
-  it('errors the stream past the limit and replaces the upstream failure with a 413', async () => {
+  it('stalls the stream past the limit (no abort hook) and replaces the upstream timeout with a 413', async () => {
     const rc = post(chunked('abc', 'defg', 'hijk'))
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming(20))
     await expectProblem(response, { status: 413, code: 'ERR_BODY_TOO_LARGE' })
     expect(state(rc)).toEqual({ bytes: 11, exceeded: true })
+  })
+
+  it('aborts the upstream through rc.abortUpstream at once when the pipeline offers it', async () => {
+    const rc = post(chunked('abc', 'defg', 'hijk'))
+    const reasons: unknown[] = []
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 10 }), rc, consuming(5000, reasons))
+    await expectProblem(response, { status: 413, code: 'ERR_BODY_TOO_LARGE' })
+    expect(reasons).toEqual([expect.objectContaining({ name: 'BodyTooLargeError', limit: 10 })])
   })
 
   it('streams chunks on as they arrive, never buffering', async () => {
@@ -94,23 +132,30 @@ describe('body_limit on a streamed body (no Content-Length)', () => {
   })
 
   it('works with a real upstream: a body within the limit arrives whole', async () => {
+    const outcome: Outcome[] = []
     const rc = post(chunked('x'.repeat(1000), 'y'.repeat(1000)))
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 4096 }), rc, echoUpstream)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 4096 }), rc, echoUpstream(outcome, true))
     expect(response.status).toBe(200)
-    expect(((await response.json()) as { bodyBytes: number }).bodyBytes).toBe(2000)
+    expect(outcome).toEqual([{ status: 200, bodyBytes: 2000 }])
   })
 
-  it('works with a real upstream: a body over the limit ends as a 413', async () => {
+  // workerd#5114: an upload whose body stream errors ends cleanly, so the upstream would get a truncated body as
+  // if complete. The filter must never let that happen: the upstream exchange fails instead of answering.
+  it.each([
+    ['aborting through rc.abortUpstream', true],
+    ['stalling until the route timeout', false],
+  ])('with a real upstream, never delivers a truncated body as complete (%s)', async (_, hook) => {
+    const outcome: Outcome[] = []
     const rc = post(chunked('x'.repeat(1000), 'y'.repeat(1000), 'z'.repeat(1000)))
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 1500 }), rc, echoUpstream)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 1500 }), rc, echoUpstream(outcome, hook))
     await expectProblem(response, { status: 413, code: 'ERR_BODY_TOO_LARGE' })
-    expect(state(rc)?.exceeded).toBe(true)
+    expect(outcome).toEqual([{ failed: expect.any(String) }])
   })
 
   it('counts a body that an earlier filter replaced, even when Content-Length was small', async () => {
     const rc = post('tiny', { 'content-length': '4' })
     rc.body = chunked('much larger body')
-    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 8 }), rc, consuming)
+    const { response } = await run(build(bodyLimitFilter, { max_request_bytes: 8 }), rc, consuming())
     expect(response.status).toBe(413)
   })
 })
