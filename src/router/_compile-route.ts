@@ -56,7 +56,7 @@ export interface CompiledRoute {
   testRest: Predicate | undefined
 }
 
-/** Reads a header matcher's value; `:authority`, `:method` and `:path` (with query) map to the request. */
+/** `:authority` reads Host, `:method` and `:path` (with query) read the request; other pseudo-headers are absent. */
 function compileHeaderPredicate(h: RouteMatch['headers'][number]): Predicate {
   const name = h.name.toLowerCase()
   if (name === ':authority') return compileHeaderPredicate({ ...h, name: 'host' })

@@ -4,8 +4,8 @@
  */
 
 /**
- * A trie node. `label` is the text on the edge from the parent (one character until {@link trieCompress}
- * merges chains); `routes` holds ascending route indices whose literal prefix ends here.
+ * A trie node. `label` is the text on the edge from the parent (non-empty except at the root); children are
+ * keyed by their label's first character; `routes` holds ascending route indices whose literal prefix ends here.
  */
 export interface TrieNode {
   label: string
@@ -13,41 +13,40 @@ export interface TrieNode {
   routes: number[] | undefined
 }
 
-const createNode = (label: string): TrieNode => ({ label, next: undefined, routes: undefined })
-
 /** Creates an empty trie. */
-export const createTrie = (): TrieNode => createNode('')
+export const createTrie = (): TrieNode => ({ label: '', next: undefined, routes: undefined })
 
-/** Adds a route under `key`. Insert in ascending route order so each list stays sorted; before compressing. */
+/**
+ * Adds a route under `key`, splitting an edge where `key` leaves it. Insert in ascending route order so each
+ * list stays sorted.
+ */
 export function trieInsert(root: TrieNode, key: string, route: number): void {
   let node = root
-  for (let i = 0; i < key.length; i++) {
+  let i = 0
+  while (i < key.length) {
     const c = key.charCodeAt(i)
-    node.next ??= new Map()
-    let child = node.next.get(c)
-    if (!child) node.next.set(c, (child = createNode(key[i]!)))
+    const child = node.next?.get(c)
+    if (!child) {
+      node.next ??= new Map()
+      node.next.set(c, { label: key.slice(i), next: undefined, routes: [route] })
+      return
+    }
+    const label = child.label
+    const max = Math.min(label.length, key.length - i)
+    let j = 1 // the first character matched through the map
+    while (j < max && label.charCodeAt(j) === key.charCodeAt(i + j)) j++
+    if (j < label.length) {
+      // Split in place: the parent's map still points at `child`, whose label keeps its first character.
+      const tail: TrieNode = { label: label.slice(j), next: child.next, routes: child.routes }
+      child.label = label.slice(0, j)
+      child.next = new Map([[tail.label.charCodeAt(0), tail]])
+      child.routes = undefined
+    }
     node = child
+    i += j
   }
   if (node.routes) node.routes.push(route)
   else node.routes = [route]
-}
-
-/**
- * Merges each chain of nodes that have one child and no routes into a single edge, so a lookup takes one
- * `Map.get` plus one `startsWith` per branching point instead of one `Map.get` per character. Call once, after
- * the last insert.
- */
-export function trieCompress(node: TrieNode): void {
-  if (!node.next) return
-  for (const [c, child] of node.next) {
-    let merged = child
-    while (!merged.routes && merged.next?.size === 1) {
-      const only: TrieNode = merged.next.values().next().value!
-      merged = { label: merged.label + only.label, next: only.next, routes: only.routes }
-    }
-    if (merged !== child) node.next.set(c, merged)
-    trieCompress(merged)
-  }
 }
 
 /** Appends to `out` the route lists of every node on the path of `s` (prefixes of `s`, shortest first). */

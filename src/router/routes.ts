@@ -4,7 +4,7 @@
  */
 import type { RouteMatch } from '../config/schema.ts'
 import { compileRoute, RequestView, type CompiledRoute } from './_compile-route.ts'
-import { createTrie, trieCollect, trieCompress, trieInsert } from './_prefix-trie.ts'
+import { createTrie, trieCollect, trieInsert } from './_prefix-trie.ts'
 
 /** What route matching reads from a request. */
 export interface MatchInput {
@@ -66,8 +66,6 @@ export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
     if (r.kind === 'exact') pushTo(r.caseSensitive ? exact : exactFolded, r.key, i)
     else trieInsert(r.caseSensitive ? trie : trieFolded, r.key, i)
   })
-  trieCompress(trie)
-  trieCompress(trieFolded)
 
   function evaluate(i: number, path: string, lower: string, view: { v?: RequestView }, input: MatchInput) {
     const r = compiled[i]!
