@@ -18,16 +18,12 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Compiles the operator pattern inside or outside a variable: literals, `*`, `**`. */
 function compileGlob(pattern: string, state: { sawDoubleStar: boolean; error?: string }): string {
   let out = ''
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!
-    if (c === '*') {
+  for (const part of pattern.split(/(\*\*|\*)/)) {
+    if (part === '**' || part === '*') {
       if (state.sawDoubleStar) state.error ??= '"**" must be the last operator in a template'
-      if (pattern[i + 1] === '*') {
-        state.sawDoubleStar = true
-        out += '.*'
-        i++
-      } else out += '[^/]+'
-    } else out += escapeRe(c)
+      if (part === '**') state.sawDoubleStar = true
+      out += part === '**' ? '.*' : '[^/]+'
+    } else out += escapeRe(part)
   }
   return out
 }
