@@ -6,7 +6,7 @@ import type { CompiledRoute, RedirectPlan, Snapshot } from './config/compile.ts'
 import type { Env } from './env.ts'
 import type { HttpFilter, RequestContext } from './filters/types.ts'
 import { trustedClientAddress } from './http/client.ts'
-import { isWebSocketUpgrade, toUpstreamHeaders } from './http/headers.ts'
+import { isWebSocketUpgrade, toSanitizedRequestHeaders, toUpstreamHeaders } from './http/headers.ts'
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
@@ -33,8 +33,10 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     return new Response(null, { status: 307, headers: { location: normalized.path + url.search, 'x-request-id': requestId } })
   const path = normalized.path
 
+  // Client copies of gateway control headers (x-envoy-*, x-legate-*, …) go before routing sees them.
+  const incoming = toSanitizedRequestHeaders(request.headers)
   const vhost = snapshot.matchHost(url.host)
-  const hit = vhost?.table.match({ path, method: request.method, headers: request.headers, search: url.search })
+  const hit = vhost?.table.match({ path, method: request.method, headers: incoming, search: url.search })
   if (!vhost || !hit)
     return problem({
       code: 'ERR_ROUTE_NOT_FOUND',
@@ -47,7 +49,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
 
   const clientAddress = trustedClientAddress(request.headers, settings.xff_num_trusted_hops)
   url.pathname = path
-  const headers = toUpstreamHeaders(request.headers, {
+  const headers = toUpstreamHeaders(incoming, {
     clientAddress,
     proto: url.protocol === 'https:' ? 'https' : 'http',
     host: url.host,
@@ -55,6 +57,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     xffNumTrustedHops: settings.xff_num_trusted_hops,
     websocket: isWebSocketUpgrade(request.headers),
   })
+  const upstreamAbort = new AbortController()
   const rc: RequestContext = {
     request,
     url,
@@ -70,6 +73,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     flags: new Set(),
     state: {},
     startedAt: info.startedAt,
+    abortUpstream: (reason) => upstreamAbort.abort(reason),
   }
 
   const chain = route.chain
@@ -77,7 +81,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   let response: Response | undefined
   for (; ran < chain.length && !response; ran++) response = (await chain[ran]!.onRequest?.(rc)) ?? undefined
   if (response) ran--
-  else response = await act(snapshot, route, rc, hit, path)
+  else response = await act(snapshot, route, rc, hit, path, upstreamAbort.signal)
 
   for (let i = ran - 1; i >= 0; i--) response = (await (chain[i] as HttpFilter).onResponse?.(rc, response)) ?? response
   if (rc.flags.size) appendFlags(response, rc.flags)
@@ -85,9 +89,17 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
 }
 
 /** The route's action, with route and virtual host header mutations around it. */
-async function act(snapshot: Snapshot, route: CompiledRoute, rc: RequestContext, hit: RouteHit, path: string): Promise<Response> {
+async function act(
+  snapshot: Snapshot,
+  route: CompiledRoute,
+  rc: RequestContext,
+  hit: RouteHit,
+  path: string,
+  signal: AbortSignal
+): Promise<Response> {
+  // %REQ(x)% reads the upstream-bound headers as they are now (sanitized, after earlier mutations), as Envoy does.
   const vars: MutationVars = {
-    requestHeaders: rc.request.headers,
+    requestHeaders: rc.headers,
     clientAddress: rc.clientAddress,
     requestId: rc.requestId,
     routeName: rc.routeName,
@@ -97,7 +109,7 @@ async function act(snapshot: Snapshot, route: CompiledRoute, rc: RequestContext,
   let response: Response
   if (action.kind === 'forward') {
     route.requestHeaders(rc.headers, vars)
-    response = await forward(rc, { plan: action, hit, path, clusters: snapshot.clusters, vars })
+    response = await forward(rc, { plan: action, hit, path, clusters: snapshot.clusters, vars, signal })
   } else if (action.kind === 'redirect') {
     response = new Response(null, { status: action.response_code, headers: { location: redirectLocation(action, rc, hit, path) } })
   } else {

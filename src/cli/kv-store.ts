@@ -24,8 +24,9 @@ export interface ListedVersion {
 /** The remote bulk-get API takes at most 100 keys per call. */
 const BULK_GET_MAX = 100
 
+/** `local KV at /repo/.wrangler/state`, `remote KV [env staging]`. */
 export const describeTarget = (t: KvTarget) =>
-  `${t.mode} KV${t.mode === 'local' ? ` (${t.persistTo})` : ''}${t.env ? ` [env ${t.env}]` : ''}`
+  `${t.mode} KV${t.mode === 'local' ? ` at ${t.persistTo}` : ''}${t.env ? ` [env ${t.env}]` : ''}`
 
 export function createKvStore(target: KvTarget, progress: Progress) {
   const common = [
@@ -53,7 +54,7 @@ export function createKvStore(target: KvTarget, progress: Progress) {
     for (let i = 0; i < keys.length; i += BULK_GET_MAX) {
       const chunk = keys.slice(i, i + BULK_GET_MAX)
       const stdout = await withTempFile('keys.json', JSON.stringify(chunk), (file) =>
-        progress.run(`${label} (${where})`, () => runWrangler(['kv', 'bulk', 'get', file, ...common]))
+        progress.run(`${label}: ${where}`, () => runWrangler(['kv', 'bulk', 'get', file, ...common]))
       )
       const values = parseJsonOutput(stdout, '{', '}') as Record<string, unknown>
       // Local prints { key: { value } }; the remote API returns { key: value }.
@@ -106,7 +107,7 @@ export function createKvStore(target: KvTarget, progress: Progress) {
     async put(key: string, value: string, label: string, metadata?: VersionMeta): Promise<void> {
       const meta = metadata ? ['--metadata', JSON.stringify(metadata)] : []
       await withTempFile('value.json', value, (file) =>
-        progress.run(`${label} (${where})`, () => runWrangler(['kv', 'key', 'put', key, '--path', file, ...meta, ...common]))
+        progress.run(`${label}: ${where}`, () => runWrangler(['kv', 'key', 'put', key, '--path', file, ...meta, ...common]))
       )
     },
   }

@@ -1,5 +1,6 @@
 /** @module Reusable zod schemas for route tables: durations, string/header/query/cookie matchers, header mutations. */
 import { z } from 'zod'
+import { checkHeaderValueFormat } from '../lib/header-mutation.ts'
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const
@@ -96,9 +97,15 @@ export const appendAction = z.enum(['append_if_exists_or_add', 'add_if_absent', 
 const headerName = z.string().min(1).regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'not a valid header name')
 const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'header values cannot contain CR, LF or NUL')
 
+/** A header value that may use the formatter (`%REQ(x)%`, `%%`, …); checked here so compiling cannot fail. */
+const formattedValue = headerValue.superRefine((v, ctx) => {
+  const err = checkHeaderValueFormat(v)
+  if (err) ctx.addIssue({ code: 'custom', message: err })
+})
+
 /** Envoy HeaderValueOption: `{ header: { key, value }, append_action }`. */
 export const headerValueOption = z.strictObject({
-  header: z.strictObject({ key: headerName, value: headerValue }),
+  header: z.strictObject({ key: headerName, value: formattedValue }),
   /** @default append_if_exists_or_add (Envoy) */
   append_action: appendAction.default('append_if_exists_or_add'),
   /** Keep the header when its value is empty. @default false */

@@ -28,6 +28,12 @@ export interface RequestContext {
   readonly state: Record<string, unknown>
   /** Milliseconds since the epoch when the request arrived. */
   readonly startedAt: number
+  /**
+   * Aborts the upstream exchange (the connection is reset; the pipeline answers with a local reply that the
+   * aborting filter may replace in its response phase). Erroring an upload stream is not enough: workerd ends
+   * such an upload as if it were complete (workerd#5114).
+   */
+  abortUpstream(reason: Error): void
 }
 
 /** A filter built for one route: both phases are optional. */

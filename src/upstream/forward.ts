@@ -20,6 +20,8 @@ export interface ForwardInput {
   path: string
   clusters: ReadonlyMap<string, ClusterRuntime>
   vars: MutationVars
+  /** Aborted by a filter through rc.abortUpstream. */
+  signal: AbortSignal
   random?: () => number
 }
 
@@ -79,16 +81,26 @@ export async function forward(rc: RequestContext, input: ForwardInput): Promise<
     })
 
   const abort = new AbortController()
-  const timer = plan.timeoutMs > 0 ? setTimeout(() => abort.abort(TIMEOUT), plan.timeoutMs) : null
+  const timer = plan.timeoutMs > 0 ? setTimeout(() => abort.abort(TIMEOUT), plan.timeoutMs) : undefined
+  const disarm = () => {
+    if (timer !== undefined) clearTimeout(timer)
+  }
   const hasBody = rc.body !== null && rc.method !== 'GET' && rc.method !== 'HEAD'
-  const init: RequestInit = { method: rc.method, headers: rc.headers, body: hasBody ? rc.body : null, redirect: 'manual', signal: abort.signal }
+  const signal = AbortSignal.any([abort.signal, input.signal])
+  const init: RequestInit = { method: rc.method, headers: rc.headers, body: hasBody ? rc.body : null, redirect: 'manual', signal }
   cluster.active[endpoint.index]!++
   const sentAt = Date.now()
   let res: Response
   try {
     res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
   } catch (err) {
-    clearTimeout(timer)
+    disarm()
+    if (input.signal.aborted)
+      return problem({
+        code: 'ERR_BAD_REQUEST',
+        detail: `the request was aborted while being forwarded: ${(input.signal.reason as Error)?.message ?? 'by a filter'}.`,
+        requestId: rc.requestId,
+      })
     if (abort.signal.aborted)
       return problem({
         code: 'ERR_UPSTREAM_TIMEOUT',
@@ -107,11 +119,11 @@ export async function forward(rc: RequestContext, input: ForwardInput): Promise<
   const headers = toDownstreamHeaders(res.headers, res.status)
   headers.set('x-envoy-upstream-service-time', String(Date.now() - sentAt))
   if (res.status === 101 && res.webSocket) {
-    clearTimeout(timer)
+    disarm()
     return new Response(null, { status: 101, webSocket: res.webSocket, headers })
   }
   // The timer stays armed until the body is done: the route timeout covers the whole exchange (Envoy).
-  if (!res.body) clearTimeout(timer)
+  if (!res.body) disarm()
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
 }
 

@@ -93,3 +93,14 @@ describe('config validation', () => {
     expect(errors.some((e) => e.startsWith('clusters[1].endpoints:'))).toBe(true)
   })
 })
+
+describe('header value formatter', () => {
+  it('rejects a malformed %OPERATOR% in virtual host and route mutations at validation, not at compile time', () => {
+    const c = base() as any
+    c.virtual_hosts[0].request_headers_to_add = [{ header: { key: 'x-a', value: 'a%20b' } }]
+    c.virtual_hosts[0].routes[0].response_headers_to_add = [{ header: { key: 'x-b', value: '%REQ(x-id)% ok %%' } }]
+    const errors = errorsOf(c)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.request_headers_to_add\[0\]\.header\.value: /)
+  })
+})

@@ -50,8 +50,14 @@ export function makeContext(init: ContextInit = {}): RequestContext {
     flags: new Set(),
     state: {},
     startedAt: init.startedAt ?? STARTED_AT,
+    abortUpstream(reason) {
+      aborted.push(reason)
+    },
   }
 }
+
+/** Reasons passed to rc.abortUpstream by filters under test, most recent last. */
+export const aborted: Error[] = []
 
 /** Parses `input` with the filter's schema (throwing on invalid configs) and creates the filter. */
 export function build<S extends z.ZodType>(factory: FilterFactory<S>, input: unknown = {}): HttpFilter {

@@ -2,6 +2,8 @@
  * @module `npm start`: validates routes/, starts the demo echo upstream, pushes the routes to local KV (the code
  * of `legate push --local`), then runs `wrangler dev` on the same persist directory and prints how to try it.
  * Ctrl-C or SIGTERM stops both children. Works offline, without a Cloudflare account.
+ * Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 invalid route table, 2 usage error (bad flag, port in use),
+ * 3 wrangler, KV or a child process failed.
  */
 import { resolve } from 'node:path'
 import { DEFAULT_PERSIST_TO, HELP_OPTION, parse } from '../args.ts'
@@ -68,23 +70,25 @@ export async function start(argv: readonly string[]): Promise<number> {
     const port = toPort('port', values.port)
     const echoPort = toPort('echo-port', values['echo-port'])
     const persistTo = resolve(values['persist-to'])
+    /** What `legate` needs to reach this gateway's KV, when it is not the default. */
+    const persistFlag = persistTo === resolve(DEFAULT_PERSIST_TO) ? '' : ` --persist-to ${values['persist-to']}`
     for (const [flag, p] of [['port', port], ['echo-port', echoPort]] as const)
       if (!(await portIsFree(p))) throw new UsageError(`port ${p} is in use (another \`npm start\`?): pick another with --${flag}`, NAME)
 
     io.out(`Validating ${values.routes}/ …`)
-    const loaded = await loadValid('validate', [values.routes], undefined, io)
+    const loaded = await loadValid(NAME, [values.routes], undefined, io)
     if (!loaded) return EXIT.INVALID
     const table = useEchoPort(loaded, echoPort, await loadRegistry(undefined, NAME), io)
 
-    const echo = startChild('echo server', process.execPath, [resolve(ROOT, 'demo/echo-server.mjs'), '--port', String(echoPort)], { prefix: '[echo] ' })
+    let listening: (ok: boolean) => void = () => {}
+    const echoReady = new Promise<boolean>((ok) => (listening = ok))
+    const echoArgs = [resolve(ROOT, 'demo/echo-server.mjs'), '--port', String(echoPort)]
+    const echo = startChild('echo server', process.execPath, echoArgs, { prefix: '[echo] ', onLine: (l) => l.includes('listening') && listening(true) })
     children.push(echo)
-    const echoReady = await Promise.race([
-      new Promise<boolean>((ok) => echo.process.stdout!.on('data', () => ok(true))),
-      echo.exited.then(() => false),
-    ])
-    if (!echoReady) throw new CliError('the echo server did not start (see its output above)', EXIT.USAGE)
+    void echo.exited.then(() => listening(false))
+    if (!(await echoReady)) throw new CliError('the echo server did not start (see its output above)', EXIT.KV)
 
-    io.out(`Pushing ${values.routes}/ to local KV (${persistTo}) …`)
+    io.out(`Pushing ${values.routes}/ to local KV at ${persistTo} …`)
     const pushed = await pushTable(table, { mode: 'local', persistTo }, io)
     const version = pushed.status === 'published' ? pushed.pointer.version : pushed.live.version
     if (stopping) return EXIT.OK
@@ -104,7 +108,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     const origin = `http://127.0.0.1:${port}`
     await waitForGateway(origin, DEV_ADMIN_TOKEN, wrangler)
     if (stopping) return EXIT.OK
-    io.out(banner({ origin, echoPort, version, routes: values.routes, refresh: formatMs(table.config.gateway.refresh_interval), persistTo, token: DEV_ADMIN_TOKEN }))
+    io.out(banner({ origin, echoPort, version, routes: values.routes, refresh: formatMs(table.config.gateway.refresh_interval), persistFlag, token: DEV_ADMIN_TOKEN }))
     await new Promise(() => {}) // until a signal
     return EXIT.OK
   } catch (e) {

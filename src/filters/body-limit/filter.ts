@@ -19,13 +19,6 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/**
- * A pipeline capability this filter uses when present (proposed for RequestContext): aborts the in-flight
- * upstream fetch. workerd ends an upload whose body stream errors as if it were complete (workerd#5114), so an
- * errored stream alone would hand the upstream a truncated body; an aborted fetch resets the connection instead.
- */
-type UpstreamAbortable = RequestContext & { abortUpstream?: (reason: unknown) => void }
-
 const DIGITS_RE = /^\d+$/
 
 function tooLarge(rc: RequestContext, limit: number): Response {
@@ -37,16 +30,15 @@ function tooLarge(rc: RequestContext, limit: number): Response {
 }
 
 /** Counts a streamed body; past the limit, stalls it and aborts the upstream exchange if it can. */
-function countingStream(rc: UpstreamAbortable, limit: number, state: BodyLimitState) {
+function countingStream(rc: RequestContext, limit: number, state: BodyLimitState) {
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       state.bytes += chunk.byteLength
       if (state.bytes <= limit) return controller.enqueue(chunk)
       state.exceeded = true
       // Never error the stream: workerd would end the upload cleanly, handing the upstream a truncated body as if
-      // complete. Stall instead, and abort the exchange when the pipeline lets us; otherwise the route timeout
-      // (or the client going away) resets it.
-      rc.abortUpstream?.(new BodyTooLargeError(limit))
+      // complete (workerd#5114). Stall it and abort the exchange instead: the upstream sees a reset.
+      rc.abortUpstream(new BodyTooLargeError(limit))
       return new Promise<void>(() => {})
     },
   })
@@ -55,8 +47,7 @@ function countingStream(rc: UpstreamAbortable, limit: number, state: BodyLimitSt
 /**
  * The `body_limit` filter. Answers locally (413) when `Content-Length` is over the limit, without reading the
  * body. Otherwise a body is streamed through a counter; past the limit the upstream exchange is aborted
- * (`rc.abortUpstream`, when the pipeline offers it) or the stream stalls until the route timeout, and the
- * response phase replaces whatever the pipeline produced (an upstream-failure problem) with the 413. Never buffers.
+ * (`rc.abortUpstream`), and the response phase replaces whatever the pipeline produced (an upstream-failure problem) with the 413. Never buffers.
  * If the upstream answers before reading the whole body, its answer stands (the limit was not passed yet).
  * @example http_filters: [{ name: body_limit, config: { max_request_bytes: 1048576 } }]
  */

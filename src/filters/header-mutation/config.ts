@@ -1,19 +1,12 @@
 /** @module header_mutation filter config (Envoy `envoy.filters.http.header_mutation` `Mutations`). */
 import { z } from 'zod'
 import { headerName, headerValueOption } from '../../config/primitives.ts'
-import { checkHeaderValueFormat } from '../../lib/header-mutation.ts'
-
-/** A HeaderValueOption whose value is also checked for formatter syntax (`%REQ(x)%`, `%%`, …). */
-const formattedOption = headerValueOption.superRefine((o, ctx) => {
-  const err = checkHeaderValueFormat(o.header.value)
-  if (err) ctx.addIssue({ code: 'custom', path: ['header', 'value'], message: err })
-})
 
 /** One mutation: exactly one of `append` (an Envoy HeaderValueOption) or `remove` (a header name). */
 export const mutation = z
   .strictObject({
     /** Add or overwrite a header; `append_action` defaults to `append_if_exists_or_add`. */
-    append: formattedOption.optional(),
+    append: headerValueOption.optional(),
     /** Remove every value of this header (case-insensitive). */
     remove: headerName.optional(),
   })

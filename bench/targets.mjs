@@ -1,0 +1,78 @@
+/**
+ * The performance targets of issues 2 and 7, evaluated on a results.json object. Shared by bench/run.mjs (stdout)
+ * and bench/chart.mjs (--markdown, for docs/performance.md).
+ */
+
+const byName = (results) => Object.fromEntries(results.scenarios.map((s) => [s.name, s]))
+const micro = (results, name) => results.micro.find((m) => m.name === name)?.value
+const measured = (s) => s && typeof s.rps === 'number'
+
+/**
+ * @returns {{ target: string, source: string, status: 'met' | 'missed' | 'not measured', detail: string }[]}
+ */
+export function evaluateTargets(results) {
+  const s = byName(results)
+  const out = []
+  const ratio = (name, min, source) => {
+    const sc = s[name]
+    const target = `${name} ≥ ${min.toFixed(2)} × bare`
+    if (!measured(sc) || !measured(s.bare))
+      return out.push({ target, source, status: 'not measured', detail: sc?.skipped ?? sc?.error ?? 'no figure' })
+    const r = sc.ratio_to_bare
+    out.push({
+      target,
+      source,
+      status: r >= min ? 'met' : 'missed',
+      detail: `${r.toFixed(3)} × bare (${r >= min ? '+' : ''}${((r - min) * 100).toFixed(1)} points ${r >= min ? 'above' : 'below'} the target)`,
+    })
+  }
+  ratio('legate-plain', 0.85, 'issues 2 and 7')
+  ratio('legate-full', 0.7, 'issue 7')
+
+  {
+    const target = 'legate-full ≥ hono-handwritten (same work)'
+    const a = s['legate-full']
+    const b = s['hono-handwritten']
+    if (!measured(a) || !measured(b))
+      out.push({ target, source: 'issue 7', status: 'not measured', detail: a?.skipped ?? b?.skipped ?? a?.error ?? b?.error ?? 'no figure' })
+    else {
+      const r = a.ratio_to_bare / b.ratio_to_bare
+      out.push({
+        target,
+        source: 'issue 7',
+        status: r >= 1 ? 'met' : 'missed',
+        detail: `Legate at ${(r * 100).toFixed(1)} % of Hono's throughput (${a.ratio_to_bare.toFixed(3)} vs ${b.ratio_to_bare.toFixed(3)} × bare)`,
+      })
+    }
+  }
+
+  {
+    const target = 'route-match-10000 ≤ 2 × route-match-10'
+    const a = micro(results, 'route-match-10000')
+    const b = micro(results, 'route-match-10')
+    if (a === undefined || b === undefined) out.push({ target, source: 'issues 2 and 7', status: 'not measured', detail: 'no figure' })
+    else {
+      const r = a / b
+      out.push({
+        target,
+        source: 'issues 2 and 7',
+        status: r <= 2 ? 'met' : 'missed',
+        detail: `${r.toFixed(2)} × (${a} ns vs ${b} ns per match)`,
+      })
+    }
+  }
+
+  {
+    const target = 'compile-10000 < 200 ms'
+    const a = micro(results, 'compile-10000')
+    if (a === undefined) out.push({ target, source: 'issue 2', status: 'not measured', detail: 'no figure' })
+    else
+      out.push({
+        target,
+        source: 'issue 2',
+        status: a < 200 ? 'met' : 'missed',
+        detail: `${a} ms (${a < 200 ? `${(200 - a).toFixed(0)} ms under` : `${(a - 200).toFixed(0)} ms over, ${(a / 200).toFixed(2)} × the budget`})`,
+      })
+  }
+  return out
+}

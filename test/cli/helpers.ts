@@ -1,0 +1,63 @@
+/** @module Test helpers for the `legate` CLI: in-process runs with captured output, and real subprocess runs. */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { main } from '../../src/cli/main.ts'
+import type { Io } from '../../src/cli/io.ts'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const LEGATE_BIN = join(ROOT, 'bin/legate.mjs')
+export const FAKE_WRANGLER = join(import.meta.dirname, 'fixtures/fake-wrangler.mjs')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `legate <args>` in this process (fast): same code as the executable, output captured. */
+export async function legate(...args: string[]): Promise<RunResult> {
+  const out: string[] = []
+  const err: string[] = []
+  const stderr = { isTTY: false, write: (s: string) => err.push(s) } as unknown as NodeJS.WriteStream
+  const io: Io = { out: (l) => out.push(`${l}\n`), err: (l) => err.push(`${l}\n`), stderr, color: false }
+  const code = await main(args, io)
+  return { code, stdout: out.join(''), stderr: err.join('') }
+}
+
+/** Runs the real executable `node bin/legate.mjs <args>` (exit codes, tsx registration, process env). */
+export function legateProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [LEGATE_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+/** A fresh temp directory with the given files (paths relative to it). */
+export function tempFiles(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'legate-test-'))
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), content)
+  }
+  return dir
+}
+
+/** A small valid table: one cluster, one virtual host. */
+export const MINIMAL = `clusters:
+  - name: users
+    endpoints: [{ url: "http://127.0.0.1:9001" }]
+virtual_hosts:
+  - name: api
+    domains: ["*"]
+    routes:
+      - name: hello
+        match: { exact: /hello }
+        direct_response: { status: 200, body: "hi" }
+`
