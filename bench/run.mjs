@@ -253,8 +253,9 @@ async function runMicro() {
 // Systems under load
 
 async function bundleWorkers() {
-  const { build } = await import('esbuild')
+  const { build, stop } = await import('esbuild')
   fs.mkdirSync(BUILD, { recursive: true })
+  cleanups.push(() => stop())
   await build({
     entryPoints: { legate: path.join(BENCH, 'workers/legate.ts'), 'hono-gateway': path.join(BENCH, 'workers/hono-gateway.ts') },
     outdir: BUILD,
@@ -267,6 +268,7 @@ async function bundleWorkers() {
     external: ['cloudflare:*', 'node:*'],
     logLevel: 'warning',
   })
+  await stop() // the esbuild service process is not needed during the load runs
   return { legate: path.join(BUILD, 'legate.js'), hono: path.join(BUILD, 'hono-gateway.js') }
 }
 

@@ -68,8 +68,6 @@ export function createKvStore(target: KvTarget, progress: Progress) {
   }
 
   return {
-    target,
-
     /**
      * The live pointer (null when nothing was pushed) and the requested versions (missing ones are absent
      * from the map), in one wrangler call.
@@ -93,7 +91,7 @@ export function createKvStore(target: KvTarget, progress: Progress) {
 
     /** Every stored version, ascending, with the metadata its writer attached (if any). */
     async listVersions(): Promise<ListedVersion[]> {
-      const stdout = await progress.run(`listing stored versions (${where})`, () =>
+      const stdout = await progress.run(`listing stored versions: ${where}`, () =>
         runWrangler(['kv', 'key', 'list', '--prefix', VERSION_PREFIX, ...common])
       )
       const keys = parseJsonOutput(stdout, '[', ']') as { name: string; metadata?: unknown }[]

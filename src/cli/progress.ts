@@ -30,6 +30,3 @@ export function createProgress(stream: NodeJS.WriteStream): Progress {
     },
   }
 }
-
-/** For callers that want no progress output (e.g. `npm start` prints its own steps). */
-export const SILENT: Progress = { run: (_label, work) => work() }

@@ -24,7 +24,7 @@ afterAll(() => new Promise<void>((r) => (busy ? busy.close(() => r()) : r())))
 describe('npm start (scripts/start.mjs)', () => {
   it('exits 1 with every error when the route table is invalid, starting nothing', async () => {
     const dir = tempFiles({ 'bad.yaml': MINIMAL.replace('status: 200', 'status: 99') })
-    const r = await npmStart(['--routes', dir, '--port', '0', '--echo-port', '0'].slice(0, 2))
+    const r = await npmStart(['--routes', dir])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain(`${join(dir, 'bad.yaml')}:10 virtual_hosts[0].routes[0].direct_response.status:`)
     expect(r.stdout).not.toContain('[echo]')
@@ -33,7 +33,11 @@ describe('npm start (scripts/start.mjs)', () => {
   it('exits 2 and names the flag when a port is in use', async () => {
     busy = createServer()
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()))
-    const r = await npmStart(['--echo-port', String(busyPort())])
+    const free = createServer()
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()))
+    const port = (free.address() as { port: number }).port
+    await new Promise<void>((r) => free.close(() => r()))
+    const r = await npmStart(['--port', String(port), '--echo-port', String(busyPort())])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`port ${busyPort()} is in use (another \`npm start\`?): pick another with --echo-port`)
   })

@@ -41,7 +41,7 @@ describe('legate validate', () => {
       `${f}:13 virtual_hosts[0].routes[0].forward.cluster: unknown cluster "users-v2" (known: users)`,
       `${f}:14 virtual_hosts[0].routes[1]: set exactly one action: forward | redirect | direct_response (got none)`,
       `${f}:16 virtual_hosts[0].routes[1].direct_respons: unknown key`,
-      '4 errors in 1 file: nothing was written. Fix the lines above and run `legate validate` again.',
+      '4 errors in 1 file. Fix the lines above and run `legate validate` again.',
     ])
   })
 

@@ -5,7 +5,7 @@ import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { formatMs, formatSummary, shortSha } from '../format.ts'
 import { paint, type Io } from '../io.ts'
 import { createKvStore, describeTarget, type KvTarget } from '../kv-store.ts'
-import { createProgress, type Progress } from '../progress.ts'
+import { createProgress } from '../progress.ts'
 import { publish, type PublishResult } from '../publish.ts'
 import { summarize, type ValidTable } from '../table.ts'
 import type { GatewayConfig } from '../../config/schema.ts'
@@ -35,8 +35,8 @@ export function reportPublish(io: Io, result: PublishResult, target: KvTarget, c
 }
 
 /** Publishes a validated table and reports it: the one code path of `legate push` and `npm start`. */
-export async function pushTable(table: ValidTable, target: KvTarget, io: Io, progress: Progress = createProgress(io.stderr)) {
-  const result = await publish(createKvStore(target, progress), table.raw, 'cli')
+export async function pushTable(table: ValidTable, target: KvTarget, io: Io): Promise<PublishResult> {
+  const result = await publish(createKvStore(target, createProgress(io.stderr)), table.raw, 'cli')
   reportPublish(io, result, target, table.config)
   return result
 }

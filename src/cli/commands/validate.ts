@@ -21,7 +21,9 @@ export async function loadValid(
   if (table.ok) return table
   const c = paint(io)
   for (const issue of table.issues) io.err(formatIssue(issue))
-  io.err(c.red(`${plural(table.issues.length, 'error')} in ${plural(table.files.length, 'file')}: nothing was written. Fix the lines above and run \`legate ${NAME}\` again.`))
+  const writes = command === 'push' || command === 'start'
+  const again = command === 'start' ? '`npm start`' : `\`legate ${command}\``
+  io.err(c.red(`${plural(table.issues.length, 'error')} in ${plural(table.files.length, 'file')}${writes ? ': nothing was written' : ''}. Fix the lines above and run ${again} again.`))
   return null
 }
 

@@ -72,13 +72,12 @@ export async function start(argv: readonly string[]): Promise<number> {
     const persistTo = resolve(values['persist-to'])
     /** What `legate` needs to reach this gateway's KV, when it is not the default. */
     const persistFlag = persistTo === resolve(DEFAULT_PERSIST_TO) ? '' : ` --persist-to ${values['persist-to']}`
-    for (const [flag, p] of [['port', port], ['echo-port', echoPort]] as const)
-      if (!(await portIsFree(p))) throw new UsageError(`port ${p} is in use (another \`npm start\`?): pick another with --${flag}`, NAME)
-
     io.out(`Validating ${values.routes}/ …`)
     const loaded = await loadValid(NAME, [values.routes], undefined, io)
     if (!loaded) return EXIT.INVALID
     const table = useEchoPort(loaded, echoPort, await loadRegistry(undefined, NAME), io)
+    for (const [flag, p] of [['port', port], ['echo-port', echoPort]] as const)
+      if (!(await portIsFree(p))) throw new UsageError(`port ${p} is in use (another \`npm start\`?): pick another with --${flag}`, NAME)
 
     let listening: (ok: boolean) => void = () => {}
     const echoReady = new Promise<boolean>((ok) => (listening = ok))
