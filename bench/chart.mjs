@@ -64,7 +64,7 @@ export function renderChart(results) {
   const sc = results.scenarios
   const bare = sc.find((s) => s.name === 'bare')
   const loadRows = sc.map((s) =>
-    s.rps === null
+    s.rps === null || s.ratio_to_bare === null
       ? { label: s.name, text: s.skipped ? `skipped: ${s.skipped}` : `not measured: ${s.error}` }
       : {
           label: s.name,

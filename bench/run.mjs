@@ -33,6 +33,18 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BENCH = path.join(ROOT, 'bench')
 const BUILD = path.join(BENCH, '.build')
 
+const USAGE = `usage: npm run bench [-- options]
+  --quick            2 rounds × 5 s, 1 s warm-up, fewer micro runs (< 3 minutes)
+  --rounds N         alternating rounds (default 5)
+  --duration S       seconds per measured run (default 10)
+  --warmup S         seconds of warm-up per system before the rounds (default 3)
+  --connections N    autocannon connections (default 32)
+  --only a,b         only these scenarios (bare is always kept)
+  --skip-micro       load runs only
+  --skip-load        micro benchmarks only
+  --calibrate        also run the bare Worker on a generated workerd config (scenario bare-workerd-raw)
+  --out FILE         results file (default bench/results.json; the chart goes next to it, or to docs/ for the default)`
+
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -45,8 +57,13 @@ const { values: opt } = parseArgs({
     'skip-load': { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(BENCH, 'results.json') },
+    help: { type: 'boolean', default: false },
   },
 })
+if (opt.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 const PROFILE = opt.quick
   ? { rounds: 2, duration: 5, warmup: 1, connections: 32 }
   : { rounds: 5, duration: 10, warmup: 3, connections: 32 }
@@ -57,6 +74,14 @@ const RUN = {
   warmup_s: Number(opt.warmup ?? PROFILE.warmup),
   connections: Number(opt.connections ?? PROFILE.connections),
 }
+for (const [k, v] of Object.entries(RUN))
+  if (typeof v === 'number' && (!Number.isFinite(v) || v < (k === 'warmup_s' ? 0 : 1) || !Number.isInteger(v))) {
+    console.error(`bench: --${k.replace('_s', '')} must be a whole number${k === 'warmup_s' ? '' : ' ≥ 1'} (got ${v})`)
+    process.exit(2)
+  }
+const DEFAULT_OUT = path.join(BENCH, 'results.json')
+/** The chart goes to docs/ for the default results file, next to the results file otherwise. */
+const SVG_OUT = path.resolve(opt.out) === DEFAULT_OUT ? path.join(ROOT, 'docs', 'performance.svg') : path.resolve(opt.out).replace(/\.json$/, '') + '.svg'
 const ONLY = opt.only ? new Set(['bare', ...opt.only.split(',').map((s) => s.trim())]) : undefined
 
 const log = (...a) => console.error('[bench]', ...a)
@@ -528,13 +553,15 @@ async function runLoad(scenarios) {
   for (const s of measuredSet) {
     const bad = s.rounds.reduce((a, x) => a + x.bad, 0)
     const total = s.rounds.reduce((a, x) => a + x.requests, 0)
-    if (bad > total * 0.001) s.error = `${bad} of ${total} responses were not 2xx or failed`
+    if (total === 0 || s.rounds.some((x) => x.rps === 0)) s.error = 'no successful response in at least one round'
+    else if (bad > total * 0.001) s.error = `${bad} of ${total} responses were not 2xx or failed`
     s.rps = median(s.rounds.map((x) => x.rps))
     s.p50 = median(s.rounds.map((x) => x.p50))
     s.p99 = median(s.rounds.map((x) => x.p99))
     s.ratio = median(s.rounds.map((x, i) => x.rps / bare.rounds[i].rps))
     s.doPerRequest = s.legate ? s.rounds.reduce((a, x) => a + x.calls, 0) / total : null
   }
+  if (bare.error) throw new Error(`the bare Worker failed under load, so no ratio can be computed: ${bare.error}`)
   return active
 }
 
@@ -632,7 +659,7 @@ async function main() {
   printTable(results, active)
   console.log(`\nWrote ${path.relative(process.cwd(), opt.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   const { writeChart } = await import('./chart.mjs')
-  const svg = writeChart(opt.out)
+  const svg = writeChart(opt.out, SVG_OUT)
   console.log(`Wrote ${path.relative(process.cwd(), svg)}`)
 }
 

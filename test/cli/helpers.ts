@@ -1,8 +1,9 @@
 /** @module Test helpers for the `legate` CLI: in-process runs with captured output, and real subprocess runs. */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { afterAll } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import type { Io } from '../../src/cli/io.ts'
 
@@ -39,9 +40,14 @@ export function legateProcess(args: readonly string[], env: NodeJS.ProcessEnv = 
   })
 }
 
-/** A fresh temp directory with the given files (paths relative to it). */
+const created: string[] = []
+// Registered while the importing test file is collected, so it runs after that file's tests.
+afterAll(() => created.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+/** A fresh temp directory with the given files (paths relative to it), removed after the test file. */
 export function tempFiles(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'legate-test-'))
+  created.push(dir)
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true })
     writeFileSync(join(dir, name), content)

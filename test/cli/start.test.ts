@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MINIMAL, ROOT, tempFiles, type RunResult } from './helpers.ts'
+import { FAKE_WRANGLER, MINIMAL, ROOT, tempFiles, type RunResult } from './helpers.ts'
 
-function npmStart(args: readonly string[]): Promise<RunResult> {
+function npmStart(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -15,6 +15,14 @@ function npmStart(args: readonly string[]): Promise<RunResult> {
     child.on('error', reject)
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  const { port } = s.address() as { port: number }
+  await new Promise<void>((r) => s.close(() => r()))
+  return port
 }
 
 let busy: Server
@@ -33,13 +41,27 @@ describe('npm start (scripts/start.mjs)', () => {
   it('exits 2 and names the flag when a port is in use', async () => {
     busy = createServer()
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()))
-    const free = createServer()
-    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()))
-    const port = (free.address() as { port: number }).port
-    await new Promise<void>((r) => free.close(() => r()))
-    const r = await npmStart(['--port', String(port), '--echo-port', String(busyPort())])
+    const r = await npmStart(['--port', String(await freePort()), '--echo-port', String(busyPort())])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`port ${busyPort()} is in use (another \`npm start\`?): pick another with --echo-port`)
+  })
+
+  it('exits 3 and stops the echo server when wrangler dev fails to start', async () => {
+    const dir = tempFiles()
+    const echoPort = await freePort()
+    const r = await npmStart(['--port', String(await freePort()), '--echo-port', String(echoPort), '--persist-to', join(dir, 'state')], {
+      LEGATE_WRANGLER: FAKE_WRANGLER, // handles `kv …` (the push), refuses `dev`
+      FAKE_WRANGLER_KV: join(dir, 'kv.json'),
+    })
+    expect(r.code).toBe(3)
+    expect(r.stdout).toContain(`[echo] echo server listening on http://127.0.0.1:${echoPort}`)
+    expect(r.stdout).toContain('pushed version 1')
+    expect(r.stderr).toContain('fake wrangler: unsupported command dev')
+    expect(r.stderr).toContain('wrangler dev exited')
+    await new Promise<void>((resolve, reject) => {
+      const s = createServer().once('error', reject)
+      s.listen(echoPort, '127.0.0.1', () => s.close(() => resolve()))
+    })
   })
 
   it('exits 2 on an unknown flag and prints usage with --help', async () => {

@@ -53,13 +53,14 @@ Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 w
     if (!table) return EXIT.INVALID
     const store = createKvStore(target, createProgress(io.stderr))
     const pointer = await store.readPointer()
+    // The pointer carries the live sha: identical content needs no body read.
+    if (pointer && (await configHash(table.raw)) === pointer.sha256) {
+      io.out(`no differences: the files match live version ${pointer.version} (sha ${shortSha(pointer.sha256)}).`)
+      return EXIT.OK
+    }
     const live = pointer ? (await store.read([pointer.version], `reading version ${pointer.version}`)).stored.get(pointer.version) : undefined
     if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${describeTarget(target)}`)
     const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${describeTarget(target)} (nothing pushed yet)`
-    if (live && (await configHash(table.raw)) === live.sha256) {
-      io.out(`no differences: the files match ${base}.`)
-      return EXIT.OK
-    }
     const diff = diffFlat(flatten(live?.config ?? {}), flatten(table.raw))
     io.out(`Comparing ${table.files.join(', ')} with ${base}:`)
     for (const line of formatDiff(diff, io)) io.out(line)

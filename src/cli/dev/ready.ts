@@ -46,7 +46,10 @@ export async function waitForGateway(origin: string, token: string, wrangler: Ch
       await new Promise((r) => setTimeout(r, POLL_MS))
     }
   }
-  if (!exited) throw new CliError(`wrangler dev did not answer on ${origin} within ${READY_TIMEOUT_MS / 1000} s`, EXIT.KV)
+  throw new CliError(
+    exited ? 'wrangler dev exited before it was ready (see its output above)' : `wrangler dev did not answer on ${origin} within ${READY_TIMEOUT_MS / 1000} s`,
+    EXIT.KV
+  )
 }
 
 export function banner(o: { origin: string; echoPort: number; version: number; routes: string; refresh: string; persistFlag: string; token: string }): string {

@@ -55,7 +55,7 @@ export async function start(argv: readonly string[]): Promise<number> {
   const stopAll = async (why: string) => {
     if (stopping) return
     stopping = true
-    io.err(`\n${why}: stopping…`)
+    if (children.length) io.err(`\n${why}: stopping…`)
     await Promise.all(children.map((c) => c.stop()))
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -111,10 +111,10 @@ export async function start(argv: readonly string[]): Promise<number> {
     await new Promise(() => {}) // until a signal
     return EXIT.OK
   } catch (e) {
+    await stopAll('startup failed')
     if (!isCliError(e)) throw e
     io.err(`npm start: ${e.message}`)
     for (const hint of e.hints) io.err(hint.replace('legate start --help', 'npm start -- --help'))
-    await stopAll('startup failed')
     return e.exitCode
   }
 }
