@@ -3,7 +3,7 @@
  * real HTTP, then `legate push --local` of a changed table while it runs, then an invalid one. Every wait is a
  * bounded poll; nothing sleeps for correctness.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -75,6 +75,42 @@ beforeAll(async () => {
 afterAll(async () => {
   if (gateway && !exited()) gateway.kill('SIGTERM')
   rmSync(persistTo, { recursive: true, force: true })
+})
+
+/** The README's curl commands, verbatim except for the port (this run's free port instead of 8787). */
+function readmeCurls(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
+  return blocks.flatMap((b) => b.split('\n')).filter((l) => l.startsWith('curl '))
+}
+
+const sh = (cmd: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile('sh', ['-c', cmd], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}\n${stderr}`)) : resolve(stdout)))
+  )
+
+/** What each README curl must show; a curl with no expectation here fails the test (keep both in step). */
+const README_EXPECTATIONS: [RegExp, (out: string) => void][] = [
+  [/\/hello$/, (o) => expect(o).toMatch(/^HTTP\/1\.1 200[\s\S]*x-request-id: \S+[\s\S]*\r?\n\r?\nHello from Legate\n$/i)],
+  [/\/echo\/orders\?id=7$/, (o) => expect(JSON.parse(o)).toMatchObject({ path: '/orders', query: { id: '7' }, headers: { 'x-forwarded-proto': 'http', 'x-request-id': expect.any(String), 'x-forwarded-for': expect.any(String), 'x-forwarded-host': expect.stringMatching(/^localhost:\d+$/) } })],
+  [/\/users\/42$/, (o) => expect(JSON.parse(o)).toMatchObject({ path: '/v1/users/42' })],
+  [/\/old-docs$/, (o) => expect(o).toMatch(/^HTTP\/1\.1 301[\s\S]*location: http:\/\/localhost:\d+\/docs\r?\n/i)],
+  [/-X OPTIONS/, (o) => expect(o).toMatch(/^HTTP\/1\.1 200[\s\S]*access-control-allow-origin: http:\/\/localhost:3000/i)],
+  [/\/nope$/, (o) => expect(o).toMatch(/^HTTP\/1\.1 404[\s\S]*x-legate-response-flags: NR[\s\S]*"code":"ERR_ROUTE_NOT_FOUND"/i)],
+  [/__legate\/status/, (o) => expect(JSON.parse(o)).toMatchObject({ config: { live_version: 1, update_rejected: 0 } })],
+]
+
+describe('the README tour', () => {
+  it('every curl in the README works as written against npm start', { timeout: 60_000 }, async () => {
+    const curls = readmeCurls()
+    expect(curls.length).toBeGreaterThanOrEqual(README_EXPECTATIONS.length)
+    for (const raw of curls) {
+      const cmd = raw.replaceAll('localhost:8787', `localhost:${port}`)
+      const check = README_EXPECTATIONS.find(([re]) => re.test(raw.replace(/ -H .*$/, '').trim()) || re.test(raw))
+      expect(check, `no expectation for README command: ${raw}`).toBeDefined()
+      check![1](await sh(cmd))
+    }
+  })
 })
 
 describe('npm start + legate push (live reload)', () => {
