@@ -4,34 +4,31 @@
  *
  *  1. Micro benchmarks: route match (bench/micro-router.ts) and full config compile (bench/micro.ts), each in
  *     its own Node process through tsx.
- *  2. Load: a fast Node upstream on 127.0.0.1 (bench/upstream.mjs), then every system of bench/scenarios.mjs,
- *     driven by the same load generator (autocannon, programmatic API, in this process) with the same request,
- *     in alternating rounds (bare, legate-plain, legate-full, hono, fast-gateway, nginx, bare, …) so machine drift
- *     cancels. Workers run on workerd through Miniflare's API, each reached on its own workerd socket
- *     (`unsafeDirectSockets`), which bypasses Miniflare's entry Worker; never through `wrangler dev`.
+ *  2. Load: a fast Node upstream on 127.0.0.1 (bench/upstream.mjs), then every system of bench/scenarios.mjs
+ *     (started by bench/systems.mjs: Workers on workerd through Miniflare's API, never `wrangler dev`), each
+ *     checked (bench/scenarios.mjs `checkSystem`), warmed up, then driven by the same load generator (autocannon,
+ *     programmatic API, in this process) with the same request, in alternating rounds (bare, legate-plain, …,
+ *     bare, legate-plain, …) so machine drift cancels.
  *  3. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
  *
- * Every process it starts is stopped at the end, on failure, on Ctrl-C and on SIGTERM; bench/reaper.mjs stops
- * workerd and nginx even if this process is killed outright.
- *
- * Options: --quick, --rounds N, --duration S, --warmup S, --connections N, --only a,b (scenario names; bare is
- * always kept), --skip-micro, --skip-load, --calibrate (adds `bare-workerd-raw`: the bare Worker on a generated
- * workerd config, no Miniflare, to check that the Miniflare socket does not cap throughput), --out FILE.
- * Environment: BENCH_FAST_GATEWAY=<dir of an installed fast-gateway> when it is not a dependency of the repo.
+ * Every process it starts is stopped at the end, on failure, on Ctrl-C and on SIGTERM (bench/procs.mjs);
+ * bench/reaper.mjs stops workerd and nginx even if this process is killed outright. `--help` lists the options.
  */
-import { execFileSync, fork, spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { checkSystem, LOAD_HEADERS, LOAD_PATH, legateFullConfig, legatePlainConfig, SCENARIOS } from './scenarios.mjs'
-import { evaluateTargets } from './targets.mjs'
+import { cleanup, current, forkServer, log, startReaper, stillRunning, track } from './procs.mjs'
+import { printReport, toResultScenario } from './report.mjs'
+import { checkSystem, LOAD_HEADERS, LOAD_PATH, SCENARIOS } from './scenarios.mjs'
+import { readJson, startSystems } from './systems.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BENCH = path.join(ROOT, 'bench')
 const BUILD = path.join(BENCH, '.build')
+const DEFAULT_OUT = path.join(BENCH, 'results.json')
 
 const USAGE = `usage: npm run bench [-- options]
   --quick            2 rounds × 5 s, 1 s warm-up, fewer micro runs (< 3 minutes)
@@ -42,8 +39,12 @@ const USAGE = `usage: npm run bench [-- options]
   --only a,b         only these scenarios (bare is always kept)
   --skip-micro       load runs only
   --skip-load        micro benchmarks only
-  --calibrate        also run the bare Worker on a generated workerd config (scenario bare-workerd-raw)
-  --out FILE         results file (default bench/results.json; the chart goes next to it, or to docs/ for the default)`
+  --calibrate        also run the bare Worker on a generated workerd config, no Miniflare (bare-workerd-raw)
+  --profile NAME     after the rounds, one extra run of Worker scenario NAME under a V8 CPU profile
+                     (bench/.build/NAME.cpuprofile and a summary on stderr; the reported figures are unaffected)
+  --out FILE         results file (default bench/results.json; the chart goes to docs/performance.svg for the
+                     default, next to FILE otherwise)
+environment: BENCH_FAST_GATEWAY=<dir of an installed fast-gateway> when it is not a dependency of the repo`
 
 const { values: opt } = parseArgs({
   options: {
@@ -56,7 +57,8 @@ const { values: opt } = parseArgs({
     'skip-micro': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(BENCH, 'results.json') },
+    profile: { type: 'string' },
+    out: { type: 'string', default: DEFAULT_OUT },
     help: { type: 'boolean', default: false },
   },
 })
@@ -64,9 +66,7 @@ if (opt.help) {
   console.log(USAGE)
   process.exit(0)
 }
-const PROFILE = opt.quick
-  ? { rounds: 2, duration: 5, warmup: 1, connections: 32 }
-  : { rounds: 5, duration: 10, warmup: 3, connections: 32 }
+const PROFILE = opt.quick ? { rounds: 2, duration: 5, warmup: 1, connections: 32 } : { rounds: 5, duration: 10, warmup: 3, connections: 32 }
 const RUN = {
   quick: opt.quick,
   rounds: Number(opt.rounds ?? PROFILE.rounds),
@@ -75,146 +75,17 @@ const RUN = {
   connections: Number(opt.connections ?? PROFILE.connections),
 }
 for (const [k, v] of Object.entries(RUN))
-  if (typeof v === 'number' && (!Number.isFinite(v) || v < (k === 'warmup_s' ? 0 : 1) || !Number.isInteger(v))) {
-    console.error(`bench: --${k.replace('_s', '')} must be a whole number${k === 'warmup_s' ? '' : ' ≥ 1'} (got ${v})`)
+  if (typeof v === 'number' && (!Number.isInteger(v) || v < (k === 'warmup_s' ? 0 : 1))) {
+    console.error(`bench: --${k.replace('_s', '')} must be a whole number${k === 'warmup_s' ? '' : ' ≥ 1'} (got ${v})\n${USAGE}`)
     process.exit(2)
   }
-const DEFAULT_OUT = path.join(BENCH, 'results.json')
-/** The chart goes to docs/ for the default results file, next to the results file otherwise. */
-const SVG_OUT = path.resolve(opt.out) === DEFAULT_OUT ? path.join(ROOT, 'docs', 'performance.svg') : path.resolve(opt.out).replace(/\.json$/, '') + '.svg'
+const OUT = path.resolve(opt.out)
+const SVG_OUT = OUT === DEFAULT_OUT ? path.join(ROOT, 'docs', 'performance.svg') : `${OUT.replace(/\.json$/, '')}.svg`
 const ONLY = opt.only ? new Set(['bare', ...opt.only.split(',').map((s) => s.trim())]) : undefined
 
-const log = (...a) => console.error('[bench]', ...a)
-
 // ---------------------------------------------------------------------------------------------------------------
-// Process bookkeeping: everything started here is stopped in cleanup(), whatever happens.
+// Machine and versions
 
-const children = new Set()
-const cleanups = []
-let reaper
-let currentLoad
-let cleaningUp
-
-function track(child, label) {
-  child.label = label
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
-
-async function stopChild(child, signal = 'SIGTERM') {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill(signal)
-  const timeout = new Promise((r) => setTimeout(r, 3000, 'timeout'))
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    child.kill('SIGKILL')
-    await exited
-  }
-}
-
-const pidAlive = (pid) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function cleanup() {
-  cleaningUp ??= (async () => {
-    currentLoad?.stop?.()
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn()
-      } catch (e) {
-        log('cleanup step failed:', e?.message ?? e)
-      }
-    }
-    await Promise.all([...children].filter((c) => c !== reaper).map((c) => stopChild(c)))
-    if (reaper?.connected) {
-      reaper.send({ done: true })
-      reaper.disconnect()
-    }
-  })()
-  return cleaningUp
-}
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    log(`${sig}: stopping every process the benchmark started`)
-    cleanup().finally(() => process.exit(128 + (os.constants.signals[sig] ?? 1)))
-  })
-}
-
-/** Forks a bench helper that reports { port } over IPC once listening. */
-async function forkServer(file, args, label) {
-  const child = track(fork(path.join(BENCH, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label)
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m.port))
-    child.once('exit', (code) => reject(new Error(`${label} exited (${code}) before listening`)))
-    setTimeout(() => reject(new Error(`${label} did not start within 15 s`)), 15_000)
-  })
-  return { child, port }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForHttp(url, ms = 15_000) {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      const res = await fetch(url)
-      await res.arrayBuffer()
-      return
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${url} did not answer within ${ms / 1000} s: ${e.message}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-}
-
-/** Children of this process with this command name (Linux /proc), e.g. the workerd that Miniflare spawned. */
-function childPids(comm) {
-  try {
-    return fs
-      .readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .flatMap((d) => {
-        try {
-          const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8')
-          const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-          return ppid === process.pid && name === comm ? [Number(d)] : []
-        } catch {
-          return []
-        }
-      })
-  } catch {
-    return []
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Versions and machine
-
-const readJson = (file) => {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'))
-  } catch {
-    return undefined
-  }
-}
 const pkgVersion = (name) => readJson(path.join(ROOT, 'node_modules', name, 'package.json'))?.version ?? null
 
 function gitRevision() {
@@ -249,7 +120,7 @@ function machine() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Micro benchmarks
+// Micro benchmarks: each file prints one JSON line per figure ({ name, value, unit }).
 
 async function runTs(file, args = []) {
   const child = track(spawn(process.execPath, ['--import', 'tsx', path.join(BENCH, file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }), file)
@@ -275,235 +146,23 @@ async function runMicro() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Systems under load
+// Load
 
-async function bundleWorkers() {
-  const { build, stop } = await import('esbuild')
-  fs.mkdirSync(BUILD, { recursive: true })
-  cleanups.push(() => stop())
-  await build({
-    entryPoints: { legate: path.join(BENCH, 'workers/legate.ts'), 'hono-gateway': path.join(BENCH, 'workers/hono-gateway.ts') },
-    outdir: BUILD,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'warning',
-  })
-  await stop() // the esbuild service process is not needed during the load runs
-  return { legate: path.join(BUILD, 'legate.js'), hono: path.join(BUILD, 'hono-gateway.js') }
-}
-
-/** Legate's worker options from wrangler.toml (compat date and flags, vars, Durable Objects as they land). */
-async function legateWorkerOptions() {
-  const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml'))
-  return workerOptions
-}
-
-function resolveFastGateway() {
-  const candidates = [process.env.BENCH_FAST_GATEWAY, path.join(ROOT, 'node_modules', 'fast-gateway')].filter(Boolean)
-  for (const dir of candidates) {
-    const pkg = readJson(path.join(dir, 'package.json'))
-    if (pkg?.name === 'fast-gateway') return { dir, version: pkg.version }
-  }
-  return undefined
-}
-
-function findNginx() {
-  try {
-    const bin = execFileSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).trim()
-    if (!bin) return undefined
-    const v = execFileSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-    return { bin, version: v.trim() }
-  } catch (e) {
-    const stderr = String(e?.stderr ?? '')
-    // `nginx -v` prints to stderr; some builds exit non-zero.
-    if (stderr.includes('nginx version')) return { bin: 'nginx', version: stderr.trim() }
-    return undefined
-  }
-}
-
-async function startNginx(bin, upstreamPort) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-nginx-'))
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
-  const port = await freePort()
-  const conf = `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream bench_upstream { server 127.0.0.1:${upstreamPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://bench_upstream;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $host;
-    }
-  }
-}
-`
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
-  const child = track(spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] }), 'nginx')
-  reaper.send({ add: child.pid })
-  cleanups.push(async () => {
-    await stopChild(child, 'SIGQUIT')
-    reaper.send({ remove: child.pid })
-  })
-  await waitForHttp(`http://127.0.0.1:${port}/`)
-  return `http://127.0.0.1:${port}`
-}
-
-/** --calibrate: the bare Worker on a generated workerd config, with no Miniflare in the process at all. */
-async function startRawWorkerd(upstream, compatibilityDate) {
-  const workerdModule = await import('workerd')
-  const workerdBin = workerdModule.default?.default ?? workerdModule.default
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-workerd-'))
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
-  fs.copyFileSync(path.join(BENCH, 'workers/bare.js'), path.join(dir, 'bare.js'))
-  const port = await freePort()
-  fs.writeFileSync(
-    path.join(dir, 'bare.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "bare", worker = .bare),
-    (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true)))
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "bare") ]
-);
-const bare :Workerd.Worker = (
-  modules = [ (name = "bare.js", esModule = embed "bare.js") ],
-  compatibilityDate = "${compatibilityDate}",
-  bindings = [ (name = "UPSTREAM", text = "${upstream}") ],
-  globalOutbound = "internet",
-);
-`
-  )
-  const child = track(spawn(workerdBin, ['serve', path.join(dir, 'bare.capnp')], { stdio: ['ignore', 'ignore', 'inherit'] }), 'workerd (raw)')
-  reaper.send({ add: child.pid })
-  cleanups.push(async () => {
-    await stopChild(child)
-    reaper.send({ remove: child.pid })
-  })
-  await waitForHttp(`http://127.0.0.1:${port}/`)
-  return `http://127.0.0.1:${port}`
-}
-
-async function seedLegate(mf, workerName, config) {
-  const { tsImport } = await import('tsx/esm/api')
-  const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
-  const { key, stored, pointer } = await toRecords(config, 0, 'bench')
-  const kv = await mf.getKVNamespace('CONFIG', workerName)
-  await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
-  await kv.put('config/current', JSON.stringify(pointer))
-}
-
-/** Starts every selected system; returns { name -> base URL } and marks the rest skipped. */
-async function startSystems(scenarios, upstream) {
-  const bases = {}
-  const workers = scenarios.filter((s) => s.kind === 'worker' && !s.skipped)
-  const runtimeLog = []
-  if (workers.length) {
-    log('bundling Legate and the Hono gateway (esbuild)')
-    const bundles = await bundleWorkers()
-    log('reading wrangler.toml (wrangler.unstable_getMiniflareWorkerOptions)')
-    const legateBase = await legateWorkerOptions()
-    const common = { compatibilityDate: legateBase.compatibilityDate, compatibilityFlags: legateBase.compatibilityFlags ?? [] }
-    const direct = [{ host: '127.0.0.1', port: 0 }]
-    const defs = {
-      bare: { ...common, name: 'bare', modules: true, scriptPath: path.join(BENCH, 'workers/bare.js'), bindings: { UPSTREAM: upstream } },
-      'hono-handwritten': { ...common, name: 'hono-handwritten', modules: true, scriptPath: bundles.hono, bindings: { UPSTREAM: upstream } },
-      'legate-plain': { ...legateBase, name: 'legate-plain', modules: true, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-plain' } },
-      'legate-full': { ...legateBase, name: 'legate-full', modules: true, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-full' } },
-    }
-    const { Miniflare } = await import('miniflare')
-    const mf = new Miniflare({
-      // stripCfConnectingIp: false, or Miniflare sends every subrequest through an extra JavaScript Worker that
-      // strips CF-Connecting-IP (a local emulation of a platform rule that a generated workerd config lacks too).
-      workers: workers.map((s) => ({ ...defs[s.worker], stripCfConnectingIp: false, unsafeDirectSockets: direct })),
-      handleRuntimeStdio(stdout, stderr) {
-        for (const stream of [stdout, stderr])
-          stream.on('data', (d) => {
-            runtimeLog.push(...String(d).split('\n').filter(Boolean))
-            if (runtimeLog.length > 200) runtimeLog.splice(0, runtimeLog.length - 200)
-          })
-      },
-    })
-    let workerdPids = []
-    cleanups.push(async () => {
-      const disposed = Promise.resolve(mf.dispose()).catch(() => {})
-      await Promise.race([disposed, new Promise((r) => setTimeout(r, 10_000))])
-      for (const pid of workerdPids) {
-        if (pidAlive(pid)) process.kill(pid, 'SIGKILL')
-        reaper.send({ remove: pid })
-      }
-    })
-    await mf.ready
-    workerdPids = childPids('workerd')
-    for (const pid of workerdPids) reaper.send({ add: pid })
-    if (workers.some((s) => s.worker === 'legate-plain')) await seedLegate(mf, 'legate-plain', legatePlainConfig(upstream))
-    if (workers.some((s) => s.worker === 'legate-full')) await seedLegate(mf, 'legate-full', legateFullConfig(upstream))
-    for (const s of workers) bases[s.name] = (await mf.unsafeGetDirectURL(s.worker)).origin
-    if (opt.calibrate) bases['bare-workerd-raw'] = await startRawWorkerd(upstream, common.compatibilityDate)
-  }
-
-  const fg = scenarios.find((s) => s.name === 'fast-gateway' && !s.skipped)
-  if (fg) {
-    const found = resolveFastGateway()
-    if (!found)
-      fg.skipped = 'fast-gateway is not installed: add the devDependency fast-gateway@3.4.7 (or set BENCH_FAST_GATEWAY to an installed copy)'
-    else {
-      const { child, port } = await forkServer('fast-gateway.mjs', [found.dir, upstream], 'fast-gateway')
-      cleanups.push(() => stopChild(child))
-      fg.version = found.version
-      bases['fast-gateway'] = `http://127.0.0.1:${port}`
-    }
-  }
-
-  const ngx = scenarios.find((s) => s.name === 'nginx' && !s.skipped)
-  if (ngx) {
-    const found = findNginx()
-    if (!found) ngx.skipped = 'nginx is not installed (`which nginx` finds nothing)'
-    else {
-      ngx.version = found.version
-      bases.nginx = await startNginx(found.bin, new URL(upstream).port)
-    }
-  }
-  return { bases, runtimeLog }
-}
-
-function load(base, duration) {
+async function load(base, duration) {
+  const { default: autocannon } = await import('autocannon')
   return new Promise((resolve, reject) => {
-    import('autocannon').then(({ default: autocannon }) => {
-      currentLoad = autocannon(
-        { url: new URL(LOAD_PATH, base).href, connections: RUN.connections, pipelining: 1, duration, timeout: 10, headers: LOAD_HEADERS },
-        (err, res) => {
-          currentLoad = undefined
-          if (err) reject(err)
-          else resolve(res)
-        }
-      )
-    }, reject)
+    current.load = autocannon(
+      { url: new URL(LOAD_PATH, base).href, connections: RUN.connections, pipelining: 1, duration, timeout: 10, headers: LOAD_HEADERS },
+      (err, res) => {
+        current.load = undefined
+        if (err) reject(err)
+        else resolve(res)
+      }
+    )
   })
 }
 
+/** bench/workers/legate.ts counts Durable Object calls; POST resets the counter. */
 const doCalls = async (base, method = 'GET') => (await (await fetch(new URL('/__bench/do-calls', base), { method })).json()).calls
 
 const median = (xs) => {
@@ -514,13 +173,12 @@ const median = (xs) => {
 
 async function runLoad(scenarios) {
   log('starting the upstream')
-  const { child: upChild, port: upPort } = await forkServer('upstream.mjs', [], 'upstream')
-  cleanups.push(() => stopChild(upChild))
+  const { port: upPort } = await forkServer('upstream.mjs', [], 'upstream')
   const upstream = `http://127.0.0.1:${upPort}`
 
-  const { bases, runtimeLog } = await startSystems(scenarios, upstream)
+  const { bases, runtimeLog, inspectorPort } = await startSystems(scenarios, upstream, { calibrate: opt.calibrate, inspect: Boolean(opt.profile) })
   const active = scenarios.filter((s) => bases[s.name] && !s.skipped)
-  if (opt.calibrate && bases['bare-workerd-raw'])
+  if (bases['bare-workerd-raw'])
     active.splice(1, 0, { name: 'bare-workerd-raw', kind: 'calibration', system: 'bare Worker on a generated workerd config (no Miniflare)' })
 
   for (const s of active) {
@@ -533,24 +191,28 @@ async function runLoad(scenarios) {
   }
   const bare = active.find((s) => s.name === 'bare')
   if (!bare || bare.error) throw new Error(`the bare Worker is not usable, so no ratio can be computed: ${bare?.error ?? 'not started'}`)
-  const measuredSet = active.filter((s) => !s.error)
+  const measured = active.filter((s) => !s.error)
 
   log(`warm-up: ${RUN.warmup_s} s per system`)
-  for (const s of measuredSet) await load(bases[s.name], RUN.warmup_s)
+  if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s)
 
-  for (const s of measuredSet) s.rounds = []
+  for (const s of measured) s.rounds = []
   for (let r = 0; r < RUN.rounds; r++) {
-    for (const s of measuredSet) {
+    for (const s of measured) {
       if (s.legate) await doCalls(bases[s.name], 'POST')
       const res = await load(bases[s.name], RUN.duration_s)
       const calls = s.legate ? await doCalls(bases[s.name]) : null
       const rps = res['2xx'] / res.duration
-      s.rounds.push({ rps, p50: res.latency.p50, p99: res.latency.p99, requests: res.requests.total, bad: res.non2xx + res.errors + res.timeouts, calls })
-      log(`round ${r + 1}/${RUN.rounds} ${s.name.padEnd(18)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${res.latency.p50} ms  p99 ${res.latency.p99} ms${res.non2xx + res.errors + res.timeouts ? `  (${res.non2xx} non-2xx, ${res.errors} errors, ${res.timeouts} timeouts)` : ''}`)
+      const bad = res.non2xx + res.errors + res.timeouts
+      s.rounds.push({ rps, p50: res.latency.p50, p99: res.latency.p99, requests: res.requests.total, bad, calls })
+      log(
+        `round ${r + 1}/${RUN.rounds} ${s.name.padEnd(18)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${res.latency.p50} ms  p99 ${res.latency.p99} ms` +
+          (bad ? `  (${res.non2xx} non-2xx, ${res.errors} errors, ${res.timeouts} timeouts)` : '')
+      )
     }
   }
 
-  for (const s of measuredSet) {
+  for (const s of measured) {
     const bad = s.rounds.reduce((a, x) => a + x.bad, 0)
     const total = s.rounds.reduce((a, x) => a + x.requests, 0)
     if (total === 0 || s.rounds.some((x) => x.rps === 0)) s.error = 'no successful response in at least one round'
@@ -562,64 +224,28 @@ async function runLoad(scenarios) {
     s.doPerRequest = s.legate ? s.rounds.reduce((a, x) => a + x.calls, 0) / total : null
   }
   if (bare.error) throw new Error(`the bare Worker failed under load, so no ratio can be computed: ${bare.error}`)
+
+  if (opt.profile) {
+    const target = measured.find((s) => s.name === opt.profile && s.kind === 'worker')
+    if (!target) log(`--profile ${opt.profile}: not a measured Worker scenario (${measured.filter((s) => s.kind === 'worker').map((s) => s.name).join(', ')})`)
+    else {
+      const { profileLoad, summarize, writeProfile } = await import('./profile.mjs')
+      log(`profiling ${target.name} for ${RUN.duration_s} s (not part of the results)`)
+      const { profile, result } = await profileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s))
+      const file = path.join(BUILD, `${target.name}.cpuprofile`)
+      writeProfile(file, profile)
+      log(`${target.name} under the profiler: ${(result['2xx'] / result.duration).toFixed(0)} req/s; wrote ${path.relative(process.cwd(), file)}`)
+      log(summarize(profile, result.requests.total))
+    }
+  }
   return active
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Output
-
-function toResultScenario(s) {
-  const base = { name: s.name, system: s.version ? `${s.system}, ${s.version}` : s.system }
-  const nulls = { rps: null, p50_ms: null, p99_ms: null, ratio_to_bare: null, do_calls_per_request: null }
-  if (s.skipped) return { ...base, ...nulls, skipped: s.skipped }
-  if (s.error || s.rps === undefined) return { ...base, ...nulls, error: s.error ?? 'not run' }
-  return {
-    ...base,
-    rps: Math.round(s.rps),
-    p50_ms: s.p50,
-    p99_ms: s.p99,
-    ratio_to_bare: Number(s.ratio.toFixed(3)),
-    do_calls_per_request: s.doPerRequest === null ? null : Number(s.doPerRequest.toFixed(3)),
-    ...(s.note ? { note: s.note } : {}),
-  }
-}
-
-function printTable(results, active) {
-  const rows = [['scenario', 'req/s', 'min–max', 'p50 ms', 'p99 ms', '× bare', 'DO/req', 'notes']]
-  for (const s of results.scenarios) {
-    const a = active.find((x) => x.name === s.name)
-    const spread = a?.rounds?.length ? `${Math.round(Math.min(...a.rounds.map((r) => r.rps)))}–${Math.round(Math.max(...a.rounds.map((r) => r.rps)))}` : ''
-    if (s.rps === null) rows.push([s.name, '-', '', '-', '-', '-', '-', s.skipped ? `skipped: ${s.skipped}` : `error: ${s.error}`])
-    else
-      rows.push([
-        s.name,
-        String(s.rps),
-        spread,
-        String(s.p50_ms),
-        String(s.p99_ms),
-        s.ratio_to_bare.toFixed(3),
-        s.do_calls_per_request === null ? '-' : String(s.do_calls_per_request),
-        s.note ?? '',
-      ])
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const line = (r) => r.map((c, i) => (i === 7 ? c : i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
-  console.log(`\nLoad (${RUN.rounds} rounds × ${RUN.duration_s} s, ${RUN.connections} connections, medians${RUN.quick ? ', --quick' : ''})`)
-  for (const r of rows) console.log(line(r))
-  if (results.micro.length) {
-    console.log('\nMicro')
-    const w = Math.max(...results.micro.map((m) => m.name.length))
-    for (const m of results.micro) console.log(`${m.name.padEnd(w)}  ${String(m.value).padStart(10)} ${m.unit}`)
-  }
-  console.log('\nTargets')
-  for (const t of evaluateTargets(results)) console.log(`${t.status.padEnd(12)} ${t.target}: ${t.detail}`)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now()
-  reaper = track(fork(path.join(BENCH, 'reaper.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'reaper')
+  startReaper()
   const results = {
     machine: machine(),
     versions: {
@@ -648,19 +274,18 @@ async function main() {
   const calibration = active.find((s) => s.name === 'bare-workerd-raw')
   if (calibration) all.splice(1, 0, calibration)
   results.scenarios = all.map(toResultScenario)
-  const fg = scenarios.find((s) => s.name === 'fast-gateway')
-  if (fg?.version) results.versions.fast_gateway = fg.version
-  const ngx = scenarios.find((s) => s.name === 'nginx')
-  if (ngx?.version) results.versions.nginx = ngx.version
+  for (const [name, key] of [['fast-gateway', 'fast_gateway'], ['nginx', 'nginx']]) {
+    const version = scenarios.find((s) => s.name === name)?.version
+    if (version) results.versions[key] = version
+  }
   results.machine.load_avg_end = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.machine.run.finished_at = new Date().toISOString()
 
-  fs.writeFileSync(opt.out, `${JSON.stringify(results, null, 2)}\n`)
-  printTable(results, active)
-  console.log(`\nWrote ${path.relative(process.cwd(), opt.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
+  printReport(results, active, RUN)
+  console.log(`\nWrote ${path.relative(process.cwd(), OUT)} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   const { writeChart } = await import('./chart.mjs')
-  const svg = writeChart(opt.out, SVG_OUT)
-  console.log(`Wrote ${path.relative(process.cwd(), svg)}`)
+  console.log(`Wrote ${path.relative(process.cwd(), writeChart(OUT, SVG_OUT))}`)
 }
 
 let exitCode = 0
@@ -671,7 +296,7 @@ try {
   exitCode = 1
 } finally {
   await cleanup()
-  const left = [...children].filter((c) => c.exitCode === null && c.signalCode === null && c !== reaper)
+  const left = stillRunning()
   if (left.length) log(`still running after cleanup: ${left.map((c) => `${c.label} (${c.pid})`).join(', ')}`)
 }
 process.exit(exitCode)

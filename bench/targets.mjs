@@ -23,7 +23,7 @@ export function evaluateTargets(results) {
       target,
       source,
       status: r >= min ? 'met' : 'missed',
-      detail: `${r.toFixed(3)} × bare (${r >= min ? '+' : ''}${((r - min) * 100).toFixed(1)} points ${r >= min ? 'above' : 'below'} the target)`,
+      detail: `${r.toFixed(3)} × bare (${Math.abs((r - min) * 100).toFixed(1)} points ${r >= min ? 'above' : 'below'} the target)`,
     })
   }
   ratio('legate-plain', 0.85, 'issues 2 and 7')

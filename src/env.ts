@@ -2,6 +2,14 @@
 export interface Env {
   /** Workers KV namespace holding config versions and the live pointer. */
   CONFIG: KVNamespace
+  /** Per-cluster health, ejections and shared breaker state (durable/cluster-health.ts). */
+  CLUSTER_HEALTH: DurableObjectNamespace<import('../durable/cluster-health.ts').ClusterHealth>
+  /** Global rate-limit buckets, sharded by key hash (durable/rate-limiter.ts). */
+  RATE_LIMITER: DurableObjectNamespace<import('../durable/rate-limiter.ts').RateLimiter>
+  /** Sharded stats aggregation (durable/stats.ts). */
+  STATS: DurableObjectNamespace<import('../durable/stats.ts').Stats>
+  /** Flight recorder per route (durable/recorder.ts). */
+  RECORDER: DurableObjectNamespace<import('../durable/recorder.ts').Recorder>
   /** Admin API bearer token; empty or unset turns the admin API off. */
   ADMIN_TOKEN?: string
   [binding: string]: unknown

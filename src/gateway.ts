@@ -9,6 +9,7 @@ import { createRegistry } from './filters/registry.ts'
 import type { FilterFactory } from './filters/types.ts'
 import { requestIdFor } from './http/client.ts'
 import { problem } from './http/problem.ts'
+import { createStatsStore } from './observability/stats.ts'
 import { handleRequest } from './pipeline.ts'
 
 export interface GatewayOptions {
@@ -22,6 +23,7 @@ export function createGateway(options: GatewayOptions = {}) {
   const filters = createRegistry(options.filters)
   const now = options.now ?? Date.now
   const store = createConfigStore(filters, now)
+  const stats = createStatsStore()
   const admin = createAdminApp(store)
 
   async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -42,12 +44,12 @@ export function createGateway(options: GatewayOptions = {}) {
           detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',
           requestId,
         })
-      return await handleRequest(snapshot, { request, env, waitUntil, requestId, startedAt })
+      return await handleRequest(snapshot, { request, env, waitUntil, requestId, startedAt, stats })
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'unhandled error in the data plane', request_id: requestId, error: String((err as Error)?.stack ?? err) }))
       return problem({ code: 'ERR_INTERNAL', detail: 'the gateway failed while handling this request; the error is logged with this request id.', requestId })
     }
   }
 
-  return { fetch, store }
+  return { fetch, store, stats }
 }

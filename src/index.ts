@@ -3,6 +3,10 @@ import type { Env } from './env.ts'
 import { createGateway } from './gateway.ts'
 
 export { createGateway } from './gateway.ts'
+export { ClusterHealth } from '../durable/cluster-health.ts'
+export { RateLimiter } from '../durable/rate-limiter.ts'
+export { Recorder } from '../durable/recorder.ts'
+export { Stats } from '../durable/stats.ts'
 export { defineFilter } from './filters/types.ts'
 export type { FilterFactory, HttpFilter, RequestContext } from './filters/types.ts'
 

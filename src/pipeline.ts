@@ -10,6 +10,7 @@ import { isWebSocketUpgrade, toSanitizedRequestHeaders, toUpstreamHeaders } from
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
+import type { Stats } from './observability/stats.ts'
 import type { RouteHit } from './router/routes.ts'
 import { forward } from './upstream/forward.ts'
 
@@ -19,6 +20,7 @@ export interface RequestInfo {
   waitUntil: (p: Promise<unknown>) => void
   requestId: string
   startedAt: number
+  stats: Stats
 }
 
 export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Promise<Response> {
@@ -71,6 +73,8 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     env: info.env,
     waitUntil: info.waitUntil,
     flags: new Set(),
+    identity: {},
+    stats: info.stats,
     state: {},
     startedAt: info.startedAt,
     abortUpstream: (reason) => upstreamAbort.abort(reason),

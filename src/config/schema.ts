@@ -4,6 +4,8 @@
  */
 import { z } from 'zod'
 import type { FilterFactory } from '../filters/types.ts'
+import { observabilitySettings, type ObservabilitySettings } from '../observability/config.ts'
+import { clusterResilienceFields, retryPolicy } from '../upstream/resilience-config.ts'
 import {
   cookieMatch,
   duration,
@@ -99,6 +101,8 @@ export const forwardAction = z
     timeout: duration.default(15_000),
     /** Status when the cluster does not exist. @default 503 */
     cluster_not_found_response_code: z.union([z.literal(503), z.literal(404), z.literal(500)]).default(503),
+    /** Retries for this route; replaces the virtual host's `retry_policy` entirely. */
+    retry_policy: retryPolicy.optional(),
   })
   .superRefine(exactlyOne(['cluster', 'cluster_header', 'weighted_clusters'], 'cluster specifier'))
   .superRefine(atMostOne(REWRITE_KEYS, 'path rewrite'))
@@ -159,6 +163,7 @@ export const cluster = z.strictObject({
   endpoints: z.array(endpoint).min(1),
   /** least_request: power of two choices on in-isolate active requests. @default round_robin */
   lb_policy: z.enum(['round_robin', 'random', 'least_request']).default('round_robin'),
+  ...clusterResilienceFields,
 })
 export type Cluster = z.output<typeof cluster>
 
@@ -232,6 +237,8 @@ export function createConfigSchema(filters: readonly FilterFactory[]) {
     domains: z.array(z.string().min(1).regex(/^[^\s/]+$/, 'a domain has no spaces or "/"')).min(1),
     routes: z.array(route).default([]),
     ...headerMutations,
+    /** Default retry policy for this host's forward routes that have none. */
+    retry_policy: retryPolicy.optional(),
     filters: overrides,
   })
 
@@ -239,6 +246,7 @@ export function createConfigSchema(filters: readonly FilterFactory[]) {
     /** Editors' schema pointer; ignored. */
     $schema: z.string().optional(),
     gateway: gatewaySettings.prefault({}),
+    observability: observabilitySettings.prefault({}),
     /** The HTTP filter chain: list order is execution order. */
     http_filters: z.array(filterEntry).default([]),
     clusters: z.array(cluster).default([]),
@@ -266,9 +274,16 @@ export type HeaderMutations = {
 export interface GatewayConfig {
   $schema?: string
   gateway: GatewaySettings
+  observability: ObservabilitySettings
   http_filters: { name: string; config?: unknown; disabled: boolean }[]
   clusters: Cluster[]
-  virtual_hosts: ({ name: string; domains: string[]; routes: RouteShape[]; filters?: FilterOverrides } & HeaderMutations)[]
+  virtual_hosts: ({
+    name: string
+    domains: string[]
+    routes: RouteShape[]
+    retry_policy?: z.output<typeof retryPolicy>
+    filters?: FilterOverrides
+  } & HeaderMutations)[]
 }
 export type RouteConfig = RouteShape
 export type VirtualHostConfig = GatewayConfig['virtual_hosts'][number]

@@ -1,8 +1,22 @@
 /** @module The filter extension point: what a filter is, what it sees per request. */
 import type { z } from 'zod'
 import type { Env } from '../env.ts'
+import type { Stats } from '../observability/stats.ts'
 
 type MaybePromise<T> = T | Promise<T>
+
+/**
+ * Who the request is, as established by an authentication filter (jwt_authn, api_key). The one sanctioned
+ * channel between filters: auth filters write it, later filters (rate_limit descriptors, header mutations) read it.
+ */
+export interface Identity {
+  /** Consumer name (API key metadata) or the JWT subject. */
+  consumer?: string
+  /** Verified JWT claims, by provider name. */
+  claims?: Record<string, Record<string, unknown>>
+  /** Granted scopes (JWT `scope`/`scp`, API key scopes). */
+  scopes?: string[]
+}
 
 /** What a filter's request and response phases see. One per request, created by the pipeline. */
 export interface RequestContext {
@@ -24,6 +38,10 @@ export interface RequestContext {
   readonly waitUntil: (promise: Promise<unknown>) => void
   /** Envoy response flags raised while handling this request (e.g. "FI", "DI"). */
   readonly flags: Set<string>
+  /** Set by authentication filters; read by later filters. */
+  readonly identity: Identity
+  /** Counters, gauges and histograms (names like `jwt_authn.denied.expired`); recorded in memory. */
+  readonly stats: Stats
   /** Per-request scratch space, one key per filter name. Filters never read each other's keys. */
   readonly state: Record<string, unknown>
   /** Milliseconds since the epoch when the request arrived. */

@@ -1,4 +1,5 @@
 /** @module Test helpers for filters: a RequestContext built like the pipeline builds it, and a mini pipeline. */
+import { createStatsStore } from '../../src/observability/stats.ts'
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import type { z } from 'zod'
@@ -48,6 +49,8 @@ export function makeContext(init: ContextInit = {}): RequestContext {
     env: env as unknown as Env,
     waitUntil: () => {},
     flags: new Set(),
+    identity: {},
+    stats: createStatsStore(),
     state: {},
     startedAt: init.startedAt ?? STARTED_AT,
     abortUpstream(reason) {

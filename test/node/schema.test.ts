@@ -15,7 +15,7 @@ describe('routes/schema.json', () => {
 
   it('describes every registered filter and is what the demo table points editors at', () => {
     const schema = JSON.parse(readFileSync(resolve(ROOT, SCHEMA_JSON_PATH), 'utf8')) as { properties: Record<string, unknown> }
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'gateway', 'http_filters', 'clusters', 'virtual_hosts'])
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'gateway', 'observability', 'http_filters', 'clusters', 'virtual_hosts'])
     expect(JSON.stringify(schema.properties.http_filters)).toContain('"const":"cors"')
     expect(readFileSync(resolve(ROOT, 'routes/demo.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/schema\.json\n/)
   })
