@@ -3,7 +3,12 @@
  * stopped by `cleanup()`, which runs at the end, on failure and on SIGINT / SIGTERM / SIGHUP. Processes that the
  * harness does not fork itself (workerd under Miniflare, nginx, a raw workerd) are also registered with
  * bench/reaper.mjs, which stops them if the harness dies without cleaning up (even on SIGKILL); forked helpers
- * (upstream, fast-gateway) exit on their own when their IPC channel closes.
+ * (upstream, fast-gateway) exit on their own when their IPC channel closes. Temporary directories (`tempDir`)
+ * are removed by cleanup(), by an exit hook, or by the reaper.
+ *
+ * Miniflare installs its own SIGINT/SIGTERM hook that stops its workerd and then calls process.exit at once, so
+ * our signal handler (registered first, so it runs first) does the synchronous part of the cleanup straight away:
+ * SIGTERM to every tracked child and removal of the temporary directories.
  */
 import { fork } from 'node:child_process'
 import fs from 'node:fs'
@@ -18,6 +23,7 @@ export const log = (...a) => console.error('[bench]', ...a)
 
 const children = new Set()
 const cleanups = []
+const dirs = new Set()
 let reaper
 let cleaningUp
 /** The autocannon instance running now, stopped first on cleanup. */
@@ -57,21 +63,44 @@ export const pidAlive = (pid) => {
   }
 }
 
-/** Starts the reaper sidecar and the signal handlers. Call once, first. */
+/** The synchronous part of cleanup: safe in an exit hook or a signal handler. */
+function cleanupSync() {
+  for (const c of children) if (c !== reaper && c.exitCode === null && c.signalCode === null) c.kill('SIGTERM')
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
+}
+
+/** Starts the reaper sidecar, the signal handlers and the exit hook. Call once, first. */
 export function startReaper() {
   reaper = track(fork(path.join(BENCH, 'reaper.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'reaper')
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
       log(`${sig}: stopping every process the benchmark started`)
+      cleanupSync()
       cleanup().finally(() => process.exit(128 + (os.constants.signals[sig] ?? 1)))
     })
   }
+  process.on('exit', cleanupSync)
+}
+
+/** A fresh temporary directory, removed on cleanup, on exit, or by the reaper. */
+export function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  dirs.add(dir)
+  external.addDir(dir)
+  onCleanup(() => {
+    fs.rmSync(dir, { recursive: true, force: true })
+    dirs.delete(dir)
+    external.removeDir(dir)
+  })
+  return dir
 }
 
 /** A pid the reaper must stop if the harness dies; `external.remove` once it is stopped normally. */
 export const external = {
   add: (pid) => reaper?.connected && reaper.send({ add: pid }),
   remove: (pid) => reaper?.connected && reaper.send({ remove: pid }),
+  addDir: (dir) => reaper?.connected && reaper.send({ addDir: dir }),
+  removeDir: (dir) => reaper?.connected && reaper.send({ removeDir: dir }),
 }
 
 /** Runs every cleanup step, stops every tracked child, then releases the reaper. Idempotent. */

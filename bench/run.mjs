@@ -195,6 +195,10 @@ async function runLoad(scenarios) {
 
   log(`warm-up: ${RUN.warmup_s} s per system`)
   if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s)
+  for (const s of measured.filter((x) => x.legate)) {
+    const { namespaces } = await (await fetch(new URL('/__bench/do-calls', bases[s.name]))).json()
+    log(`${s.name}: counting calls on Durable Object bindings ${namespaces.length ? namespaces.join(', ') : '(none)'}`)
+  }
 
   for (const s of measured) s.rounds = []
   for (let r = 0; r < RUN.rounds; r++) {

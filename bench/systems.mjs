@@ -12,10 +12,9 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { childPids, external, forkServer, freePort, log, onCleanup, pidAlive, stopChild, track, waitForHttp } from './procs.mjs'
+import { childPids, external, forkServer, freePort, log, onCleanup, pidAlive, stopChild, tempDir, track, waitForHttp } from './procs.mjs'
 import { legateFullConfig, legatePlainConfig } from './scenarios.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
@@ -76,7 +75,7 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
   const runtimeLog = []
   const inspectorPort = inspect ? await freePort() : undefined
   const { Miniflare } = await import('miniflare')
-  const mf = new Miniflare({
+  const options = {
     ...(inspectorPort ? { inspectorPort } : {}),
     workers: workers.map((s) => ({
       ...defs[s.worker],
@@ -94,7 +93,19 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
           if (runtimeLog.length > 200) runtimeLog.splice(0, runtimeLog.length - 200)
         })
     },
-  })
+  }
+  // Miniflare keeps its storage in os.tmpdir()/miniflare-<random> and removes it fire-and-forget on dispose, which
+  // a process about to exit never finishes. Constructing it with TMPDIR inside one of our own temporary
+  // directories puts that storage where cleanup(), the exit hook and the reaper remove it.
+  const savedTmp = process.env.TMPDIR
+  process.env.TMPDIR = tempDir('legate-bench-miniflare-')
+  let mf
+  try {
+    mf = new Miniflare(options)
+  } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = savedTmp
+  }
   let workerdPids = []
   onCleanup(async () => {
     let timer
@@ -121,8 +132,7 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
 async function startRawWorkerd(upstream, compatibilityDate) {
   const workerdModule = await import('workerd')
   const workerdBin = workerdModule.default?.default ?? workerdModule.default
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-workerd-'))
-  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir('legate-bench-workerd-')
   fs.copyFileSync(path.join(BENCH, 'workers/bare.js'), path.join(dir, 'bare.js'))
   const port = await freePort()
   fs.writeFileSync(
@@ -176,8 +186,7 @@ function findNginx() {
 }
 
 async function startNginx(bin, upstreamPort) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-nginx-'))
-  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir('legate-bench-nginx-')
   const port = await freePort()
   fs.writeFileSync(
     path.join(dir, 'nginx.conf'),

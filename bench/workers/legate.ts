@@ -5,9 +5,10 @@
  *
  * Every Durable Object namespace binding in `env` is wrapped once per isolate: each call on a stub it hands out
  * (`fetch` or any RPC method) adds one to a module-level counter. `GET /__bench/do-calls` answers
- * `{ "calls": n }` and `POST /__bench/do-calls` resets it; bench/run.mjs reads it around each measured run and
- * divides by the requests sent. While the Worker has no Durable Object bindings (today), `env` is passed through
- * untouched, so the only cost on the hot path is one substring test on the URL.
+ * `{ "calls": n, "namespaces": [binding names watched] }` and `POST /__bench/do-calls` resets it; bench/run.mjs reads it around each measured run and
+ * divides by the requests sent. The wrapped `env` is built once per isolate (cached by identity), so the hot-path
+ * cost is one substring test on the URL and one WeakMap lookup; a Worker without Durable Object bindings gets its
+ * `env` untouched.
  */
 import gateway from '../../src/index.ts'
 import type { Env } from '../../src/env.ts'
@@ -16,6 +17,7 @@ export * from '../../src/index.ts'
 
 const BENCH_PATH = '/__bench/do-calls'
 let doCalls = 0
+let watched: string[] = []
 
 const isNamespace = (v: unknown): v is DurableObjectNamespace =>
   typeof v === 'object' && v !== null && (v as object).constructor?.name === 'DurableObjectNamespace'
@@ -52,6 +54,7 @@ function countingEnv(env: Env): Env {
   let out = wrapped.get(env)
   if (!out) {
     const names = Object.keys(env).filter((k) => isNamespace(env[k]))
+    watched = names
     out = names.length === 0 ? env : { ...env, ...Object.fromEntries(names.map((k) => [k, countingNamespace(env[k] as DurableObjectNamespace)])) }
     wrapped.set(env, out)
   }
@@ -62,7 +65,7 @@ export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
     if (request.url.includes(BENCH_PATH) && new URL(request.url).pathname === BENCH_PATH) {
       if (request.method === 'POST') doCalls = 0
-      return Response.json({ calls: doCalls })
+      return Response.json({ calls: doCalls, namespaces: watched })
     }
     return gateway.fetch(request, countingEnv(env), ctx)
   },
