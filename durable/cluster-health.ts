@@ -1,8 +1,126 @@
 /**
- * @module ClusterHealth Durable Object (native RPC, SQLite storage). Scaffold: the feature that owns it fills in its
- * state and RPC methods; the math lives in pure functions under src/.
+ * @module ClusterHealth Durable Object: one per cluster (`env.CLUSTER_HEALTH.getByName(<cluster name>)`). Holds
+ * endpoint health from active checks, shared outlier ejections and the shared failure-rate breaker in SQLite.
+ * Isolates call `report(batch)` in the background with their outcomes and their view of the cluster (the spec),
+ * and get the snapshot back; the one alarm runs the health-check rounds. The math is in src/upstream/.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { z } from 'zod'
 import type { Env } from '../src/env.ts'
+import type { HealthCheckConfig } from '../src/upstream/cluster-config.ts'
+import { nextProbeDelay, type ProbeResult } from '../src/upstream/health.ts'
+import {
+  applyProbes,
+  applyReport,
+  applySpec,
+  type ClusterSpec,
+  createSharedDoc,
+  type HealthSnapshot,
+  parseSpec,
+  type ReportBatch,
+  reportBatch,
+  type SharedDoc,
+  toSnapshot,
+} from '../src/upstream/shared-health.ts'
+import { loadDoc, migrate, saveDoc } from './cluster-health-store.ts'
 
-export class ClusterHealth extends DurableObject<Env> {}
+/** An object no isolate has talked to for this long stops its health checks (a removed cluster, or no traffic). */
+export const IDLE_MS = 15 * 60_000
+
+export type ReportResult = { ok: true; snapshot: HealthSnapshot } | { ok: false; code: 'ERR_BAD_REPORT'; message: string }
+
+export class ClusterHealth extends DurableObject<Env> {
+  #doc: SharedDoc = createSharedDoc()
+  #alarmArmed = false
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage.sql)
+      this.#doc = loadDoc(ctx.storage.sql)
+      this.#alarmArmed = (await ctx.storage.getAlarm()) !== null
+    })
+  }
+
+  /** Folds a batch of outcomes in, adopts a newer spec, and returns the snapshot. */
+  async report(input: ReportBatch): Promise<ReportResult> {
+    const parsed = reportBatch.safeParse(input)
+    if (!parsed.success) return { ok: false, code: 'ERR_BAD_REPORT', message: z.prettifyError(parsed.error) }
+    const batch = parsed.data
+    const doc = this.#doc
+    // An isolate still on a version that had the cluster: answer, but do not bring the object back.
+    if (batch.version <= doc.retiredVersion) return { ok: true, snapshot: toSnapshot(doc, batch.now) }
+    let spec: ClusterSpec | undefined = batch.spec === doc.specJson ? (doc.spec ?? undefined) : parseSpec(batch.spec)
+    if (!spec) return { ok: false, code: 'ERR_BAD_REPORT', message: 'spec is not a cluster spec' }
+    const specChanged = applySpec(doc, batch.version, batch.spec, spec)
+    if (specChanged) spec = doc.spec!
+    applyReport(doc, spec.endpoints.map((e) => e.key), batch, Math.random)
+    doc.lastContact = Date.now()
+    saveDoc(this.ctx.storage.sql, doc, specChanged)
+    await this.#arm(doc.spec?.healthCheck)
+    return { ok: true, snapshot: toSnapshot(doc, batch.now) }
+  }
+
+  /** The current state, for isolates and the admin API. `now` is the caller's clock (default: this one's). */
+  async snapshot(now?: number): Promise<{ ok: true; snapshot: HealthSnapshot }> {
+    return { ok: true, snapshot: toSnapshot(this.#doc, now ?? Date.now()) }
+  }
+
+  /** Config `version` no longer has the cluster: stop the alarm and forget its state. Idempotent. */
+  async retire(version: number): Promise<{ ok: true }> {
+    if (version <= this.#doc.retiredVersion) return { ok: true }
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    migrate(this.ctx.storage.sql)
+    this.#doc = createSharedDoc()
+    this.#doc.retiredVersion = version
+    saveDoc(this.ctx.storage.sql, this.#doc, true)
+    this.#alarmArmed = false
+    return { ok: true }
+  }
+
+  /** One health-check round, then the next alarm. Idempotent: a repeated round only probes again. */
+  override async alarm(): Promise<void> {
+    this.#alarmArmed = false
+    const spec = this.#doc.spec
+    const hc = spec?.healthCheck
+    if (!spec || !hc) return
+    if (Date.now() - this.#doc.lastContact > IDLE_MS) {
+      console.log(JSON.stringify({ level: 'info', msg: 'cluster health idle, checks stopped', cluster: spec.name }))
+      return
+    }
+    const results = await Promise.all(spec.endpoints.map((e) => this.#probe(spec.name, e, hc)))
+    // The spec may have changed while probing: apply only to the same endpoint list.
+    if (this.#doc.spec === spec) {
+      applyProbes(this.#doc, results)
+      saveDoc(this.ctx.storage.sql, this.#doc, false)
+    }
+    await this.#arm(this.#doc.spec?.healthCheck)
+  }
+
+  async #arm(hc: HealthCheckConfig | undefined): Promise<void> {
+    if (!hc) {
+      if (this.#alarmArmed) await this.ctx.storage.deleteAlarm()
+      this.#alarmArmed = false
+      return
+    }
+    if (this.#alarmArmed) return
+    this.#alarmArmed = true
+    await this.ctx.storage.setAlarm(Date.now() + nextProbeDelay(hc, Math.random))
+  }
+
+  async #probe(cluster: string, e: ClusterSpec['endpoints'][number], hc: HealthCheckConfig): Promise<ProbeResult> {
+    const fetcher = e.service ? (this.env[e.service] as Fetcher | undefined) : undefined
+    // Service bindings get the cluster name as host (Envoy's default health-check host).
+    const url = e.url ? `${e.url}${hc.path}` : `http://${cluster}${hc.path}`
+    try {
+      if (e.service && !fetcher) return { kind: 'network' }
+      const init: RequestInit = { method: hc.method, redirect: 'manual', signal: AbortSignal.timeout(hc.timeout), headers: { 'user-agent': 'legate-health-check' } }
+      const res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
+      await res.body?.cancel().catch(() => {})
+      return { kind: 'status', status: res.status }
+    } catch (err) {
+      return { kind: (err as Error)?.name === 'TimeoutError' ? 'timeout' : 'network' }
+    }
+  }
+}

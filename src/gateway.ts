@@ -1,6 +1,7 @@
 /**
  * @module createGateway: the Worker's fetch handler. Loads the live snapshot, dispatches the admin prefix,
- * runs the pipeline, and makes sure no exception escapes: the last resort is a 502 problem reply.
+ * runs the pipeline between the observer's `begin` and `finish` (trace context; stats, access log, flush), and
+ * makes sure no exception escapes: the last resort is a 502 problem reply.
  */
 import { ADMIN_PREFIX, createAdminApp } from './admin/app.ts'
 import { createConfigStore } from './config/store.ts'
@@ -9,6 +10,10 @@ import { createRegistry } from './filters/registry.ts'
 import type { FilterFactory } from './filters/types.ts'
 import { requestIdFor } from './http/client.ts'
 import { problem } from './http/problem.ts'
+import { createConfigStatsSync } from './observability/config-stats.ts'
+import { createStatsFlusher } from './observability/flush.ts'
+import { createObserver } from './observability/observer.ts'
+import { createRecorderClient } from './observability/recorder-client.ts'
 import { createStatsStore } from './observability/stats.ts'
 import { handleRequest } from './pipeline.ts'
 
@@ -17,39 +22,47 @@ export interface GatewayOptions {
   filters?: readonly FilterFactory[]
   /** Clock for tests. @default Date.now */
   now?: () => number
+  /** Randomness for sampling decisions (access log, tracing, recorder), for tests. @default Math.random */
+  random?: () => number
 }
 
 export function createGateway(options: GatewayOptions = {}) {
   const filters = createRegistry(options.filters)
   const now = options.now ?? Date.now
+  const random = options.random ?? Math.random
   const store = createConfigStore(filters, now)
   const stats = createStatsStore()
-  const admin = createAdminApp(store)
+  const flusher = createStatsFlusher({ store: stats, now, beforeFlush: createConfigStatsSync(() => store.status(), stats) })
+  const recorder = createRecorderClient({ now, random })
+  const observer = createObserver({ stats, flusher, recorder, now, random })
+  const admin = createAdminApp({ store, stats, flusher, filters, observer, now })
 
   async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const startedAt = now()
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p)
     let requestId = crypto.randomUUID()
+    let obs: ReturnType<typeof observer.begin> | undefined
+    let response: Response
     try {
-      const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p)
       const snapshot = await store.current(env.CONFIG, waitUntil)
       if (snapshot) requestId = requestIdFor(request.headers, snapshot.settings.preserve_external_request_id)
       const path = new URL(request.url).pathname
-      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-        const res = await admin.fetch(request, env, ctx)
-        return res
-      }
-      if (!snapshot)
-        return problem({
-          code: 'ERR_NO_CONFIG',
-          detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',
-          requestId,
-        })
-      return await handleRequest(snapshot, { request, env, waitUntil, requestId, startedAt, stats })
+      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
+      obs = observer.begin(request, snapshot, startedAt)
+      response = snapshot
+        ? await handleRequest(snapshot, { request, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
+        : problem({
+            code: 'ERR_NO_CONFIG',
+            detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',
+            requestId,
+          })
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'unhandled error in the data plane', request_id: requestId, error: String((err as Error)?.stack ?? err) }))
-      return problem({ code: 'ERR_INTERNAL', detail: 'the gateway failed while handling this request; the error is logged with this request id.', requestId })
+      response = problem({ code: 'ERR_INTERNAL', detail: 'the gateway failed while handling this request; the error is logged with this request id.', requestId })
     }
+    obs ??= observer.begin(request, undefined, startedAt)
+    return observer.finish(obs, request, response, requestId, env, waitUntil)
   }
 
-  return { fetch, store, stats }
+  return { fetch, store, stats, flusher }
 }

@@ -10,7 +10,9 @@ import { isWebSocketUpgrade, toSanitizedRequestHeaders, toUpstreamHeaders } from
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
+import type { RequestRecord } from './observability/observer.ts'
 import type { Stats } from './observability/stats.ts'
+import { setTraceHeaders, type TraceContext } from './observability/tracing.ts'
 import type { RouteHit } from './router/routes.ts'
 import { forward } from './upstream/forward.ts'
 
@@ -21,6 +23,10 @@ export interface RequestInfo {
   requestId: string
   startedAt: number
   stats: Stats
+  /** W3C trace context for this request (observability.tracing); sent upstream as traceparent/tracestate. */
+  trace?: TraceContext
+  /** Receives the request context once built, for the access log and route stats. */
+  record?: RequestRecord
 }
 
 export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Promise<Response> {
@@ -59,6 +65,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     xffNumTrustedHops: settings.xff_num_trusted_hops,
     websocket: isWebSocketUpgrade(request.headers),
   })
+  if (info.trace) setTraceHeaders(headers, info.trace)
   const upstreamAbort = new AbortController()
   const rc: RequestContext = {
     request,
@@ -79,6 +86,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     startedAt: info.startedAt,
     abortUpstream: (reason) => upstreamAbort.abort(reason),
   }
+  if (info.record) info.record.rc = rc
 
   const chain = route.chain
   let ran = 0

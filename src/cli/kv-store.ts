@@ -101,6 +101,16 @@ export function createKvStore(target: KvTarget, progress: Progress) {
         .sort((a, b) => a.version - b.version)
     },
 
+    /** Values by key (null for a missing one), read in bulk. */
+    getMany,
+
+    /** Names of every key starting with `prefix`, sorted. */
+    async listKeys(prefix: string, label: string): Promise<string[]> {
+      const stdout = await progress.run(`${label}: ${where}`, () => runWrangler(['kv', 'key', 'list', '--prefix', prefix, ...common]))
+      const keys = parseJsonOutput(stdout, '[', ']') as { name: string }[]
+      return keys.map((k) => k.name).filter((n) => n.startsWith(prefix)).sort()
+    },
+
     /** Writes one key from a temp file (`--path`, so large values never go through argv). */
     async put(key: string, value: string, label: string, metadata?: VersionMeta): Promise<void> {
       const meta = metadata ? ['--metadata', JSON.stringify(metadata)] : []

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs'
 import type { Command } from './command.ts'
 import { diffCommand } from './commands/diff.ts'
 import { historyCommand } from './commands/history.ts'
+import { keysCommand } from './commands/keys.ts'
 import { pushCommand } from './commands/push.ts'
 import { rollbackCommand } from './commands/rollback.ts'
 import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
 import { createIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, historyCommand, rollbackCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, historyCommand, rollbackCommand, keysCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70
@@ -31,6 +32,7 @@ Examples:
   legate push routes/                      local KV, picked up by \`npm start\`
   legate push routes/ --remote --env prod  your Cloudflare KV namespace
   legate history && legate rollback
+  legate keys create --consumer acme       an API key for the api_key filter (shown once)
 
 Exit codes: 0 ok, 1 invalid route table, 2 usage error, 3 wrangler/KV failure, ${EXIT_INTERNAL} internal error.
 Environment: LEGATE_WRANGLER=<path> runs that executable instead of the bundled wrangler.`

@@ -8,7 +8,9 @@ import { compileHeaderMutations, type MutationVars } from '../lib/header-mutatio
 import { createHostMatcher } from '../router/host.ts'
 import { createPathRewrite } from '../router/rewrite.ts'
 import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
-import { type ClusterRuntime, createCluster } from '../upstream/cluster.ts'
+import type { ClusterRuntime } from '../upstream/cluster.ts'
+import { type ClusterSet, createClusterSet } from '../upstream/clusters.ts'
+import { compileRetryPolicy, type RetryPlan } from '../upstream/retry.ts'
 import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig, VirtualHostConfig } from './schema.ts'
 
 export type ApplyHeaders = (headers: Headers, vars: MutationVars) => void
@@ -24,6 +26,8 @@ export interface ForwardPlan {
   /** 0 disables. */
   timeoutMs: number
   clusterNotFoundStatus: number
+  /** The route's retry policy, else the virtual host's; none means no retries. */
+  retry?: RetryPlan
 }
 export interface RedirectPlan extends RedirectAction {
   kind: 'redirect'
@@ -67,7 +71,8 @@ function buildChain(
   vh: VirtualHostConfig,
   route: RouteConfig,
   routeName: string,
-  instances: Map<unknown, HttpFilter>
+  instances: Map<unknown, HttpFilter>,
+  clusters: ReadonlyMap<string, ClusterRuntime>
 ): HttpFilter[] {
   const chain: HttpFilter[] = []
   for (const entry of config.http_filters) {
@@ -93,7 +98,8 @@ function buildChain(
     let instance = instances.get(key)
     if (!instance) {
       const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
-      instance = factory.create(parsed, { scope })
+      const base = scope === 'http_filters' ? undefined : entry.config
+      instance = factory.create(parsed, { scope, clusters, ...(base === undefined ? {} : { base }) })
       instances.set(key, instance)
     }
     chain.push(instance)
@@ -115,7 +121,7 @@ function mutations(levels: { add: unknown[]; remove: string[] }[], reverse: bool
   return compileHeaderMutations((reverse ? used.reverse() : used) as Parameters<typeof compileHeaderMutations>[0])
 }
 
-function compileForward(route: RouteConfig, clusters: Map<string, ClusterRuntime>, reverse: boolean): ForwardPlan {
+function compileForward(route: RouteConfig, clusters: ReadonlyMap<string, ClusterRuntime>, reverse: boolean, vhostRetry?: RetryPlan): ForwardPlan {
   const f = route.forward!
   const plan: ForwardPlan = {
     kind: 'forward',
@@ -138,22 +144,30 @@ function compileForward(route: RouteConfig, clusters: Map<string, ClusterRuntime
   const rewrite = createPathRewrite(route.match, f)
   if (rewrite) plan.rewrite = rewrite
   if (f.host_rewrite !== undefined) plan.hostRewrite = f.host_rewrite
+  // A route policy replaces the virtual host's entirely (Envoy: no merge).
+  const retry = f.retry_policy ? compileRetryPolicy(f.retry_policy) : vhostRetry
+  if (retry) plan.retry = retry
   return plan
 }
+
+/** Per gateway (its filter registry): the last cluster set, so cluster state survives config pushes. */
+const clusterSets = new WeakMap<readonly FilterFactory[], ClusterSet>()
 
 /** Compiles a validated config. Throws only on a programming error: validation has already run. */
 export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[]): Snapshot {
   const registry = new Map(filters.map((f) => [f.name, f]))
-  const clusters = new Map(config.clusters.map((c) => [c.name, createCluster(c)]))
+  const clusterSet = createClusterSet(config.clusters, version, clusterSets.get(filters))
+  const clusters = clusterSet.runtimes
   const instances = new Map<unknown, HttpFilter>()
   const reverse = config.gateway.most_specific_header_mutations_wins
   const hosts = config.virtual_hosts.map((vh): CompiledVirtualHost => {
+    const vhostRetry = vh.retry_policy ? compileRetryPolicy(vh.retry_policy) : undefined
     const routes = vh.routes.map((route, i): CompiledRoute => {
       const name = route.name ?? `${vh.name}/${i}`
       // Envoy default order: most specific level first (route, then virtual host); later levels may override.
       const m = levelsOf(route, vh)
       let action: CompiledRoute['action']
-      if (route.forward) action = compileForward(route, clusters, reverse)
+      if (route.forward) action = compileForward(route, clusters, reverse, vhostRetry)
       else if (route.redirect) {
         const rewrite = createPathRewrite(route.match, route.redirect)
         action = { kind: 'redirect', ...route.redirect, ...(rewrite ? { rewrite } : {}) }
@@ -162,7 +176,7 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
         name,
         vhostName: vh.name,
         action,
-        chain: buildChain(config, registry, vh, route, name, instances),
+        chain: buildChain(config, registry, vh, route, name, instances, clusters),
         requestHeaders: mutations(m.request, reverse),
         responseHeaders: mutations(m.response, reverse),
       }
@@ -173,5 +187,6 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
     config.virtual_hosts.map((vh, i) => ({ domains: vh.domains, value: hosts[i]! })),
     { ignorePort: config.gateway.ignore_port_in_host_matching }
   )
+  clusterSets.set(filters, clusterSet)
   return { version, settings: config.gateway, matchHost, clusters, config }
 }

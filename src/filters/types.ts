@@ -2,6 +2,7 @@
 import type { z } from 'zod'
 import type { Env } from '../env.ts'
 import type { Stats } from '../observability/stats.ts'
+import type { ClusterRuntime } from '../upstream/cluster.ts'
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -72,6 +73,13 @@ export interface HttpFilter {
 export interface FactoryContext {
   /** Where the config came from: "http_filters", "virtual host <name>" or "route <name>". */
   readonly scope: string
+  /**
+   * The http_filters entry's config (parsed) when `create` builds a virtual-host or route override, so an
+   * override may inherit what it omits (jwt_authn: providers defined once). Undefined otherwise.
+   */
+  readonly base?: unknown
+  /** The config version's clusters, for filters that call a service (jwt_authn remote JWKS, ext_authz). */
+  readonly clusters?: ReadonlyMap<string, ClusterRuntime>
 }
 
 /** A named filter: its config schema and a factory that runs once per route per config version. */

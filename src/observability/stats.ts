@@ -1,8 +1,10 @@
 /**
- * @module In-isolate stats: counters, gauges and histogram samples with Envoy-like names
- * (`cluster.<c>.upstream_rq_2xx`, `jwt_authn.denied.expired`, …). The observability work flushes them to
- * sharded Stats Durable Objects; everything else only records through the `Stats` interface.
+ * @module In-isolate stats: counters, gauges and log-linear histograms with Envoy-like names
+ * (`cluster.<c>.upstream_rq_2xx`, `jwt_authn.denied.expired`, …). Everything records through the `Stats`
+ * interface (a Map update per call, no I/O); the flusher (flush.ts) takes deltas and sends them to the sharded
+ * Stats Durable Objects in `ctx.waitUntil`.
  */
+import { emptyHistogram, type HistogramData, record } from './histogram.ts'
 
 /** What filters and the core record into. Cheap: a Map update per call, no I/O. */
 export interface Stats {
@@ -14,17 +16,52 @@ export interface Stats {
   histogram(name: string, value: number): void
 }
 
-/** The in-memory store behind `Stats`, read by the admin API and drained by the flusher. */
-export interface StatsStore extends Stats {
-  readonly counters: Map<string, number>
-  readonly gauges: Map<string, number>
-  readonly histograms: Map<string, number[]>
+/** What changed since the previous `takeDelta`: counter increments, gauges that moved, new histogram samples. */
+export interface StatsDelta {
+  counters: Record<string, number>
+  gauges: Record<string, number>
+  histograms: Record<string, HistogramData>
 }
 
+/** The in-memory store behind `Stats`, read by the admin API and drained by the flusher. */
+export interface StatsStore extends Stats {
+  /** Counter totals since the isolate started (never reset by a flush). */
+  readonly counters: Map<string, number>
+  /** Last value of each gauge. */
+  readonly gauges: Map<string, number>
+  /** Histograms since the isolate started (never reset by a flush). */
+  readonly histograms: Map<string, HistogramData>
+  /**
+   * Everything recorded since the previous call, and marks it as taken. Undefined when nothing changed.
+   * A taken delta is the caller's to deliver: the store never gives the same increment out twice.
+   */
+  takeDelta(): StatsDelta | undefined
+}
+
+/** Bucket-wise `a - b` (b is an earlier copy of a). min/max are a's: they are exact over everything sent. */
+function subtract(a: HistogramData, b: HistogramData | undefined): HistogramData | undefined {
+  if (!b) return a.count ? structuredClone(a) : undefined
+  if (a.count === b.count) return undefined
+  const buckets: Record<number, number> = {}
+  for (const [k, n] of Object.entries(a.buckets)) {
+    const d = n - (b.buckets[Number(k)] ?? 0)
+    if (d) buckets[Number(k)] = d
+  }
+  return { count: a.count - b.count, sum: a.sum - b.sum, min: a.min, max: a.max, buckets }
+}
+
+/** Records nothing (`observability.stats.enabled: false`). */
+export const NOOP_STATS: Stats = { counter() {}, gauge() {}, histogram() {} }
+
+/** Creates an empty store. */
 export function createStatsStore(): StatsStore {
   const counters = new Map<string, number>()
   const gauges = new Map<string, number>()
-  const histograms = new Map<string, number[]>()
+  const histograms = new Map<string, HistogramData>()
+  // What the previous takeDelta saw, to compute the next delta once per flush instead of once per request.
+  const takenCounters = new Map<string, number>()
+  const takenGauges = new Map<string, number>()
+  const takenHistograms = new Map<string, HistogramData>()
   return {
     counters,
     gauges,
@@ -36,9 +73,34 @@ export function createStatsStore(): StatsStore {
       gauges.set(name, value)
     },
     histogram(name, value) {
-      let samples = histograms.get(name)
-      if (!samples) histograms.set(name, (samples = []))
-      samples.push(value)
+      let h = histograms.get(name)
+      if (!h) histograms.set(name, (h = emptyHistogram()))
+      record(h, value)
+    },
+    takeDelta() {
+      const delta: StatsDelta = { counters: {}, gauges: {}, histograms: {} }
+      let changed = false
+      for (const [name, total] of counters) {
+        const d = total - (takenCounters.get(name) ?? 0)
+        if (d === 0) continue
+        delta.counters[name] = d
+        takenCounters.set(name, total)
+        changed = true
+      }
+      for (const [name, value] of gauges) {
+        if (takenGauges.get(name) === value) continue
+        delta.gauges[name] = value
+        takenGauges.set(name, value)
+        changed = true
+      }
+      for (const [name, h] of histograms) {
+        const d = subtract(h, takenHistograms.get(name))
+        if (!d) continue
+        delta.histograms[name] = d
+        takenHistograms.set(name, structuredClone(h))
+        changed = true
+      }
+      return changed ? delta : undefined
     },
   }
 }

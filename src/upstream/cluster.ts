@@ -1,77 +1,185 @@
 /**
- * @module Clusters at run time: endpoints and load balancing, per isolate. round_robin is smooth weighted
- * round robin (nginx), random is weighted random, least_request is Envoy's power of two choices over
- * in-isolate active requests, divided by weight.
+ * @module Clusters at run time, per isolate: endpoints, load balancing, and which endpoints are available
+ * (active health checks and outlier ejections, local and shared, with Envoy's panic threshold). A runtime is
+ * built per config version; its mutable ClusterState carries over versions that keep the same endpoints.
  */
 import type { Cluster } from '../config/schema.ts'
+import type { Random } from './backoff.ts'
+import type { CircuitBreakersConfig, FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from './cluster-config.ts'
+import { ClusterState } from './cluster-state.ts'
+import { createPicker, type LbPolicy } from './lb.ts'
+import { isEjected, type OutlierEvent, recordOutlier, sweepOutliers } from './outlier.ts'
+import type { ClusterSpec } from './shared-health.ts'
+import { createStatNames, type StatNames } from './stat-names.ts'
+
+export type { Random } from './backoff.ts'
 
 export type Endpoint =
-  | { kind: 'url'; origin: string; host: string; weight: number; index: number }
-  | { kind: 'service'; binding: string; weight: number; index: number }
+  | { kind: 'url'; origin: string; host: string; weight: number; index: number; key: string }
+  | { kind: 'service'; binding: string; weight: number; index: number; key: string }
+
+/** Compiled config of the shared (Durable Object) part; undefined when no feature needs it. */
+export interface SharedPlan {
+  specJson: string
+  ttl: number
+  interval: number
+  indexByKey: ReadonlyMap<string, number>
+}
 
 export interface ClusterRuntime {
   readonly name: string
+  /** Config version this runtime was compiled for. */
+  readonly version: number
   readonly endpoints: readonly Endpoint[]
-  /** Picks an endpoint for one attempt. */
+  /** Picks among all endpoints (no health filtering). */
   pick(): Endpoint
   /** Active requests per endpoint in this isolate (least_request uses it). */
   readonly active: Int32Array
+  readonly state: ClusterState
+  readonly limits: CircuitBreakersConfig
+  readonly outlier?: OutlierDetectionConfig
+  readonly breaker?: FailureRateBreakerConfig
+  readonly healthCheck?: HealthCheckConfig
+  /** 0 disables panic mode. */
+  readonly panicThreshold: number
+  readonly shared?: SharedPlan
+  readonly stat: StatNames
+  readonly random: Random
+  /** An endpoint for an attempt, avoiding `tried` when possible; undefined when none is available (no panic). */
+  choose(now: number, tried?: ReadonlySet<number>): { endpoint: Endpoint; panic: boolean } | undefined
+  /** Clusters that left the config whose Durable Objects still need retiring (shared by a ClusterSet). */
+  readonly retired: { name: string; version: number }[]
+  /** Local outlier bookkeeping for one outcome (and the interval sweep when due); returns what it decided. */
+  recordLocal(index: number, code: number, now: number): OutlierEvent[] | undefined
 }
 
-/** Injectable randomness for tests: returns a float in [0, 1). */
-export type Random = () => number
+const DEFAULT_LIMITS: CircuitBreakersConfig = { max_requests: 1024, max_pending_requests: 1024, max_retries: 3 }
 
 function toEndpoint(e: Cluster['endpoints'][number], index: number): Endpoint {
   if (e.url !== undefined) {
     const u = new URL(e.url)
-    return { kind: 'url', origin: u.origin, host: u.host, weight: e.weight, index }
+    return { kind: 'url', origin: u.origin, host: u.host, weight: e.weight, index, key: u.host }
   }
-  return { kind: 'service', binding: e.service!, weight: e.weight, index }
+  return { kind: 'service', binding: e.service!, weight: e.weight, index, key: `service:${e.service!}` }
 }
 
-function weightedRandom(cumulative: number[], total: number, random: Random): number {
-  const r = random() * total
-  let lo = 0
-  let hi = cumulative.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (cumulative[mid]! > r) hi = mid
-    else lo = mid + 1
-  }
-  return lo
+/** How an endpoint appears in logs and errors: `host:port` or `service:BINDING`. */
+export function endpointLabel(e: Endpoint): string {
+  return e.kind === 'url' ? e.host : `service:${e.binding}`
 }
 
-export function createCluster(cluster: Cluster, random: Random = Math.random): ClusterRuntime {
+/** Identity of a cluster's endpoint list: state carries over config versions only while it is unchanged. */
+export function endpointSignature(c: Pick<Cluster, 'endpoints'>): string {
+  return JSON.stringify(c.endpoints.map((e) => [e.url ?? null, e.service ?? null, e.weight]))
+}
+
+/** Carried over from earlier config versions. */
+export interface ClusterCarry {
+  state?: ClusterState
+  version?: number
+  retired?: { name: string; version: number }[]
+}
+
+export function createCluster(cluster: Cluster, random: Random = Math.random, carry: ClusterCarry = {}): ClusterRuntime {
+  const { state, version = 0 } = carry
   const endpoints = cluster.endpoints.map(toEndpoint)
+  const seen = new Map<string, number>()
+  for (const e of endpoints) {
+    const n = seen.get(e.key) ?? 0
+    seen.set(e.key, n + 1)
+    if (n) e.key = `${e.key}#${n + 1}`
+  }
   const n = endpoints.length
-  const active = new Int32Array(n)
-  let total = 0
-  const cumulative = endpoints.map((e) => (total += e.weight))
-  const only = endpoints[0]!
-  let pick: () => Endpoint
-  if (n === 1) pick = () => only
-  else if (cluster.lb_policy === 'random') pick = () => endpoints[weightedRandom(cumulative, total, random)]!
-  else if (cluster.lb_policy === 'least_request') {
-    pick = () => {
-      const a = weightedRandom(cumulative, total, random)
-      let b = weightedRandom(cumulative, total, random)
-      if (b === a) b = (a + 1 + Math.floor(random() * (n - 1))) % n
-      const ea = endpoints[a]!
-      const eb = endpoints[b]!
-      return active[b]! / eb.weight < active[a]! / ea.weight ? eb : ea
+  const st = state && state.active.length === n ? state : new ClusterState(n)
+  const policy: LbPolicy = cluster.lb_policy ?? 'round_robin'
+  const pick = createPicker(endpoints, policy, st.active, random)
+  const { outlier_detection: outlier, failure_rate_breaker: breaker, health_check: healthCheck } = cluster
+  const sv = st.shared
+
+  let shared: SharedPlan | undefined
+  if (outlier || breaker || healthCheck) {
+    const spec: ClusterSpec = {
+      name: cluster.name,
+      endpoints: endpoints.map((e) => (e.kind === 'url' ? { key: e.key, url: e.origin } : { key: e.key, service: e.binding })),
+      ...(outlier ? { outlier } : {}),
+      ...(breaker ? { breaker } : {}),
+      ...(healthCheck ? { healthCheck } : {}),
     }
-  } else {
-    // Smooth weighted round robin: every endpoint gains its weight, the richest is picked and pays the total.
-    const current = new Float64Array(n)
-    pick = () => {
-      let best = 0
-      for (let i = 0; i < n; i++) {
-        current[i]! += endpoints[i]!.weight
-        if (current[i]! > current[best]!) best = i
-      }
-      current[best]! -= total
-      return endpoints[best]!
+    shared = {
+      specJson: JSON.stringify(spec),
+      ttl: cluster.state_sync?.snapshot_ttl ?? 1_000,
+      interval: cluster.state_sync?.report_interval ?? 1_000,
+      indexByKey: new Map(endpoints.map((e) => [e.key, e.index])),
     }
   }
-  return { name: cluster.name, endpoints, pick, active }
+  const panicThreshold = cluster.healthy_panic_threshold ?? 50
+
+  const ejected = (i: number, now: number) => isEjected(st.outlier[i]!, now) || sv.ejectedUntil[i]! > now
+  const ejectedCount = (now: number) => endpoints.reduce((k, e) => k + (ejected(e.index, now) ? 1 : 0), 0)
+
+  // Availability is recomputed only when something changed or an ejection ran out.
+  let avail: { version: number; until: number; list: Endpoint[]; panic: boolean; pick?: () => Endpoint } | undefined
+  function available(now: number) {
+    if (avail && avail.version === st.version && now < avail.until) return avail
+    let until = Infinity
+    const list: Endpoint[] = []
+    for (const e of endpoints) {
+      const i = e.index
+      for (const t of [st.outlier[i]!.ejectedUntil, sv.ejectedUntil[i]!]) if (t > now && t < until) until = t
+      if (sv.healthy[i] && !ejected(i, now)) list.push(e)
+    }
+    const panic = panicThreshold > 0 && list.length * 100 < panicThreshold * n
+    const same = avail !== undefined && avail.list.length === list.length && avail.list.every((e, k) => e === list[k])
+    let subset: (() => Endpoint) | undefined
+    if (list.length === n || panic) subset = pick
+    else if (same && avail!.pick) subset = avail!.pick
+    else if (list.length) subset = createPicker(list, policy, st.active, random)
+    avail = { version: st.version, until, list, panic, ...(subset ? { pick: subset } : {}) }
+    return avail
+  }
+
+  return {
+    name: cluster.name,
+    version,
+    endpoints,
+    pick,
+    active: st.active,
+    state: st,
+    limits: cluster.circuit_breakers ?? DEFAULT_LIMITS,
+    ...(outlier ? { outlier } : {}),
+    ...(breaker ? { breaker } : {}),
+    ...(healthCheck ? { healthCheck } : {}),
+    panicThreshold,
+    ...(shared ? { shared } : {}),
+    stat: createStatNames(cluster.name),
+    random,
+    retired: carry.retired ?? [],
+    choose(now, tried) {
+      if (!outlier && !healthCheck && !tried?.size) return { endpoint: pick(), panic: false }
+      const a = available(now)
+      if (!a.pick) return undefined
+      const pool = a.panic ? endpoints : a.list
+      let e = a.pick()
+      if (tried?.size && tried.has(e.index) && pool.length > tried.size) {
+        // Envoy's previous_hosts predicate: pick again; round robin reaches an untried endpoint within the pool.
+        for (let k = 0; k < pool.length && tried.has(e.index); k++) e = a.pick()
+        if (tried.has(e.index)) e = pool.find((x) => !tried.has(x.index)) ?? e
+      }
+      return { endpoint: e, panic: a.panic }
+    },
+    recordLocal(index, code, now) {
+      if (!outlier) return undefined
+      let events: OutlierEvent[] | undefined
+      if (st.lastSweepAt === 0) st.lastSweepAt = now
+      const intervals = Math.floor((now - st.lastSweepAt) / outlier.interval)
+      if (intervals >= 1) {
+        st.lastSweepAt += intervals * outlier.interval
+        events = sweepOutliers(st.outlier, now, outlier, random, intervals)
+      }
+      const event = recordOutlier(st.outlier, index, code, now, outlier, random, ejectedCount(now))
+      if (event) (events ??= []).push(event)
+      if (events?.some((e) => e.kind === 'ejected')) st.version++
+      return events
+    },
+  }
 }

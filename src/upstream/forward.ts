@@ -1,6 +1,8 @@
 /**
- * @module The router's terminal step: choose the cluster and endpoint, build the upstream request (streamed),
- * fetch it under the route timeout, and turn every failure into a deliberate local reply.
+ * @module The router's terminal step: choose the cluster, admit the request (shared failure-rate breaker, Envoy
+ * thresholds), make the body replayable when a retry policy may need it, run the attempts (src/upstream/exchange.ts)
+ * under the route timeout, and turn every failure into a deliberate local reply. Never awaits a Durable Object:
+ * shared state is read from a cached snapshot and refreshed in the background.
  */
 import type { ForwardPlan } from '../config/compile.ts'
 import type { RequestContext } from '../filters/types.ts'
@@ -8,9 +10,14 @@ import { toDownstreamHeaders } from '../http/headers.ts'
 import { problem } from '../http/problem.ts'
 import type { MutationVars } from '../lib/header-mutation.ts'
 import type { RouteHit } from '../router/routes.ts'
-import type { ClusterRuntime, Endpoint } from './cluster.ts'
+import { admit } from './admission.ts'
+import { type ClusterRuntime, type Endpoint, endpointLabel } from './cluster.ts'
+import { exchange } from './exchange.ts'
+import { failureReply } from './failure-reply.ts'
+import { retireClusters, syncIfDue } from './health-snapshot.ts'
+import { replayableBody } from './replay.ts'
 
-const TIMEOUT = Symbol('legate-timeout')
+const ROUTE_TIMEOUT = 'legate-route-timeout'
 
 /** What forward() needs beyond the request context. */
 export interface ForwardInput {
@@ -22,6 +29,7 @@ export interface ForwardInput {
   vars: MutationVars
   /** Aborted by a filter through rc.abortUpstream. */
   signal: AbortSignal
+  /** Randomness for cluster weights and back-off jitter. @default Math.random */
   random?: () => number
 }
 
@@ -55,7 +63,7 @@ function fetcherFor(endpoint: Endpoint, rc: RequestContext): Fetcher | undefined
   return binding && typeof binding.fetch === 'function' ? binding : undefined
 }
 
-/** Forwards the request. Never throws: failures become 503 (UF, NC) or 504 (UT) problem replies. */
+/** Forwards the request. Never throws: failures become 503 (UF, UO, UH, NC) or 504 (UT) problem replies. */
 export async function forward(rc: RequestContext, input: ForwardInput): Promise<Response> {
   const { plan } = input
   const { cluster, name } = chooseCluster(rc, input)
@@ -68,56 +76,72 @@ export async function forward(rc: RequestContext, input: ForwardInput): Promise<
       requestId: rc.requestId,
     })
   }
-  const endpoint = cluster.pick()
+  // Shared-state decisions (admission, ejections, outcome times) use the request's arrival time: one clock,
+  // injectable in tests. Durations (latency, back-off, timeouts) are measured with real time.
+  const clock = () => rc.startedAt
+  try {
+    const denied = admit(rc, cluster, clock())
+    if (denied) return denied
+    cluster.state.rqActive++
+    try {
+      return await forwardTo(rc, input, cluster, clock)
+    } finally {
+      cluster.state.rqActive--
+    }
+  } finally {
+    syncIfDue(cluster, rc, clock())
+    if (cluster.retired.length) retireClusters(cluster.retired, rc)
+  }
+}
+
+async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: ClusterRuntime, clock: () => number): Promise<Response> {
+  const { plan } = input
+  const retry = plan.retry
   const path = plan.rewrite ? plan.rewrite(input.path, input.hit) : input.path
   if (path !== input.path) rc.headers.set('x-envoy-original-path', input.path)
-  const url = upstreamUrl(endpoint, rc, path, plan.hostRewrite)
-  const fetcher = fetcherFor(endpoint, rc)
-  if (endpoint.kind === 'service' && !fetcher)
-    return problem({
-      code: 'ERR_UPSTREAM_CONNECT',
-      detail: `cluster "${cluster.name}" uses the service binding ${endpoint.binding}, which this Worker does not have; add it to wrangler.toml.`,
-      requestId: rc.requestId,
-    })
 
-  const abort = new AbortController()
-  const timer = plan.timeoutMs > 0 ? setTimeout(() => abort.abort(TIMEOUT), plan.timeoutMs) : undefined
+  const body = await replayableBody(rc, cluster, retry, input.signal)
+  if (body instanceof Response) return body
+
+  const routeAbort = new AbortController()
+  const timer = plan.timeoutMs > 0 ? setTimeout(() => routeAbort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
   const disarm = () => {
     if (timer !== undefined) clearTimeout(timer)
   }
-  const hasBody = rc.body !== null && rc.method !== 'GET' && rc.method !== 'HEAD'
-  const signal = AbortSignal.any([abort.signal, input.signal])
-  const init: RequestInit = { method: rc.method, headers: rc.headers, body: hasBody ? rc.body : null, redirect: 'manual', signal }
-  cluster.active[endpoint.index]!++
-  const sentAt = Date.now()
-  let res: Response
-  try {
-    res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
-  } catch (err) {
+  const end = await exchange({
+    rc,
+    rt: cluster,
+    ...(retry ? { retry } : {}),
+    init: { method: rc.method, headers: rc.headers, body: body.body, redirect: 'manual' },
+    replayable: body.replayable,
+    target(e) {
+      const fetcher = fetcherFor(e, rc)
+      if (e.kind === 'service' && !fetcher)
+        return problem({
+          code: 'ERR_UPSTREAM_CONNECT',
+          detail: `cluster "${cluster.name}" uses the service binding ${e.binding}, which this Worker does not have; add it to wrangler.toml.`,
+          requestId: rc.requestId,
+        })
+      return { url: upstreamUrl(e, rc, path, plan.hostRewrite), ...(fetcher ? { fetcher } : {}) }
+    },
+    route: AbortSignal.any([routeAbort.signal, input.signal]),
+    downstream: input.signal,
+    deadline: plan.timeoutMs > 0 ? Date.now() + plan.timeoutMs : Infinity,
+    clock,
+    random: input.random ?? Math.random,
+  })
+  if (end.kind !== 'response') {
     disarm()
-    if (input.signal.aborted)
-      return problem({
-        code: 'ERR_BAD_REQUEST',
-        detail: `the request was aborted while being forwarded: ${(input.signal.reason as Error)?.message ?? 'by a filter'}.`,
-        requestId: rc.requestId,
-      })
-    if (abort.signal.aborted)
-      return problem({
-        code: 'ERR_UPSTREAM_TIMEOUT',
-        detail: `cluster "${cluster.name}" did not answer within the route timeout of ${plan.timeoutMs} ms.`,
-        requestId: rc.requestId,
-      })
-    return problem({
-      code: 'ERR_UPSTREAM_CONNECT',
-      detail: `cluster "${cluster.name}": connection to ${endpointLabel(endpoint)} failed or was reset before a response (${(err as Error).message}).`,
-      requestId: rc.requestId,
-    })
-  } finally {
-    cluster.active[endpoint.index]!--
+    if (end.kind === 'failed' && end.end.cause === 'route_timeout') rc.stats.counter(cluster.stat.of('upstream_rq_timeout'))
+    return failureReply(rc, cluster, end, plan.timeoutMs)
   }
-  rc.state.upstream = { cluster: cluster.name, endpoint: endpointLabel(endpoint), ms: Date.now() - sentAt }
+
+  const { res, attempt } = end
+  rc.state.upstream = { cluster: cluster.name, endpoint: endpointLabel(attempt.endpoint), ms: attempt.ms, attempts: attempt.n }
+  if (end.limitExceeded) rc.flags.add('URX')
   const headers = toDownstreamHeaders(res.headers, res.status)
-  headers.set('x-envoy-upstream-service-time', String(Date.now() - sentAt))
+  headers.set('x-envoy-upstream-service-time', String(attempt.ms))
+  if (retry?.attemptCountDownstream) headers.set('x-envoy-attempt-count', String(attempt.n))
   if (res.status === 101 && res.webSocket) {
     disarm()
     return new Response(null, { status: 101, webSocket: res.webSocket, headers })
@@ -127,6 +151,4 @@ export async function forward(rc: RequestContext, input: ForwardInput): Promise<
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
 }
 
-export function endpointLabel(e: Endpoint): string {
-  return e.kind === 'url' ? e.host : `service:${e.binding}`
-}
+export { endpointLabel }

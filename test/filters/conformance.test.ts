@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, inject } from 'vitest'
 import { BUILTIN_FILTERS } from '../../src/filters/registry.ts'
+import { RFC7515_A3 } from '../support/jwt-rfc-vectors.ts'
+import { storeKey } from './api-key/_keys.ts'
 import { type ConformanceCase, runConformance } from './_conformance.ts'
+
+/** Stored in KV before the suite, so api_key's passing request carries a valid key. */
+const CONFORMANCE_API_KEY = 'lgk_conformance-suite-key-000000000000000000000'
+beforeAll(() => storeKey({}, CONFORMANCE_API_KEY))
 
 const NO_ERRORS = { reason: 'never answers locally', tests: ['problem-reply' as const] }
 
@@ -38,6 +44,35 @@ const CASES: Record<string, ConformanceCase> = {
       status: 413,
       code: 'ERR_BODY_TOO_LARGE',
     },
+  },
+  jwt_authn: {
+    // RFC 7515 A.3's public P-256 key as a local JWKS; no token: passes under allow_missing, 401 otherwise.
+    config: { providers: { p: { local_jwks: { keys: [RFC7515_A3.jwk] } } }, requires: { allow_missing: true } },
+    failing: { config: { providers: { p: { local_jwks: { keys: [RFC7515_A3.jwk] } } } }, request: {}, status: 401, code: 'ERR_JWT_MISSING' },
+  },
+  ip_filter: {
+    config: { deny: { cidrs: ['192.0.2.0/24'] } },
+    failing: { config: { deny: { cidrs: ['192.0.2.0/24'] } }, request: { clientAddress: '192.0.2.1' }, status: 403, code: 'ERR_IP_FILTER_DENIED' },
+  },
+  api_key: {
+    config: {},
+    passing: { headers: { 'x-api-key': CONFORMANCE_API_KEY } },
+    failing: { config: {}, request: {}, status: 401, code: 'ERR_API_KEY_MISSING' },
+  },
+  rate_limit: {
+    // Local mode (no object) with room to spare; the failing case is the service failure reply (deny, no binding).
+    config: { domain: 'conformance', rate_limits: [{ name: 'l', actions: [{ remote_address: {} }], mode: 'local', token_bucket: { max_tokens: 1000, fill_interval: '1s' } }] },
+    failing: {
+      config: { domain: 'conformance', durable_object_binding: 'NO_SUCH_BINDING', failure_mode: 'deny', rate_limits: [{ name: 'l', actions: [{ remote_address: {} }], mode: 'exact', sliding_window: { requests_per_unit: 10, unit: 'second' } }] },
+      request: {},
+      status: 500,
+      code: 'ERR_RATE_LIMIT_SERVICE',
+    },
+  },
+  ext_authz: {
+    // The real authz test service: no `authz` query allows, `deny-empty-403` denies without a body.
+    config: { url: inject('authz') },
+    failing: { config: { url: inject('authz') }, request: { url: '/?authz=deny-empty-403' }, status: 403, code: 'ERR_EXT_AUTHZ_DENIED' },
   },
 }
 

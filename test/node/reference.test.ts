@@ -26,7 +26,7 @@ function documentedFields(): Set<string> {
     const first = /^\|([^|]+)\|/.exec(line)?.[1] ?? /^#+ (.*)$/.exec(line)?.[1]
     if (!first) continue
     // Headings such as `routes[]` or `*_headers_to_add` name a section, not a field.
-    for (const m of first.matchAll(/`([^`]+)`/g)) if (/^[$A-Za-z_]+$/.test(m[1]!)) names.add(m[1]!)
+    for (const m of first.matchAll(/`([^`]+)`/g)) if (/^[$A-Za-z_][$A-Za-z0-9_]*$/.test(m[1]!)) names.add(m[1]!)
   }
   return names
 }

@@ -11,6 +11,18 @@
  * - `bytes=N`           stream N bytes of response body
  * - `redirect=/x`       answer 302 to /x
  * - `respond-early`     answer 200 as soon as the first body bytes arrive (proves the body is streamed)
+ * - `slow=200`          send the headers at once and the body 200 ms later
+ * Directives combine with `;` (the first misbehaviour wins; stateful ones need a `key`):
+ * - `key=K`             count attempts under K, across the three servers (see `GET /__upstream/keys/K`)
+ * - `fail-times=N`      misbehave for the first N attempts of the key only, then answer 200 (`status=503` unless
+ *                       another misbehaviour is named): `fail-times=3;key=abc`
+ * - `on=echo-b,echo-c`  misbehave only on these servers; the others answer 200
+ * - `retry-after=2`     add `Retry-After: 2` to a misbehaving status answer
+ * - `delay=MS`          also combines: `delay=40;status=503` answers 503 after 40 ms
+ * Control paths, on any server: `GET /__upstream/keys/K` returns the key's attempts (total, per server, the
+ * `x-envoy-attempt-count` of each, the most in flight at once, and the most retries in flight at once);
+ * `PUT /__upstream/health/K?status=503[&server=echo-b]` sets what `GET /__upstream/health/K` answers (200 until
+ * set), so health checks can be failed per test without touching other tests.
  * The body is counted while streaming, never buffered (`bodyBytes` in the reply); bodies under 64 KiB are echoed.
  */
 import { createHash } from 'node:crypto'
@@ -28,10 +40,96 @@ export interface Upstreams {
 
 const ECHO_LIMIT = 64 * 1024
 
+/** Per-key attempt records, shared by the three servers so retries across endpoints count together. */
+interface KeyRecord {
+  attempts: number
+  byServer: Record<string, number>
+  /** `x-envoy-attempt-count` of each attempt, in arrival order (null when absent). */
+  attemptCounts: (string | null)[]
+  inFlight: number
+  maxInFlight: number
+  retriesInFlight: number
+  maxRetriesInFlight: number
+  probes: Record<string, number>
+}
+const keys = new Map<string, KeyRecord>()
+/** Health status per key, and per `key|server`. */
+const health = new Map<string, number>()
+
+function recordOf(key: string): KeyRecord {
+  let r = keys.get(key)
+  if (!r) keys.set(key, (r = { attempts: 0, byServer: {}, attemptCounts: [], inFlight: 0, maxInFlight: 0, retriesInFlight: 0, maxRetriesInFlight: 0, probes: {} }))
+  return r
+}
+
+const MISBEHAVIOURS = new Set(['status', 'hang', 'reset', 'reset-after-headers', 'bytes', 'redirect', 'respond-early', 'slow'])
+
+/** Parses `kind[=arg](;name[=value])*`: the first misbehaviour named (`delay` combines with any), and every directive. */
+function parseBehavior(raw: string) {
+  const opts = new Map<string, string>()
+  let kind = ''
+  let arg: string | undefined
+  for (const part of raw.split(';')) {
+    const [k, v] = part.trim().split('=') as [string, string | undefined]
+    if (!k) continue
+    opts.set(k, v ?? '')
+    if (!kind && MISBEHAVIOURS.has(k)) [kind, arg] = [k, v]
+  }
+  if (!kind && opts.has('fail-times')) [kind, arg] = ['status', '503']
+  return { kind, arg, opts }
+}
+
+/** The control paths; true when handled. */
+function control(name: string, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://upstream')
+  const m = /^\/__upstream\/(keys|health)\/([^/]+)$/.exec(url.pathname)
+  if (!m) return false
+  const [, what, key] = m as unknown as [string, string, string]
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'x-upstream': name })
+    res.end(JSON.stringify(body))
+  }
+  if (what === 'keys') json(200, recordOf(key))
+  else if (req.method === 'PUT') {
+    const server = url.searchParams.get('server')
+    health.set(server ? `${key}|${server}` : key, Number(url.searchParams.get('status') ?? 200))
+    json(200, { ok: true })
+  } else {
+    const r = recordOf(key)
+    r.probes[name] = (r.probes[name] ?? 0) + 1
+    json(health.get(`${key}|${name}`) ?? health.get(key) ?? 200, { server: name, key })
+  }
+  return true
+}
+
 function handle(name: string) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const behavior = String(req.headers['x-upstream-behavior'] ?? '')
-    const [kind, arg] = behavior.split('=') as [string, string | undefined]
+    if (req.url?.startsWith('/__upstream/') && control(name, req, res)) return
+    const parsed = parseBehavior(String(req.headers['x-upstream-behavior'] ?? ''))
+    let { kind } = parsed
+    const { arg, opts } = parsed
+    let delay = opts.get('delay')
+    const key = opts.get('key')
+    if (key !== undefined) {
+      const r = recordOf(key)
+      r.attempts++
+      r.byServer[name] = (r.byServer[name] ?? 0) + 1
+      const count = req.headers['x-envoy-attempt-count']
+      r.attemptCounts.push(typeof count === 'string' ? count : null)
+      const retry = Number(count ?? 1) > 1
+      r.inFlight++
+      r.maxInFlight = Math.max(r.maxInFlight, r.inFlight)
+      if (retry) r.maxRetriesInFlight = Math.max(r.maxRetriesInFlight, ++r.retriesInFlight)
+      res.once('close', () => {
+        r.inFlight--
+        if (retry) r.retriesInFlight--
+      })
+      const failTimes = opts.get('fail-times')
+      if (failTimes !== undefined && r.attempts > Number(failTimes)) kind = delay = ''
+    }
+    const on = opts.get('on')
+    if (on !== undefined && !on.split(',').includes(name)) kind = delay = ''
+    const retryAfter = opts.get('retry-after')
     if (kind === 'reset') {
       req.socket.destroy()
       return
@@ -67,6 +165,7 @@ function handle(name: string) {
           return res.end()
         }
         const status = kind === 'status' ? Number(arg) : 200
+        const extra: Record<string, string> = kind === 'status' && retryAfter !== undefined ? { 'retry-after': retryAfter } : {}
         const body = JSON.stringify({
           server: name,
           method: req.method,
@@ -83,10 +182,14 @@ function handle(name: string) {
           connection: 'keep-alive',
           'keep-alive': 'timeout=5',
           'x-hop': 'upstream',
+          ...extra,
         })
-        res.end(body)
+        if (kind === 'slow') {
+          res.flushHeaders()
+          setTimeout(() => res.end(body), Number(arg))
+        } else res.end(body)
       }
-      if (kind === 'delay') setTimeout(reply, Number(arg))
+      if (delay) setTimeout(reply, Number(delay))
       else reply()
     })
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { cluster as clusterSchema } from '../../src/config/schema.ts'
 import { createCluster } from '../../src/upstream/cluster.ts'
+import { createClusterSet } from '../../src/upstream/clusters.ts'
 import { echoOf, makeGateway, publish, upstreams } from '../support/gateway.ts'
 
 const ep = (n: number, weight = 1) => ({ url: `http://10.0.0.${n}:80`, weight })
@@ -52,5 +54,48 @@ describe('load balancing', () => {
     const servers: string[] = []
     for (let i = 0; i < 6; i++) servers.push((await echoOf(await gw.fetch('/lb'))).server)
     expect(servers).toEqual(['echo-a', 'echo-b', 'echo-c', 'echo-a', 'echo-b', 'echo-c'])
+  })
+})
+
+describe('endpoint availability', () => {
+  const outlier = { consecutive_5xx: 1, max_ejection_percent: 100 } as const
+  const parsed = (o: Record<string, unknown>) => clusterSchema.parse({ name: 'c', endpoints: [1, 2, 3].map((n) => ({ url: `http://10.0.0.${n}:80` })), ...o })
+
+  it('picks an untried endpoint for a retry when one is available (previous_hosts)', () => {
+    const c = createCluster(parsed({}))
+    expect(c.choose(0, new Set([0]))!.endpoint.index).toBe(1)
+    expect(c.choose(0, new Set([0, 1]))!.endpoint.index).toBe(2)
+    // Every endpoint tried: reuse one rather than fail.
+    expect(c.choose(0, new Set([0, 1, 2]))).toBeDefined()
+  })
+
+  it('skips a locally ejected endpoint until its ejection runs out, keeping round robin order', () => {
+    const c = createCluster(parsed({ outlier_detection: outlier }))
+    c.recordLocal(1, 503, 0)
+    expect([0, 1, 2, 3].map(() => c.choose(1000)!.endpoint.index)).toEqual([0, 2, 0, 2])
+    expect([0, 1, 2].map(() => c.choose(30_000)!.endpoint.index).sort()).toEqual([0, 1, 2])
+  })
+
+  it('enters panic below healthy_panic_threshold and refuses when it is 0', () => {
+    const panics = createCluster(parsed({ outlier_detection: outlier }))
+    panics.recordLocal(0, 503, 0)
+    panics.recordLocal(1, 503, 0)
+    expect(panics.choose(1)).toMatchObject({ panic: true })
+    const strict = createCluster(parsed({ outlier_detection: outlier, healthy_panic_threshold: 0 }))
+    for (const i of [0, 1, 2]) strict.recordLocal(i, 503, 0)
+    expect(strict.choose(1)).toBeUndefined()
+  })
+
+  it('keeps per-isolate state across config versions while the endpoints are the same', () => {
+    const v1 = createClusterSet([parsed({ outlier_detection: outlier })], 1)
+    v1.runtimes.get('c')!.recordLocal(2, 503, 0)
+    const v2 = createClusterSet([parsed({ outlier_detection: outlier, lb_policy: 'random' })], 2, v1)
+    expect(v2.runtimes.get('c')!.state).toBe(v1.runtimes.get('c')!.state)
+    const v3 = createClusterSet([clusterSchema.parse({ name: 'c', endpoints: [{ url: 'http://10.0.0.9:80' }] })], 3, v2)
+    expect(v3.runtimes.get('c')!.state).not.toBe(v2.runtimes.get('c')!.state)
+    const v4 = createClusterSet([], 4, v3)
+    expect(v4.retired).toEqual([])
+    const v5 = createClusterSet([], 5, v2)
+    expect(v5.retired).toEqual([{ name: 'c', version: 5 }])
   })
 })

@@ -1,0 +1,119 @@
+/**
+ * @module jwt_authn filter (Envoy `envoy.filters.http.jwt_authn`): verifies JWTs against per-provider keys,
+ * enforces the route's requirement, sets `rc.identity`, and shapes the upstream request (token removed unless
+ * `forward`, payload and claim headers set; client copies of those headers always removed).
+ */
+import { defineFilter, type FactoryContext, type RequestContext } from '../types.ts'
+import { claimAt, claimHeaderValue, scopesOf, toPath } from './claims.ts'
+import { type JwtAuthnConfig, jwtAuthnConfig } from './config.ts'
+import { stripToken } from './extract.ts'
+import { providerRuntime, type ProviderRuntime } from './provider.ts'
+import { compileRequirement, evaluate, type Evaluation, type Grant } from './requirement.ts'
+import type { Requirement } from './requirement-config.ts'
+import { DENIED_STAT, denyReply, isForbidden, toRealm } from './reply.ts'
+import type { DenyReason } from './token.ts'
+
+/** What the request phase decided, in `rc.state.jwt_authn` (Envoy's dynamic metadata, in short). */
+export interface JwtAuthnState {
+  /** Providers whose token verified. */
+  verified: string[]
+  /** The denial reason, when the request was refused. */
+  denied?: DenyReason
+  /** Failures that `allow_missing_or_failed` let through. */
+  tolerated: { provider: string; reason: DenyReason }[]
+}
+
+interface ClaimHeader {
+  header: string
+  path: string[]
+}
+
+/** Applies a passing outcome: identity, payload and claim headers. */
+function grant(rc: RequestContext, grants: readonly Grant[], claimHeaders: Map<ProviderRuntime, ClaimHeader[]>) {
+  const identity = rc.identity
+  for (const { provider, result } of grants) {
+    const p = provider.config
+    identity.claims = { ...identity.claims, [provider.name]: result.payload }
+    if (identity.consumer === undefined && typeof result.payload.sub === 'string') identity.consumer = result.payload.sub
+    const scopes = scopesOf(result.payload)
+    if (scopes.length) identity.scopes = [...new Set([...(identity.scopes ?? []), ...scopes])]
+    if (p.forward_payload_header) rc.headers.set(p.forward_payload_header, result.payloadSegment)
+    for (const h of claimHeaders.get(provider) ?? []) {
+      const v = claimHeaderValue(claimAt(result.payload, h.path))
+      if (v !== undefined) rc.headers.set(h.header, v)
+    }
+  }
+}
+
+/** Builds the filter for one resolved config; an override inherits the top-level fields it omits from `base`. */
+function createJwtAuthn(config: JwtAuthnConfig, base: JwtAuthnConfig | undefined, ctx: FactoryContext) {
+  const where = `jwt_authn (${ctx.scope})`
+  const providerConfigs = config.providers ?? base?.providers
+  if (!providerConfigs || Object.keys(providerConfigs).length === 0)
+    throw new Error(`${where}: no providers: define them in the http_filters entry's config`)
+  const providers = new Map<string, ProviderRuntime>()
+  for (const [name, p] of Object.entries(providerConfigs)) providers.set(name, providerRuntime(name, p, ctx.clusters))
+  const names = [...providers.keys()]
+  // Fail closed: without a requirement, some provider must verify a token (Envoy would require nothing).
+  const fallback: Requirement = names.length === 1 ? { provider: names[0]! } : { requires_any: names.map((provider) => ({ provider })) }
+  const root = compileRequirement(config.requires ?? base?.requires ?? fallback, providers, where)
+  const realm = config.realm ?? base?.realm
+  const all = [...providers.values()]
+  const claimHeaders = new Map(
+    all.map((p) => [p, p.config.claim_to_headers.map((c) => ({ header: c.header_name, path: toPath(c.claim_name) }))])
+  )
+  // Headers this filter owns upstream: never let a client supply them.
+  const owned = [
+    ...new Set(
+      all.flatMap((p) => [
+        ...(p.config.forward_payload_header ? [p.config.forward_payload_header] : []),
+        ...p.config.claim_to_headers.map((c) => c.header_name),
+      ])
+    ),
+  ]
+
+  return {
+    onRequest: async function jwtAuthn(rc: RequestContext): Promise<Response | undefined> {
+      for (const h of owned) rc.headers.delete(h)
+      const ev: Evaluation = {
+        rc,
+        ctx: { now: rc.startedAt, env: rc.env, waitUntil: rc.waitUntil, stats: rc.stats },
+        providers: all,
+        found: new Map(),
+        verified: new Map(),
+        tolerated: [],
+      }
+      const outcome = await evaluate(ev, root)
+      const state: JwtAuthnState = { verified: [], tolerated: ev.tolerated }
+      rc.state.jwt_authn = state
+      // Tokens that were found but not granted (failed, tolerated) still never reach the upstream unless forwarded.
+      for (const [p, f] of ev.found) if (f.kind !== 'none' && !p.config.forward) stripToken(rc, f.at)
+      if (!outcome.ok) {
+        state.denied = outcome.reason
+        rc.stats.counter(DENIED_STAT[outcome.reason])
+        const scopes = isForbidden(outcome.reason) ? outcome.scopes : undefined
+        return denyReply(outcome.reason, realm ?? toRealm(rc.url.hostname), rc.requestId, scopes)
+      }
+      grant(rc, outcome.grants, claimHeaders)
+      state.verified = outcome.grants.map((g) => g.provider.name)
+      rc.stats.counter('jwt_authn.allowed')
+      return undefined
+    },
+  }
+}
+
+/**
+ * The `jwt_authn` filter. Answers locally: 401 `ERR_JWT_MISSING` / `ERR_JWT_INVALID` and 403
+ * `ERR_JWT_FORBIDDEN` (flag `UAEX`), with `WWW-Authenticate`.
+ * @example http_filters: [{ name: jwt_authn, config: { providers: { auth: { issuer: 'https://id.example',
+ *   remote_jwks: { uri: 'https://id.example/.well-known/jwks.json' } } } } }]
+ */
+export const jwtAuthnFilter = defineFilter({
+  name: 'jwt_authn',
+  status: 'alpha',
+  description: 'JWT authentication: providers with remote or local JWKS, per-route requirements (Envoy jwt_authn)',
+  configSchema: jwtAuthnConfig,
+  create(config, ctx) {
+    return createJwtAuthn(config, ctx.base as JwtAuthnConfig | undefined, ctx)
+  },
+})

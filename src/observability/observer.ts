@@ -1,0 +1,162 @@
+/**
+ * @module The observability of one request, around the pipeline: `begin` makes the trace context, `finish`
+ * records the downstream and route stats, writes the access-log line, feeds the flight recorder, adds
+ * Server-Timing, and schedules the stats flush. The hot path is Map updates and one clock read; the settings
+ * are compiled once per config version.
+ */
+import type { Snapshot } from '../config/compile.ts'
+import type { Env } from '../env.ts'
+import type { RequestContext } from '../filters/types.ts'
+import { peerAddress } from '../http/client.ts'
+import { FLAGS_HEADER } from '../http/problem.ts'
+import { type AccessLogger, contentLength, createAccessLogger } from './access-log.ts'
+import { DEFAULT_OBSERVABILITY, type ObservabilitySettings } from './config.ts'
+import type { StatsFlusher } from './flush.ts'
+import type { RecorderClient } from './recorder-client.ts'
+import { routeStatNames, DOWNSTREAM } from './stat-names.ts'
+import { NOOP_STATS, type Stats, type StatsStore } from './stats.ts'
+import { type TraceContext, traceContextFor } from './tracing.ts'
+
+/** Filled in by the pipeline once it has built the request context (absent for replies before routing). */
+export interface RequestRecord {
+  rc?: RequestContext
+}
+
+/** What the upstream step leaves in `rc.state.upstream` (src/upstream/forward.ts). */
+interface UpstreamState {
+  cluster?: string
+  endpoint?: string
+  ms?: number
+  attempts?: number
+}
+
+interface Compiled {
+  settings: ObservabilitySettings
+  accessLog: AccessLogger
+}
+
+export interface RequestObservation {
+  startedAt: number
+  /** Where this request records: the isolate's store, or a no-op when `observability.stats.enabled` is false. */
+  stats: Stats
+  trace?: TraceContext
+  record: RequestRecord
+  compiled: Compiled
+}
+
+export interface ObserverOptions {
+  stats: StatsStore
+  flusher: StatsFlusher
+  recorder?: RecorderClient
+  now: () => number
+  random: () => number
+}
+
+export function createObserver(options: ObserverOptions) {
+  const { stats, flusher, recorder, now, random } = options
+  const compiledBySnapshot = new WeakMap<Snapshot, Compiled>()
+  const fallback: Compiled = { settings: DEFAULT_OBSERVABILITY, accessLog: createAccessLogger(DEFAULT_OBSERVABILITY.access_log, random) }
+
+  function compiledFor(snapshot: Snapshot | undefined): Compiled {
+    if (!snapshot) return fallback
+    let c = compiledBySnapshot.get(snapshot)
+    if (!c) {
+      const settings = snapshot.config.observability ?? DEFAULT_OBSERVABILITY
+      c = { settings, accessLog: createAccessLogger(settings.access_log, random) }
+      compiledBySnapshot.set(snapshot, c)
+    }
+    return c
+  }
+
+  return {
+    /** Before the pipeline: the trace context (sent upstream by the pipeline). */
+    begin(request: Request, snapshot: Snapshot | undefined, startedAt: number): RequestObservation {
+      const compiled = compiledFor(snapshot)
+      const tracing = compiled.settings.tracing
+      const trace = tracing.enabled ? traceContextFor(request.headers, tracing, random) : undefined
+      const recording = compiled.settings.stats.enabled ? stats : NOOP_STATS
+      return { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
+    },
+
+    /** After the pipeline: stats, access log, recorder, Server-Timing, flush. Never throws. */
+    finish(obs: RequestObservation, request: Request, response: Response, requestId: string, env: Env, waitUntil: (p: Promise<unknown>) => void): Response {
+      try {
+        const durationMs = now() - obs.startedAt
+        const status = response.status
+        const cls = status >= 100 && status < 600 ? (status / 100) | 0 : 5
+        const rc = obs.record.rc
+        const { settings, accessLog } = obs.compiled
+        const statsOn = settings.stats.enabled
+        if (statsOn) {
+          stats.counter(DOWNSTREAM.total)
+          stats.counter(DOWNSTREAM.classes[cls]!)
+          stats.histogram(DOWNSTREAM.time, durationMs)
+          if (rc) {
+            const names = routeStatNames(rc.vhostName, rc.routeName)
+            stats.counter(names.total)
+            stats.counter(names.classes[cls]!)
+            stats.histogram(names.time, durationMs)
+          }
+        }
+        const up = rc?.state.upstream as UpstreamState | undefined
+        let flags: string | undefined
+        const flagsOf = () => (flags ??= response.headers.get(FLAGS_HEADER) ?? (rc?.flags.size ? [...rc.flags].join(',') : '-'))
+        // Before routing, the only 404 is "no route" (bad paths are 400, no config 503).
+        if (statsOn && !rc && status === 404) stats.counter(DOWNSTREAM.noRoute)
+        if (accessLog.sample(status)) {
+          const url = rc?.url ?? new URL(request.url)
+          console.log(
+            accessLog.format({
+              level: 'info',
+              msg: 'access',
+              start_time: new Date(obs.startedAt).toISOString(),
+              method: request.method,
+              authority: url.host,
+              path: url.pathname,
+              protocol: ((request as { cf?: { httpProtocol?: string } }).cf?.httpProtocol as string | undefined) ?? null,
+              status,
+              response_flags: flagsOf(),
+              vhost: rc?.vhostName ?? null,
+              route: rc?.routeName ?? null,
+              cluster: up?.cluster ?? null,
+              upstream_host: up?.endpoint ?? null,
+              attempt_count: up ? (up.attempts ?? 1) : 0,
+              duration_ms: durationMs,
+              upstream_duration_ms: up?.ms ?? null,
+              bytes_received: contentLength(request.headers),
+              bytes_sent: contentLength(response.headers),
+              request_id: requestId,
+              trace_id: obs.trace?.traceId ?? null,
+              client_address: rc?.clientAddress ?? peerAddress(request.headers),
+              user_agent: request.headers.get('user-agent'),
+            })
+          )
+        }
+        if (recorder && settings.recorder.enabled && rc)
+          recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId }, env, waitUntil)
+        if (settings.tracing.server_timing && status !== 101) response = withServerTiming(response, durationMs, up?.ms)
+        if (statsOn) flusher.maybeFlush(env, waitUntil, settings.stats)
+      } catch (e) {
+        console.error(JSON.stringify({ level: 'error', msg: 'observability failed for a request', request_id: requestId, error: String((e as Error)?.stack ?? e) }))
+      }
+      return response
+    },
+
+    compiledFor,
+  }
+}
+
+/** Adds Server-Timing (copying the response when its headers are immutable). */
+function withServerTiming(response: Response, totalMs: number, upstreamMs: number | undefined): Response {
+  const value = upstreamMs === undefined ? `gateway;dur=${totalMs}` : `gateway;dur=${totalMs}, upstream;dur=${upstreamMs}`
+  try {
+    response.headers.append('server-timing', value)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    copy.headers.append('server-timing', value)
+    return copy
+  }
+}
+
+export type Observer = ReturnType<typeof createObserver>

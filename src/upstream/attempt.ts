@@ -1,0 +1,104 @@
+/**
+ * @module One upstream attempt: fetch to one endpoint under the route timeout, the attempt's own per-try timeout
+ * and the downstream abort signal, classified into a response or a failure (reset, timeout, abort). Never throws.
+ */
+import type { Endpoint } from './cluster.ts'
+import { RESET, TIMEOUT } from './retry.ts'
+
+const PER_TRY = 'legate-per-try-timeout'
+const CANCELLED = 'legate-attempt-cancelled'
+
+/** Why an attempt produced no response. */
+export type FailureCause = 'reset' | 'per_try_timeout' | 'route_timeout' | 'downstream' | 'cancelled'
+
+export type AttemptEnd =
+  | { kind: 'response'; attempt: Attempt; res: Response }
+  | { kind: 'failed'; attempt: Attempt; code: typeof RESET | typeof TIMEOUT; cause: FailureCause; message: string }
+
+export interface Attempt {
+  /** 1-based. */
+  readonly n: number
+  readonly endpoint: Endpoint
+  readonly retry: boolean
+  /** Milliseconds until the response headers (or the failure); set when `done` settles. */
+  ms: number
+  readonly done: Promise<AttemptEnd>
+  /** Hedging only: settles when the per-try timeout fires; the attempt keeps running. */
+  readonly tick?: Promise<void>
+  ticked: boolean
+  /** Aborts the attempt (a hedge that lost, or a response nobody will read). */
+  cancel(): void
+}
+
+export interface AttemptInit {
+  n: number
+  endpoint: Endpoint
+  retry: boolean
+  url: string
+  init: RequestInit
+  fetcher?: Fetcher
+  /** Fires on the route timeout (reason 'route') or a downstream abort. */
+  route: AbortSignal
+  downstream: AbortSignal
+  perTryMs: number
+  hedge: boolean
+  active: Int32Array
+}
+
+/** Starts an attempt at once. */
+export function startAttempt(a: AttemptInit): Attempt {
+  // Only attempts with a per-try timeout (or hedging, which needs one) can end on their own: the others share
+  // the route's signal and save a controller on the hot path.
+  const controller = a.perTryMs > 0 ? new AbortController() : undefined
+  let tickResolve: (() => void) | undefined
+  const tick = controller && a.hedge ? new Promise<void>((r) => (tickResolve = r)) : undefined
+  const timer = controller ? setTimeout(() => (tickResolve ? tickResolve() : controller.abort(PER_TRY)), a.perTryMs) : undefined
+  const signal = controller ? AbortSignal.any([controller.signal, a.route]) : a.route
+  const started = Date.now()
+  const attempt: Attempt = {
+    n: a.n,
+    endpoint: a.endpoint,
+    retry: a.retry,
+    ms: 0,
+    ticked: false,
+    ...(tick ? { tick } : {}),
+    done: undefined as unknown as Promise<AttemptEnd>,
+    cancel: () => controller?.abort(CANCELLED),
+  }
+  a.active[a.endpoint.index]!++
+  const init: RequestInit = { ...a.init, signal }
+  ;(attempt as { done: Promise<AttemptEnd> }).done = (async (): Promise<AttemptEnd> => {
+    try {
+      const res = await (a.fetcher ? a.fetcher.fetch(a.url, init) : fetch(a.url, init))
+      return { kind: 'response', attempt, res }
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err)
+      if (a.downstream.aborted) return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message }
+      if (a.route.aborted) return { kind: 'failed', attempt, code: TIMEOUT, cause: 'route_timeout', message }
+      if (controller?.signal.reason === PER_TRY) return { kind: 'failed', attempt, code: TIMEOUT, cause: 'per_try_timeout', message }
+      if (controller?.signal.reason === CANCELLED) return { kind: 'failed', attempt, code: RESET, cause: 'cancelled', message }
+      return { kind: 'failed', attempt, code: RESET, cause: 'reset', message }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      a.active[a.endpoint.index]!--
+      attempt.ms = Date.now() - started
+    }
+  })()
+  return attempt
+}
+
+/** Resolves after `ms`, or early (true) when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(true)
+  if (ms <= 0) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const done = (aborted: boolean) => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+      resolve(aborted)
+    }
+    const onAbort = () => done(true)
+    const timer = setTimeout(() => done(false), ms)
+    signal.addEventListener('abort', onAbort)
+  })
+}

@@ -1,0 +1,43 @@
+/**
+ * @module What every finished attempt leaves behind: Envoy cluster stats, local outlier bookkeeping, and the
+ * outcome queued for the shared state (outlier detection and the failure-rate breaker in the Durable Object).
+ * Only real upstream outcomes get here; local replies and attempts the gateway cancelled itself never do.
+ */
+import type { Stats } from '../observability/stats.ts'
+import type { AttemptEnd } from './attempt.ts'
+import type { ClusterRuntime } from './cluster.ts'
+import { queueOutcome } from './health-snapshot.ts'
+import { TIMEOUT } from './retry.ts'
+
+/** Records one attempt's outcome. `now` is the isolate clock. */
+export function recordAttempt(rt: ClusterRuntime, stats: Stats, end: AttemptEnd, now: number): void {
+  const { attempt } = end
+  const names = rt.stat
+  stats.counter(names.total)
+  let code: number
+  if (end.kind === 'response') {
+    code = end.res.status
+    stats.counter(names.code(code))
+    stats.counter(names.klass(code))
+    stats.histogram(names.time, attempt.ms)
+  } else {
+    code = end.code
+    // Route timeouts are counted once per request by the caller (upstream_rq_timeout).
+    if (end.cause === 'per_try_timeout') stats.counter(names.of('upstream_rq_per_try_timeout'))
+    else if (code !== TIMEOUT) stats.counter(names.of('upstream_cx_connect_fail'))
+  }
+  const events = rt.recordLocal(attempt.endpoint.index, code, now)
+  if (events)
+    for (const e of events) {
+      const stat =
+        e.kind === 'ejected'
+          ? `outlier_detection.ejections_enforced_${e.reason}`
+          : e.kind === 'overflow'
+            ? 'outlier_detection.ejections_overflow'
+            : `outlier_detection.ejections_detected_${e.reason}`
+      stats.counter(names.of(stat))
+      rt.state.count(stat)
+      if (e.kind === 'ejected') stats.counter(names.of('outlier_detection.ejections_enforced_total'))
+    }
+  if (rt.shared && (rt.outlier || rt.breaker)) queueOutcome(rt, attempt.endpoint.index, code, attempt.ms, now)
+}
