@@ -176,7 +176,7 @@ export function createCluster(cluster: Cluster, random: Random = Math.random, ca
         st.lastSweepAt += intervals * outlier.interval
         events = sweepOutliers(st.outlier, now, outlier, random, intervals)
       }
-      const event = recordOutlier(st.outlier, index, code, now, outlier, random, ejectedCount(now))
+      const event = recordOutlier(st.outlier, index, code, now, outlier, random, () => ejectedCount(now))
       if (event) (events ??= []).push(event)
       if (events?.some((e) => e.kind === 'ejected')) st.version++
       return events

@@ -150,5 +150,3 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   if (!res.body) disarm()
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
 }
-
-export { endpointLabel }

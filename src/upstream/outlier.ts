@@ -54,8 +54,8 @@ function activeEjections(states: readonly EndpointOutlier[], now: number): numbe
 
 /**
  * Ejects endpoint `i` if enforcement (a percentage, drawn with `random`) and `max_ejection_percent` allow it.
- * @param ejectedNow - endpoints already out of rotation (defaults to this state's own ejections); isolates pass
- *   their merged local + shared view.
+ * @param ejectedNow - counts the endpoints already out of rotation (defaults to this state's own ejections);
+ *   isolates pass their merged local + shared view. Called only when a decision is made.
  */
 export function eject(
   states: EndpointOutlier[],
@@ -65,11 +65,12 @@ export function eject(
   now: number,
   c: OutlierDetectionConfig,
   random: Random,
-  ejectedNow = activeEjections(states, now)
+  ejectedNow: () => number = () => activeEjections(states, now)
 ): OutlierEvent {
   const s = states[i]!
   if (!(random() * 100 < enforcing)) return { index: i, kind: 'detected', reason }
-  const allowed = ((ejectedNow + 1) * 100) / states.length <= c.max_ejection_percent || (c.always_eject_one_host && ejectedNow === 0)
+  const active = ejectedNow()
+  const allowed = ((active + 1) * 100) / states.length <= c.max_ejection_percent || (c.always_eject_one_host && active === 0)
   if (!allowed) return { index: i, kind: 'overflow', reason }
   s.timesEjected++
   s.ejectedAt = now
@@ -86,7 +87,7 @@ export function recordOutlier(
   now: number,
   c: OutlierDetectionConfig,
   random: Random,
-  ejectedNow?: number
+  ejectedNow?: () => number
 ): OutlierEvent | undefined {
   const s = states[i]
   if (!s) return undefined

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { clusterStatus } from '../../src/upstream/status.ts'
 import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
@@ -131,5 +131,27 @@ describe('active health checks (ClusterHealth alarm)', () => {
     await gw.fetchAndSettle('/x') // the first request on it retires the removed cluster's object
     expect(await alarmOf(name)).toBeNull()
     expect(await runDurableObjectAlarm(testEnv.CLUSTER_HEALTH.getByName(name))).toBe(false)
+  })
+
+  it('stops checking when no isolate has reported for 15 minutes, and starts again with traffic', async () => {
+    const key = newKey()
+    const name = `h-${key}`
+    await publish(table(upstreams().echo, { name, cluster: checks(key) }))
+    const gw = makeGateway()
+    await gw.fetchAndSettle('/x')
+    const stub = testEnv.CLUSTER_HEALTH.getByName(name)
+    // Pretend the last report came 16 minutes ago (the object's own clock), then restart it from storage.
+    await runInDurableObject(stub, (_, state) => {
+      const row = state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'state'").one()
+      const saved = JSON.parse(row.v) as { lastContact: number }
+      saved.lastContact = Date.now() - 16 * 60_000
+      state.storage.sql.exec("UPDATE meta SET v = ? WHERE k = 'state'", JSON.stringify(saved))
+    })
+    await abortAllDurableObjects()
+    expect(await runDurableObjectAlarm(testEnv.CLUSTER_HEALTH.getByName(name))).toBe(true)
+    expect((await attemptsOf(key)).probes).toEqual({})
+    expect(await alarmOf(name)).toBeNull()
+    await gw.fetchAndSettle('/x')
+    expect(await alarmOf(name)).not.toBeNull()
   })
 })

@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { control, parseBehavior, recordOf } from './upstream-control.ts'
 
 export interface Upstreams {
   /** Three echo servers, so load balancing and retries can tell endpoints apart. */
@@ -39,68 +40,6 @@ export interface Upstreams {
 }
 
 const ECHO_LIMIT = 64 * 1024
-
-/** Per-key attempt records, shared by the three servers so retries across endpoints count together. */
-interface KeyRecord {
-  attempts: number
-  byServer: Record<string, number>
-  /** `x-envoy-attempt-count` of each attempt, in arrival order (null when absent). */
-  attemptCounts: (string | null)[]
-  inFlight: number
-  maxInFlight: number
-  retriesInFlight: number
-  maxRetriesInFlight: number
-  probes: Record<string, number>
-}
-const keys = new Map<string, KeyRecord>()
-/** Health status per key, and per `key|server`. */
-const health = new Map<string, number>()
-
-function recordOf(key: string): KeyRecord {
-  let r = keys.get(key)
-  if (!r) keys.set(key, (r = { attempts: 0, byServer: {}, attemptCounts: [], inFlight: 0, maxInFlight: 0, retriesInFlight: 0, maxRetriesInFlight: 0, probes: {} }))
-  return r
-}
-
-const MISBEHAVIOURS = new Set(['status', 'hang', 'reset', 'reset-after-headers', 'bytes', 'redirect', 'respond-early', 'slow'])
-
-/** Parses `kind[=arg](;name[=value])*`: the first misbehaviour named (`delay` combines with any), and every directive. */
-function parseBehavior(raw: string) {
-  const opts = new Map<string, string>()
-  let kind = ''
-  let arg: string | undefined
-  for (const part of raw.split(';')) {
-    const [k, v] = part.trim().split('=') as [string, string | undefined]
-    if (!k) continue
-    opts.set(k, v ?? '')
-    if (!kind && MISBEHAVIOURS.has(k)) [kind, arg] = [k, v]
-  }
-  if (!kind && opts.has('fail-times')) [kind, arg] = ['status', '503']
-  return { kind, arg, opts }
-}
-
-/** The control paths; true when handled. */
-function control(name: string, req: IncomingMessage, res: ServerResponse): boolean {
-  const url = new URL(req.url ?? '/', 'http://upstream')
-  const m = /^\/__upstream\/(keys|health)\/([^/]+)$/.exec(url.pathname)
-  if (!m) return false
-  const [, what, key] = m as unknown as [string, string, string]
-  const json = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'x-upstream': name })
-    res.end(JSON.stringify(body))
-  }
-  if (what === 'keys') json(200, recordOf(key))
-  else if (req.method === 'PUT') {
-    const server = url.searchParams.get('server')
-    health.set(server ? `${key}|${server}` : key, Number(url.searchParams.get('status') ?? 200))
-    json(200, { ok: true })
-  } else {
-    const r = recordOf(key)
-    r.probes[name] = (r.probes[name] ?? 0) + 1
-    json(health.get(`${key}|${name}`) ?? health.get(key) ?? 200, { server: name, key })
-  }
-  return true
-}
 
 function handle(name: string) {
   return (req: IncomingMessage, res: ServerResponse) => {
