@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   ERR_NO_CONFIG: { status: 503, flag: 'NFCF', title: 'The gateway has no route table yet' },
   ERR_INTERNAL: { status: 502, flag: 'IE', title: 'The gateway failed while handling this request' },
   ERR_RATE_LIMITED: { status: 429, flag: 'RL', title: 'Too many requests: a rate limit was exceeded' },
-  ERR_RATE_LIMIT_SERVICE: { status: 500, flag: 'RLSE', title: 'The rate limit service could not be consulted' },
+  ERR_RATE_LIMIT_SERVICE: { status: 503, flag: 'RLSE', title: 'The rate limit service could not be consulted' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, flag: 'NR', title: 'This admin endpoint does not accept that method' },
   ERR_CONFIG_INVALID: { status: 400, flag: 'DPE', title: 'The route table is invalid' },
   ERR_CONFIG_VERSION_NOT_FOUND: { status: 404, flag: 'NR', title: 'No such config version' },

@@ -133,8 +133,12 @@ export const rateLimitConfig = z
     timeout: duration.refine((ms) => ms >= 1, 'timeout must be at least 1ms').default(20),
     /** When the object fails or is slow: `allow` (flag RLSE, `failure_mode_allowed`) or `deny` (`status_on_error`). @default allow */
     failure_mode: z.enum(['allow', 'deny']).default('allow'),
-    /** Status of the `ERR_RATE_LIMIT_SERVICE` reply with `failure_mode: deny`. @default 500 (Envoy) */
-    status_on_error: z.number().int().min(400).max(599).default(500),
+    /**
+     * Status of the `ERR_RATE_LIMIT_SERVICE` reply with `failure_mode: deny`. Envoy uses 500; Legate's data plane
+     * answers its own failures with 503 (service unavailable), so clients and retries treat it as transient.
+     * @default 503
+     */
+    status_on_error: z.number().int().min(400).max(599).default(503),
     /** Status of the `ERR_RATE_LIMITED` reply. @default 429 */
     rate_limited_status: z.number().int().min(400).max(599).default(429),
     /** Count every limit but refuse nothing (limits may override). @default false */

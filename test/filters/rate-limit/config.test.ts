@@ -13,7 +13,7 @@ describeConfig(rateLimitConfig, {
     {
       name: 'a sliding window with Envoy defaults',
       input: one(),
-      expect: { domain: 'legate', timeout: 20, failure_mode: 'allow', status_on_error: 500, rate_limited_status: 429, shards: 16, ratelimit_headers: 'always', durable_object_binding: 'RATE_LIMITER', lease: { ttl: 1000, max_fraction: 0.05 } },
+      expect: { domain: 'legate', timeout: 20, failure_mode: 'allow', status_on_error: 503, rate_limited_status: 429, shards: 16, ratelimit_headers: 'always', durable_object_binding: 'RATE_LIMITER', lease: { ttl: 1000, max_fraction: 0.05 } },
     },
     { name: 'a token bucket', input: { rate_limits: [{ name: 'b', actions: ip, token_bucket: { max_tokens: 10, fill_interval: '100ms' } }] }, expect: { rate_limits: [{ token_bucket: { tokens_per_fill: 1, fill_interval: 100 }, mode: 'auto', hits_addend: 1 }] } },
     { name: 'the Workers binding', input: { rate_limits: [{ name: 'c', actions: ip, workers_ratelimit: { binding: 'RL', limit: 100, period: 10 } }] } },

@@ -54,7 +54,7 @@ describe('rate_limit failure modes: object unreachable', () => {
 
   it('a binding that is not a Durable Object namespace is unreachable too, in leased mode as well', async () => {
     const iso = isolate(cfg('not-a-namespace', { durable_object_binding: 'ADMIN_TOKEN', failure_mode: 'deny' }, 'leased'))
-    expect((await iso.send()).response.status).toBe(500)
+    expect((await iso.send()).response.status).toBe(503)
   })
 })
 
@@ -71,7 +71,7 @@ describe('rate_limit failure modes: object slow', () => {
       expect(counter(allow, 'failure_mode_allowed')).toBe(1)
 
       const deny = isolate(cfg('slow-deny', { timeout: '30ms', failure_mode: 'deny' }))
-      await expectProblem((await deny.send()).response, { status: 500, code: 'ERR_RATE_LIMIT_SERVICE', flag: 'RLSE' })
+      await expectProblem((await deny.send()).response, { status: 503, code: 'ERR_RATE_LIMIT_SERVICE', flag: 'RLSE' })
     } finally {
       await release()
     }
@@ -81,7 +81,7 @@ describe('rate_limit failure modes: object slow', () => {
     const release = await holdObject(objectName(0))
     const iso = isolate(cfg('slow-leased', { timeout: '30ms', failure_mode: 'deny' }, 'leased'))
     try {
-      expect((await iso.send()).response.status).toBe(500)
+      expect((await iso.send()).response.status).toBe(503)
     } finally {
       await release()
     }
