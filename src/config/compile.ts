@@ -62,6 +62,17 @@ export interface Snapshot {
   config: GatewayConfig
 }
 
+/** A config that passed the schema but cannot be built (e.g. a filter's reference to a missing cluster). */
+export class CompileError extends Error {
+  override readonly name = 'CompileError'
+  constructor(
+    readonly path: string,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
 type Override = boolean | Record<string, unknown> | undefined
 
 /** Resolves the chain for one route: route override > virtual host override > http_filters entry. */
@@ -72,25 +83,28 @@ function buildChain(
   route: RouteConfig,
   routeName: string,
   instances: Map<unknown, HttpFilter>,
-  clusters: ReadonlyMap<string, ClusterRuntime>
+  clusters: ReadonlyMap<string, ClusterRuntime>,
+  at: { vhost: string; route: string }
 ): HttpFilter[] {
   const chain: HttpFilter[] = []
-  for (const entry of config.http_filters) {
+  for (const [index, entry] of config.http_filters.entries()) {
     const factory = registry.get(entry.name)!
     let enabled = !entry.disabled
     let cfg: unknown = entry.config
     let scope = 'http_filters'
-    const levels: [Override, string][] = [
-      [vh.filters?.[entry.name], `virtual host ${vh.name}`],
-      [route.filters?.[entry.name], `route ${routeName}`],
+    let path = `http_filters[${index}].config`
+    const levels: [Override, string, string][] = [
+      [vh.filters?.[entry.name], `virtual host ${vh.name}`, `${at.vhost}.filters.${entry.name}`],
+      [route.filters?.[entry.name], `route ${routeName}`, `${at.route}.filters.${entry.name}`],
     ]
-    for (const [o, where] of levels) {
+    for (const [o, where, p] of levels) {
       if (o === undefined) continue
       if (typeof o === 'boolean') enabled = o
       else {
         enabled = true
         cfg = o
         scope = where
+        path = p
       }
     }
     if (!enabled) continue
@@ -99,7 +113,11 @@ function buildChain(
     if (!instance) {
       const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
       const base = scope === 'http_filters' ? undefined : entry.config
-      instance = factory.create(parsed, { scope, clusters, ...(base === undefined ? {} : { base }) })
+      try {
+        instance = factory.create(parsed, { scope, clusters, ...(base === undefined ? {} : { base }) })
+      } catch (e) {
+        throw new CompileError(path, `filter "${entry.name}": ${(e as Error).message}`)
+      }
       instances.set(key, instance)
     }
     chain.push(instance)
@@ -160,7 +178,7 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
   const clusters = clusterSet.runtimes
   const instances = new Map<unknown, HttpFilter>()
   const reverse = config.gateway.most_specific_header_mutations_wins
-  const hosts = config.virtual_hosts.map((vh): CompiledVirtualHost => {
+  const hosts = config.virtual_hosts.map((vh, v): CompiledVirtualHost => {
     const vhostRetry = vh.retry_policy ? compileRetryPolicy(vh.retry_policy) : undefined
     const routes = vh.routes.map((route, i): CompiledRoute => {
       const name = route.name ?? `${vh.name}/${i}`
@@ -176,7 +194,10 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
         name,
         vhostName: vh.name,
         action,
-        chain: buildChain(config, registry, vh, route, name, instances, clusters),
+        chain: buildChain(config, registry, vh, route, name, instances, clusters, {
+          vhost: `virtual_hosts[${v}]`,
+          route: `virtual_hosts[${v}].routes[${i}]`,
+        }),
         requestHeaders: mutations(m.request, reverse),
         responseHeaders: mutations(m.response, reverse),
       }

@@ -6,7 +6,7 @@
  */
 import type { FilterFactory } from '../filters/types.ts'
 import type { ConfigIssue } from './issues.ts'
-import { compileConfig, type Snapshot } from './compile.ts'
+import { CompileError, compileConfig, type Snapshot } from './compile.ts'
 import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from './store-keys.ts'
 import { validateConfig } from './validate.ts'
 
@@ -79,12 +79,14 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
       return fail('unreadable', version, `reading ${versionKey(version)}: ${(e as Error).message}`)
     }
     if (!stored) return fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
-    const result = validateConfig(stored.config, filters)
+    // Compiled right below; a compile failure is a rejection too.
+    const result = validateConfig(stored.config, filters, { trialCompile: false })
     if (!result.ok) return fail('rejected', version, `version ${version} is invalid; still serving ${snapshot?.version ?? 'nothing'}`, result.issues)
     try {
       snapshot = compileConfig(result.config, version, filters)
     } catch (e) {
-      return fail('rejected', version, `version ${version} failed to compile: ${(e as Error).message}`)
+      const issues = e instanceof CompileError ? [{ path: e.path, message: e.message }] : undefined
+      return fail('rejected', version, `version ${version} failed to compile: ${(e as Error).message}`, issues)
     }
     liveSince = now()
     counters.update_success++

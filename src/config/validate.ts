@@ -1,8 +1,17 @@
 /** @module validateConfig: schema parse, then every cross-reference, all errors at once. */
 import type { FilterFactory } from '../filters/types.ts'
 import { parseTemplate } from '../router/template.ts'
+import { CompileError, compileConfig } from './compile.ts'
 import { type ConfigIssue, fromZod } from './issues.ts'
 import { createConfigSchema, type GatewayConfig, type RouteConfig } from './schema.ts'
+
+export interface ValidateOptions {
+  /**
+   * Also build the table once (filters' own references, e.g. a jwt_authn provider or an ext_authz cluster), so
+   * the CLI and the admin API refuse what the gateway would refuse on load. @default true
+   */
+  trialCompile?: boolean
+}
 
 export type ValidationResult = { ok: true; config: GatewayConfig } | { ok: false; issues: ConfigIssue[] }
 
@@ -15,7 +24,7 @@ export function schemaFor(filters: readonly FilterFactory[]) {
 }
 
 /** Validates a parsed YAML/JSON document. Never throws. */
-export function validateConfig(input: unknown, filters: readonly FilterFactory[]): ValidationResult {
+export function validateConfig(input: unknown, filters: readonly FilterFactory[], options: ValidateOptions = {}): ValidationResult {
   const parsed = schemaFor(filters).safeParse(input)
   if (!parsed.success) {
     // Report everything at once: cross-references are checked on the raw input too, best effort.
@@ -28,6 +37,13 @@ export function validateConfig(input: unknown, filters: readonly FilterFactory[]
   }
   const config = parsed.data as unknown as GatewayConfig
   const issues = [...crossCheck(config), ...checkDefaultConfigs(config, filters)]
+  if (!issues.length && options.trialCompile !== false) {
+    try {
+      compileConfig(config, 0, filters)
+    } catch (e) {
+      issues.push({ path: e instanceof CompileError ? e.path : '', message: (e as Error).message })
+    }
+  }
   return issues.length ? { ok: false, issues } : { ok: true, config }
 }
 

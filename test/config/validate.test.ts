@@ -104,3 +104,14 @@ describe('header value formatter', () => {
     expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.request_headers_to_add\[0\]\.header\.value: /)
   })
 })
+
+describe('trial compile', () => {
+  it('reports what only building the table finds (a filter naming a missing cluster), with its path', () => {
+    const c = base() as any
+    c.http_filters = [{ name: 'ext_authz', disabled: true, config: { url: 'http://127.0.0.1:9' } }]
+    c.virtual_hosts[0].routes[0].filters = { ext_authz: { cluster: 'authz-missing' } }
+    const errors = errorsOf(c)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.routes\[0\]\.filters\.ext_authz: filter "ext_authz": .*authz-missing/)
+  })
+})
