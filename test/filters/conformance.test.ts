@@ -65,7 +65,7 @@ const CASES: Record<string, ConformanceCase> = {
     failing: {
       config: { domain: 'conformance', durable_object_binding: 'NO_SUCH_BINDING', failure_mode: 'deny', rate_limits: [{ name: 'l', actions: [{ remote_address: {} }], mode: 'exact', sliding_window: { requests_per_unit: 10, unit: 'second' } }] },
       request: {},
-      status: 500,
+      status: 503,
       code: 'ERR_RATE_LIMIT_SERVICE',
     },
   },
