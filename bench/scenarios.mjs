@@ -11,8 +11,12 @@ export const LOAD_HEADERS = { origin: 'https://app.example', accept: 'applicatio
 export const ECHO_PATH = '/api/v1/__echo?page=1'
 export const ALLOWED_ORIGIN = 'https://app.example'
 
-/** Legate's full chain today. JWT auth, global rate limiting, retries, stats and the access log are not built yet. */
-export const LEGATE_FULL_MISSING = ['jwt_authn', 'rate_limit', 'retry policy', 'stats', 'access log']
+/**
+ * Legate's benchmark chain today. Stats, the access log and tracing run in every Legate scenario (they are on by
+ * default). jwt_authn, rate_limit and retry policies exist but are not in the benchmark chain yet (they need JWKS
+ * keys, a RateLimiter object and a retry-ready upstream in the harness): listed so the table says so.
+ */
+export const LEGATE_FULL_MISSING = ['jwt_authn', 'rate_limit', 'retry policy']
 export const LEGATE_FULL_CHAIN = ['request_id', 'cors', 'header_mutation', 'body_limit', 'fault (0 %)']
 
 function table(upstream, httpFilters) {
@@ -44,7 +48,7 @@ export const legateFullConfig = (upstream) =>
     { name: 'fault', config: { abort: { http_status: 503, percentage: 0 } } },
   ])
 
-const RATE_LIMIT_SKIP = 'rate limiting not built yet'
+const RATE_LIMIT_SKIP = 'rate_limit exists (see bench/micro-ratelimit.ts) but is not wired into the load harness yet'
 
 /**
  * The scenario list of issue 7, in the order rounds run them. `kind` says how the system is started:
@@ -59,7 +63,7 @@ export const SCENARIOS = [
     worker: 'legate-full',
     system: 'Legate (workerd)',
     legate: true,
-    note: `chain: ${LEGATE_FULL_CHAIN.join(' + ')}; not built yet, so not in the chain: ${LEGATE_FULL_MISSING.join(', ')}`,
+    note: `chain: ${LEGATE_FULL_CHAIN.join(' + ')}; built but not in the benchmark chain yet: ${LEGATE_FULL_MISSING.join(', ')}`,
   },
   { name: 'legate-ratelimit-exact', kind: 'skip', system: 'Legate (workerd)', legate: true, skipped: RATE_LIMIT_SKIP },
   { name: 'legate-ratelimit-leased', kind: 'skip', system: 'Legate (workerd)', legate: true, skipped: RATE_LIMIT_SKIP },
