@@ -32,6 +32,12 @@ function table(upstream, httpFilters) {
 /** legate-plain: one virtual host, one prefix route, no filters. */
 export const legatePlainConfig = (upstream) => table(upstream, [])
 
+/** legate-plain-unobserved: legate-plain with stats, access log and tracing off (issue 6's cost baseline). */
+export const legatePlainUnobservedConfig = (upstream) => ({
+  ...table(upstream, []),
+  observability: { stats: { enabled: false }, access_log: { enabled: false }, tracing: { enabled: false } },
+})
+
 /** legate-full: every filter that exists today, doing the same work as bench/workers/hono-gateway.ts. */
 export const legateFullConfig = (upstream) =>
   table(upstream, [
@@ -57,6 +63,14 @@ const RATE_LIMIT_SKIP = 'rate_limit exists (see bench/micro-ratelimit.ts) but is
 export const SCENARIOS = [
   { name: 'bare', kind: 'worker', worker: 'bare', system: 'bare pass-through Worker (workerd)' },
   { name: 'legate-plain', kind: 'worker', worker: 'legate-plain', system: 'Legate (workerd)', legate: true },
+  {
+    name: 'legate-plain-unobserved',
+    kind: 'worker',
+    worker: 'legate-plain-unobserved',
+    system: 'Legate (workerd)',
+    legate: true,
+    note: 'legate-plain with stats, access log and tracing off: the baseline for their cost (issue 6)',
+  },
   {
     name: 'legate-full',
     kind: 'worker',

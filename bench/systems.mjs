@@ -15,7 +15,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { childPids, external, forkServer, freePort, log, onCleanup, pidAlive, stopChild, tempDir, track, waitForHttp } from './procs.mjs'
-import { legateFullConfig, legatePlainConfig } from './scenarios.mjs'
+import { legateFullConfig, legatePlainConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = path.join(BENCH, '..')
@@ -71,6 +71,7 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
     'hono-handwritten': { ...common, scriptPath: bundles.hono, bindings: { UPSTREAM: upstream } },
     'legate-plain': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-plain' } },
     'legate-full': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-full' } },
+    'legate-plain-unobserved': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-plain-unobserved' } },
   }
   const runtimeLog = []
   const inspectorPort = inspect ? await freePort() : undefined
@@ -122,6 +123,8 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
   for (const pid of workerdPids) external.add(pid)
   if (workers.some((s) => s.worker === 'legate-plain')) await seedLegate(mf, 'legate-plain', legatePlainConfig(upstream))
   if (workers.some((s) => s.worker === 'legate-full')) await seedLegate(mf, 'legate-full', legateFullConfig(upstream))
+  if (workers.some((s) => s.worker === 'legate-plain-unobserved'))
+    await seedLegate(mf, 'legate-plain-unobserved', legatePlainUnobservedConfig(upstream))
   const bases = {}
   for (const s of workers) bases[s.name] = (await mf.unsafeGetDirectURL(s.worker)).origin
   if (calibrate) bases['bare-workerd-raw'] = await startRawWorkerd(upstream, common.compatibilityDate)
