@@ -104,3 +104,20 @@ export function retryAfterSeconds(res: Response): number {
 export async function warmUp(): Promise<void> {
   await testEnv.RATE_LIMITER.getByName('rate_limit:0').release('warm-up', { kind: 'sliding_window', limit: 1, windowMs: 1_000 }, 0, 0, T0)
 }
+
+/** A per-client-address sliding window of `n` a minute, exact mode unless `extra` says otherwise. */
+export const byIp = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
+  name,
+  actions: [{ remote_address: {} }],
+  sliding_window: { requests_per_unit: n, unit: 'minute' },
+  mode: 'exact',
+  ...extra,
+})
+
+/** A filter config with a generous timeout: these tests are about counting, not about a slow machine. */
+export const limitsConfig = (domain: string, limits: unknown[], extra: Record<string, unknown> = {}) => ({
+  domain,
+  rate_limits: limits,
+  timeout: '5s',
+  ...extra,
+})

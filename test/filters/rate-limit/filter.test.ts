@@ -1,19 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { expectProblem } from '../_context.ts'
-import { counter, isolate, parseSfList, retryAfterSeconds, T0, warmUp } from './_helpers.ts'
+import { byIp, counter, isolate, limitsConfig as cfg, parseSfList, retryAfterSeconds, T0, warmUp } from './_helpers.ts'
 
 beforeAll(warmUp, 60_000)
 
 const MIN = 60_000
-const byIp = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
-  name,
-  actions: [{ remote_address: {} }],
-  sliding_window: { requests_per_unit: n, unit: 'minute' },
-  mode: 'exact',
-  ...extra,
-})
-/** A generous timeout: these tests are about counting, not about a slow machine. */
-const cfg = (domain: string, limits: unknown[], extra: Record<string, unknown> = {}) => ({ domain, rate_limits: limits, timeout: '5s', ...extra })
 
 describe('rate_limit, exact mode', () => {
   it('admits the limit, then answers 429 ERR_RATE_LIMITED with flag RL and the IETF headers', async () => {

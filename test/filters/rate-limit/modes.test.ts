@@ -1,16 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { counter, isolate, parseSfList, retryAfterSeconds, testEnv, warmUp } from './_helpers.ts'
+import { byIp, counter, isolate, limitsConfig as cfg, parseSfList, retryAfterSeconds, testEnv, warmUp } from './_helpers.ts'
 
 beforeAll(warmUp, 60_000)
-
-const byIp = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
-  name,
-  actions: [{ remote_address: {} }],
-  sliding_window: { requests_per_unit: n, unit: 'minute' },
-  mode: 'exact',
-  ...extra,
-})
-const cfg = (domain: string, limits: unknown[], extra: Record<string, unknown> = {}) => ({ domain, rate_limits: limits, timeout: '5s', ...extra })
 
 describe('rate_limit, local mode', () => {
   it('counts per isolate with no object call, and bounds the keys it remembers', async () => {
