@@ -46,11 +46,12 @@ export function createGateway(options: GatewayOptions = {}) {
     try {
       const snapshot = await store.current(env.CONFIG, waitUntil)
       if (snapshot) requestId = requestIdFor(request.headers, snapshot.settings.preserve_external_request_id)
-      const path = new URL(request.url).pathname
+      const url = new URL(request.url)
+      const path = url.pathname
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
       obs = observer.begin(request, snapshot, startedAt)
       response = snapshot
-        ? await handleRequest(snapshot, { request, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
+        ? await handleRequest(snapshot, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
         : problem({
             code: 'ERR_NO_CONFIG',
             detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',

@@ -18,6 +18,8 @@ import { forward } from './upstream/forward.ts'
 
 export interface RequestInfo {
   request: Request
+  /** `request.url`, parsed once by the caller; the pipeline normalizes its path in place. */
+  url: URL
   env: Env
   waitUntil: (p: Promise<unknown>) => void
   requestId: string
@@ -32,7 +34,7 @@ export interface RequestInfo {
 export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Promise<Response> {
   const { request, requestId } = info
   const settings = snapshot.settings
-  const url = new URL(request.url)
+  const url = info.url
 
   const normalized = normalizePath(url.pathname, settings)
   if (normalized.kind === 'reject')
