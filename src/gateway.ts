@@ -40,15 +40,15 @@ export function createGateway(options: GatewayOptions = {}) {
   async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const startedAt = now()
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p)
-    let requestId = crypto.randomUUID()
+    let requestId: string | undefined
     let obs: ReturnType<typeof observer.begin> | undefined
     let response: Response
     try {
       const snapshot = await store.current(env.CONFIG, waitUntil)
-      if (snapshot) requestId = requestIdFor(request.headers, snapshot.settings.preserve_external_request_id)
       const url = new URL(request.url)
       const path = url.pathname
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
+      requestId = snapshot ? requestIdFor(request.headers, snapshot.settings.preserve_external_request_id) : crypto.randomUUID()
       obs = observer.begin(request, snapshot, startedAt)
       response = snapshot
         ? await handleRequest(snapshot, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
@@ -58,6 +58,7 @@ export function createGateway(options: GatewayOptions = {}) {
             requestId,
           })
     } catch (err) {
+      requestId ??= crypto.randomUUID()
       console.error(JSON.stringify({ level: 'error', msg: 'unhandled error in the data plane', request_id: requestId, error: String((err as Error)?.stack ?? err) }))
       response = problem({ code: 'ERR_INTERNAL', detail: 'the gateway failed while handling this request; the error is logged with this request id.', requestId })
     }

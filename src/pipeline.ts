@@ -6,7 +6,7 @@ import type { CompiledRoute, RedirectPlan, Snapshot } from './config/compile.ts'
 import type { Env } from './env.ts'
 import type { HttpFilter, RequestContext } from './filters/types.ts'
 import { trustedClientAddress } from './http/client.ts'
-import { isWebSocketUpgrade, toSanitizedRequestHeaders, toUpstreamHeaders } from './http/headers.ts'
+import { toUpstreamHeaders } from './http/headers.ts'
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
@@ -43,10 +43,19 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     return new Response(null, { status: 307, headers: { location: normalized.path + url.search, 'x-request-id': requestId } })
   const path = normalized.path
 
-  // Client copies of gateway control headers (x-envoy-*, x-legate-*, …) go before routing sees them.
-  const incoming = toSanitizedRequestHeaders(request.headers)
+  // The upstream-bound headers, built once: client copies of gateway control headers (x-envoy-*, x-legate-*, …)
+  // and hop-by-hop headers are gone and the forwarding headers set before routing, auth or any filter sees them.
+  const clientAddress = trustedClientAddress(request.headers, settings.xff_num_trusted_hops)
+  const headers = toUpstreamHeaders(request.headers, {
+    clientAddress,
+    proto: url.protocol === 'https:' ? 'https' : 'http',
+    host: url.host,
+    requestId,
+    xffNumTrustedHops: settings.xff_num_trusted_hops,
+    websocket: true, // WebSocket handshakes pass through to the upstream
+  })
   const vhost = snapshot.matchHost(url.host)
-  const hit = vhost?.table.match({ path, method: request.method, headers: incoming, search: url.search })
+  const hit = vhost?.table.match({ path, method: request.method, headers, search: url.search })
   if (!vhost || !hit)
     return problem({
       code: 'ERR_ROUTE_NOT_FOUND',
@@ -57,17 +66,10 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     })
   const route = vhost.routes[hit.index]!
 
-  const clientAddress = trustedClientAddress(request.headers, settings.xff_num_trusted_hops)
   url.pathname = path
-  const headers = toUpstreamHeaders(incoming, {
-    clientAddress,
-    proto: url.protocol === 'https:' ? 'https' : 'http',
-    host: url.host,
-    requestId,
-    xffNumTrustedHops: settings.xff_num_trusted_hops,
-    websocket: isWebSocketUpgrade(request.headers),
-  })
   if (info.trace) setTraceHeaders(headers, info.trace)
+  // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
+  // route timeout (src/upstream/forward.ts), each with its own reason.
   const upstreamAbort = new AbortController()
   const rc: RequestContext = {
     request,
@@ -95,7 +97,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   let response: Response | undefined
   for (; ran < chain.length && !response; ran++) response = (await chain[ran]!.onRequest?.(rc)) ?? undefined
   if (response) ran--
-  else response = await act(snapshot, route, rc, hit, path, upstreamAbort.signal)
+  else response = await act(snapshot, route, rc, hit, path, upstreamAbort)
 
   for (let i = ran - 1; i >= 0; i--) response = (await (chain[i] as HttpFilter).onResponse?.(rc, response)) ?? response
   if (rc.flags.size) appendFlags(response, rc.flags)
@@ -109,7 +111,7 @@ async function act(
   rc: RequestContext,
   hit: RouteHit,
   path: string,
-  signal: AbortSignal
+  abort: AbortController
 ): Promise<Response> {
   // %REQ(x)% reads the upstream-bound headers as they are now (sanitized, after earlier mutations), as Envoy does.
   const vars: MutationVars = {
@@ -123,7 +125,7 @@ async function act(
   let response: Response
   if (action.kind === 'forward') {
     route.requestHeaders(rc.headers, vars)
-    response = await forward(rc, { plan: action, hit, path, clusters: snapshot.clusters, vars, signal })
+    response = await forward(rc, { plan: action, hit, path, clusters: snapshot.clusters, vars, abort })
   } else if (action.kind === 'redirect') {
     response = new Response(null, { status: action.response_code, headers: { location: redirectLocation(action, rc, hit, path) } })
   } else {

@@ -7,6 +7,13 @@ import { RESET, TIMEOUT } from './retry.ts'
 
 const PER_TRY = 'legate-per-try-timeout'
 const CANCELLED = 'legate-attempt-cancelled'
+/** The abort reason of the route timeout (src/upstream/forward.ts); any other reason is a filter's. */
+export const ROUTE_TIMEOUT = 'legate-route-timeout'
+
+/** Why the request's upstream signal fired: the route timeout, or a filter (the downstream side) gave up. */
+export function abortCause(signal: AbortSignal): 'route_timeout' | 'downstream' {
+  return signal.reason === ROUTE_TIMEOUT ? 'route_timeout' : 'downstream'
+}
 
 /** Why an attempt produced no response. */
 export type FailureCause = 'reset' | 'per_try_timeout' | 'route_timeout' | 'downstream' | 'cancelled'
@@ -37,9 +44,8 @@ export interface AttemptInit {
   url: string
   init: RequestInit
   fetcher?: Fetcher
-  /** Fires on the route timeout (reason 'route') or a downstream abort. */
-  route: AbortSignal
-  downstream: AbortSignal
+  /** The request's upstream signal: the route timeout (reason ROUTE_TIMEOUT) or a filter's abort. */
+  signal: AbortSignal
   perTryMs: number
   hedge: boolean
   active: Int32Array
@@ -47,13 +53,19 @@ export interface AttemptInit {
 
 /** Starts an attempt at once. */
 export function startAttempt(a: AttemptInit): Attempt {
-  // Only attempts with a per-try timeout (or hedging, which needs one) can end on their own: the others share
-  // the route's signal and save a controller on the hot path.
+  // Only attempts with a per-try timeout (or hedging, which needs one) can end on their own: the others use the
+  // request's signal and save a controller on the hot path. An attempt's own controller follows the request's
+  // signal through a listener (cheaper than AbortSignal.any).
   const controller = a.perTryMs > 0 ? new AbortController() : undefined
   let tickResolve: (() => void) | undefined
   const tick = controller && a.hedge ? new Promise<void>((r) => (tickResolve = r)) : undefined
   const timer = controller ? setTimeout(() => (tickResolve ? tickResolve() : controller.abort(PER_TRY)), a.perTryMs) : undefined
-  const signal = controller ? AbortSignal.any([controller.signal, a.route]) : a.route
+  const follow = controller ? () => controller.abort(a.signal.reason) : undefined
+  if (follow) {
+    if (a.signal.aborted) follow()
+    else a.signal.addEventListener('abort', follow, { once: true })
+  }
+  const signal = controller ? controller.signal : a.signal
   const started = Date.now()
   const attempt: Attempt = {
     n: a.n,
@@ -73,13 +85,16 @@ export function startAttempt(a: AttemptInit): Attempt {
       return { kind: 'response', attempt, res }
     } catch (err) {
       const message = (err as Error)?.message ?? String(err)
-      if (a.downstream.aborted) return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message }
-      if (a.route.aborted) return { kind: 'failed', attempt, code: TIMEOUT, cause: 'route_timeout', message }
+      if (a.signal.aborted) {
+        const cause = abortCause(a.signal)
+        return { kind: 'failed', attempt, code: cause === 'route_timeout' ? TIMEOUT : RESET, cause, message }
+      }
       if (controller?.signal.reason === PER_TRY) return { kind: 'failed', attempt, code: TIMEOUT, cause: 'per_try_timeout', message }
       if (controller?.signal.reason === CANCELLED) return { kind: 'failed', attempt, code: RESET, cause: 'cancelled', message }
       return { kind: 'failed', attempt, code: RESET, cause: 'reset', message }
     } finally {
       if (timer !== undefined) clearTimeout(timer)
+      if (follow) a.signal.removeEventListener('abort', follow)
       a.active[a.endpoint.index]!--
       attempt.ms = Date.now() - started
     }

@@ -5,7 +5,7 @@
  * cancelling the first; the first good answer wins and the others are aborted.
  */
 import type { RequestContext } from '../filters/types.ts'
-import { type Attempt, type AttemptEnd, sleep, startAttempt } from './attempt.ts'
+import { abortCause, type Attempt, type AttemptEnd, sleep, startAttempt } from './attempt.ts'
 import type { Random } from './backoff.ts'
 import type { ClusterRuntime, Endpoint } from './cluster.ts'
 import { recordAttempt } from './record.ts'
@@ -20,9 +20,8 @@ export interface ExchangeInput {
   replayable: boolean
   /** URL and fetcher for an endpoint, or a local reply when the endpoint cannot be used. */
   target(e: Endpoint): { url: string; fetcher?: Fetcher } | Response
-  /** Aborts on the route timeout or a downstream abort. */
-  route: AbortSignal
-  downstream: AbortSignal
+  /** The request's upstream signal: aborted by the route timeout (reason ROUTE_TIMEOUT) or by a filter. */
+  signal: AbortSignal
   /** Date.now() by which the route timeout fires; Infinity without one. */
   deadline: number
   /** The isolate clock (injected in tests). */
@@ -83,7 +82,7 @@ export async function exchange(x: ExchangeInput): Promise<ExchangeEnd> {
     const { url, fetcher } = t
     const perTryMs = retry?.perTryTimeoutMs ?? 0
     const hedge = retry?.hedge ?? false
-    const common = { url, init: x.init, route: x.route, downstream: x.downstream, perTryMs, hedge, active: st.active }
+    const common = { url, init: x.init, signal: x.signal, perTryMs, hedge, active: st.active }
     live.push(startAttempt({ n: launched, endpoint: choice.endpoint, retry: isRetry, ...common, ...(fetcher ? { fetcher } : {}) }))
     return undefined
   }
@@ -142,11 +141,11 @@ export async function exchange(x: ExchangeInput): Promise<ExchangeEnd> {
     stats.counter(rt.stat.of(`upstream_rq_retry_backoff_${wait.kind}`))
     st.rqPending++
     st.retriesActive++ // the retry holds its budget slot while it waits
-    const aborted = await sleep(wait.ms, x.route)
+    const aborted = await sleep(wait.ms, x.signal)
     st.rqPending--
     st.retriesActive--
     if (aborted) {
-      const cause = x.downstream.aborted ? 'downstream' : 'route_timeout'
+      const cause = abortCause(x.signal)
       return finish({ kind: 'failed', attempt: ev.attempt, code: TIMEOUT, cause, message: 'aborted during the retry back-off' }, false)
     }
     const next = launch(true)

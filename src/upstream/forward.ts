@@ -6,18 +6,18 @@
  */
 import type { ForwardPlan } from '../config/compile.ts'
 import type { RequestContext } from '../filters/types.ts'
-import { toDownstreamHeaders } from '../http/headers.ts'
+import { stripDownstreamHopByHop, toDownstreamHeaders } from '../http/headers.ts'
 import { problem } from '../http/problem.ts'
 import type { MutationVars } from '../lib/header-mutation.ts'
 import type { RouteHit } from '../router/routes.ts'
 import { admit } from './admission.ts'
 import { type ClusterRuntime, type Endpoint, endpointLabel } from './cluster.ts'
+import { ROUTE_TIMEOUT } from './attempt.ts'
 import { exchange } from './exchange.ts'
 import { failureReply } from './failure-reply.ts'
 import { retireClusters, syncIfDue } from './health-snapshot.ts'
 import { replayableBody } from './replay.ts'
 
-const ROUTE_TIMEOUT = 'legate-route-timeout'
 
 /** What forward() needs beyond the request context. */
 export interface ForwardInput {
@@ -27,8 +27,12 @@ export interface ForwardInput {
   path: string
   clusters: ReadonlyMap<string, ClusterRuntime>
   vars: MutationVars
-  /** Aborted by a filter through rc.abortUpstream. */
-  signal: AbortSignal
+  /**
+   * The request's upstream controller: a filter aborts it through rc.abortUpstream, the route timeout with
+   * {@link ROUTE_TIMEOUT}. One controller and one signal per request (AbortSignal.any costs more than the rest
+   * of the exchange machinery together).
+   */
+  abort: AbortController
   /** Randomness for cluster weights and back-off jitter. @default Math.random */
   random?: () => number
 }
@@ -100,11 +104,11 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   const path = plan.rewrite ? plan.rewrite(input.path, input.hit) : input.path
   if (path !== input.path) rc.headers.set('x-envoy-original-path', input.path)
 
-  const body = await replayableBody(rc, cluster, retry, input.signal)
+  const signal = input.abort.signal
+  const body = await replayableBody(rc, cluster, retry, signal)
   if (body instanceof Response) return body
 
-  const routeAbort = new AbortController()
-  const timer = plan.timeoutMs > 0 ? setTimeout(() => routeAbort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
+  const timer = plan.timeoutMs > 0 ? setTimeout(() => input.abort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
   const disarm = () => {
     if (timer !== undefined) clearTimeout(timer)
   }
@@ -124,8 +128,7 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
         })
       return { url: upstreamUrl(e, rc, path, plan.hostRewrite), ...(fetcher ? { fetcher } : {}) }
     },
-    route: AbortSignal.any([routeAbort.signal, input.signal]),
-    downstream: input.signal,
+    signal,
     deadline: plan.timeoutMs > 0 ? Date.now() + plan.timeoutMs : Infinity,
     clock,
     random: input.random ?? Math.random,
@@ -139,14 +142,21 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   const { res, attempt } = end
   rc.state.upstream = { cluster: cluster.name, endpoint: endpointLabel(attempt.endpoint), ms: attempt.ms, attempts: attempt.n }
   if (end.limitExceeded) rc.flags.add('URX')
-  const headers = toDownstreamHeaders(res.headers, res.status)
-  headers.set('x-envoy-upstream-service-time', String(attempt.ms))
-  if (retry?.attemptCountDownstream) headers.set('x-envoy-attempt-count', String(attempt.n))
+  const tag = (headers: Headers) => {
+    headers.set('x-envoy-upstream-service-time', String(attempt.ms))
+    if (retry?.attemptCountDownstream) headers.set('x-envoy-attempt-count', String(attempt.n))
+  }
   if (res.status === 101 && res.webSocket) {
     disarm()
+    const headers = toDownstreamHeaders(res.headers, 101)
+    tag(headers)
     return new Response(null, { status: 101, webSocket: res.webSocket, headers })
   }
   // The timer stays armed until the body is done: the route timeout covers the whole exchange (Envoy).
   if (!res.body) disarm()
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+  // A copy with mutable headers that keeps status, status text and the streaming body (nothing is buffered).
+  const out = new Response(res.body, res)
+  stripDownstreamHopByHop(out.headers, res.status)
+  tag(out.headers)
+  return out
 }

@@ -4,7 +4,6 @@ import {
   HOP_BY_HOP,
   isWebSocketUpgrade,
   toDownstreamHeaders,
-  toSanitizedRequestHeaders,
   toUpstreamHeaders,
   type UpstreamHeaderInfo,
 } from '../../src/http/headers.ts'
@@ -250,10 +249,10 @@ describe('toDownstreamHeaders', () => {
   })
 })
 
-describe('toSanitizedRequestHeaders (H8, H16)', () => {
+describe('toUpstreamHeaders: ingress sanitizing (H8, H16)', () => {
   it('removes client-supplied internal control headers and keeps the rest', () => {
-    const out = toSanitizedRequestHeaders(
-      new Headers({
+    const out = upstream(
+      {
         'x-envoy-retry-on': '5xx',
         'x-envoy-upstream-rq-timeout-ms': '1',
         'x-envoy-internal': 'true',
@@ -268,8 +267,9 @@ describe('toSanitizedRequestHeaders (H8, H16)', () => {
         authorization: 'Bearer t',
         'x-envoyish': 'kept',
         'cf-connecting-ip': '192.0.2.5',
-      })
+      }
     )
-    expect(names(out).sort()).toEqual(['authorization', 'cf-connecting-ip', 'x-envoyish'])
+    const gateway = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id']
+    expect(names(out).sort()).toEqual(['authorization', 'cf-connecting-ip', 'x-envoyish', ...gateway].sort())
   })
 })
