@@ -152,13 +152,13 @@ export function writeChart(resultsPath = DEFAULT_RESULTS, outPath = DEFAULT_SVG)
 /** Markdown tables for docs/performance.md. */
 export function markdown(results) {
   const out = []
-  out.push('| scenario | system | req/s | p50 ms | p99 ms | × bare | DO calls / req | notes |')
-  out.push('|---|---|--:|--:|--:|--:|--:|---|')
+  out.push('| scenario | system | req/s | p50 ms | p99 ms | × bare | DO calls / req | workerd CPU µs / req | notes |')
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|---|')
   for (const s of results.scenarios) {
-    if (s.rps === null) out.push(`| \`${s.name}\` | ${s.system} | – | – | – | – | – | ${s.skipped ? `skipped: ${s.skipped}` : `error: ${s.error}`} |`)
+    if (s.rps === null) out.push(`| \`${s.name}\` | ${s.system} | – | – | – | – | – | – | ${s.skipped ? `skipped: ${s.skipped}` : `error: ${s.error}`} |`)
     else
       out.push(
-        `| \`${s.name}\` | ${s.system} | ${fmt(s.rps)} | ${s.p50_ms} | ${s.p99_ms} | ${s.ratio_to_bare.toFixed(3)} | ${s.do_calls_per_request ?? '–'} | ${s.note ?? ''} |`
+        `| \`${s.name}\` | ${s.system} | ${fmt(s.rps)} | ${s.p50_ms} | ${s.p99_ms} | ${s.ratio_to_bare.toFixed(3)} | ${s.do_calls_per_request ?? '–'} | ${s.workerd_cpu_us_per_request ?? '–'} | ${s.note ?? ''} |`
       )
   }
   out.push('', '| micro | value | unit |', '|---|--:|---|')

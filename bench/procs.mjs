@@ -26,7 +26,7 @@ const cleanups = []
 const dirs = new Set()
 let reaper
 let cleaningUp
-/** The autocannon instance running now, stopped first on cleanup. */
+/** The load run in progress (its child process), stopped first on cleanup. */
 export const current = { load: undefined }
 
 /** Registers a child process (ChildProcess) so cleanup() stops it. */

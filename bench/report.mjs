@@ -4,7 +4,7 @@ import { evaluateTargets } from './targets.mjs'
 /** One `scenarios[]` entry of results.json; skipped or failed scenarios keep their place with null figures. */
 export function toResultScenario(s) {
   const base = { name: s.name, system: s.version ? `${s.system}, ${s.version}` : s.system }
-  const nulls = { rps: null, p50_ms: null, p99_ms: null, ratio_to_bare: null, do_calls_per_request: null }
+  const nulls = { rps: null, p50_ms: null, p99_ms: null, ratio_to_bare: null, do_calls_per_request: null, workerd_cpu_us_per_request: null }
   if (s.skipped) return { ...base, ...nulls, skipped: s.skipped }
   if (s.error || s.rps === undefined) return { ...base, ...nulls, error: s.error ?? 'not run' }
   return {
@@ -14,17 +14,18 @@ export function toResultScenario(s) {
     p99_ms: s.p99,
     ratio_to_bare: Number(s.ratio.toFixed(3)),
     do_calls_per_request: s.doPerRequest === null ? null : Number(s.doPerRequest.toFixed(3)),
+    workerd_cpu_us_per_request: s.cpuUs == null ? null : Math.round(s.cpuUs),
     ...(s.note ? { note: s.note } : {}),
   }
 }
 
 /** The table on stdout: one line per scenario (with the per-round spread), the micro figures, the targets. */
 export function printReport(results, measured, run) {
-  const rows = [['scenario', 'req/s', 'min–max', 'p50 ms', 'p99 ms', '× bare', 'DO/req', 'notes']]
+  const rows = [['scenario', 'req/s', 'min–max', 'p50 ms', 'p99 ms', '× bare', 'DO/req', 'CPU µs/req', 'notes']]
   for (const s of results.scenarios) {
     const rounds = measured.find((x) => x.name === s.name)?.rounds ?? []
     const spread = rounds.length ? `${Math.round(Math.min(...rounds.map((r) => r.rps)))}–${Math.round(Math.max(...rounds.map((r) => r.rps)))}` : ''
-    if (s.rps === null) rows.push([s.name, '-', '', '-', '-', '-', '-', s.skipped ? `skipped: ${s.skipped}` : `error: ${s.error}`])
+    if (s.rps === null) rows.push([s.name, '-', '', '-', '-', '-', '-', '-', s.skipped ? `skipped: ${s.skipped}` : `error: ${s.error}`])
     else
       rows.push([
         s.name,
@@ -34,11 +35,12 @@ export function printReport(results, measured, run) {
         String(s.p99_ms),
         s.ratio_to_bare.toFixed(3),
         s.do_calls_per_request === null ? '-' : String(s.do_calls_per_request),
+        s.workerd_cpu_us_per_request === null ? '-' : String(s.workerd_cpu_us_per_request),
         s.note ?? '',
       ])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const line = (r) => r.map((c, i) => (i === 7 ? c : i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  const line = (r) => r.map((c, i) => (i === 8 ? c : i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
   console.log(`\nLoad (${run.rounds} rounds × ${run.duration_s} s, ${run.connections} connections, medians${run.quick ? ', --quick' : ''})`)
   for (const r of rows) console.log(line(r))
   if (results.micro.length) {

@@ -7,14 +7,14 @@
  *  2. Load: a fast Node upstream on 127.0.0.1 (bench/upstream.mjs), then every system of bench/scenarios.mjs
  *     (started by bench/systems.mjs: Workers on workerd through Miniflare's API, never `wrangler dev`), each
  *     checked (bench/scenarios.mjs `checkSystem`), warmed up, then driven by the same load generator (autocannon,
- *     programmatic API, in this process) with the same request, in alternating rounds (bare, legate-plain, …,
+ *     programmatic API, in its own process: bench/load.mjs) with the same request, in alternating rounds (bare, legate-plain, …,
  *     bare, legate-plain, …) so machine drift cancels.
  *  3. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
  *
  * Every process it starts is stopped at the end, on failure, on Ctrl-C and on SIGTERM (bench/procs.mjs);
  * bench/reaper.mjs stops workerd and nginx even if this process is killed outright. `--help` lists the options.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, fork, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cleanup, current, forkServer, log, startReaper, stillRunning, track } from './procs.mjs'
 import { printReport, toResultScenario } from './report.mjs'
-import { checkSystem, LOAD_HEADERS, LOAD_PATH, SCENARIOS } from './scenarios.mjs'
+import { checkSystem, createIdentity, loadHeaders, LOAD_PATH, SCENARIOS } from './scenarios.mjs'
 import { readJson, startSystems } from './systems.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -110,8 +110,8 @@ function machine() {
     load_avg_end: null,
     run: {
       ...RUN,
-      load_generator: `autocannon ${pkgVersion('autocannon')} (programmatic, in the harness process), ${RUN.connections} connections, no pipelining`,
-      request: `GET ${LOAD_PATH} with ${Object.keys(LOAD_HEADERS).join(', ')}`,
+      load_generator: `autocannon ${pkgVersion('autocannon')} (programmatic, in its own Node process), ${RUN.connections} connections, no pipelining`,
+      request: `GET ${LOAD_PATH} with ${Object.keys(loadHeaders({ token: '' })).join(', ')} (an RS256 bearer token made for the run)`,
       ratio_to_bare: 'median over rounds of (scenario req/s / bare req/s in the same round)',
       started_at: new Date().toISOString(),
       finished_at: null,
@@ -148,22 +148,43 @@ async function runMicro() {
 // ---------------------------------------------------------------------------------------------------------------
 // Load
 
-async function load(base, duration) {
-  const { default: autocannon } = await import('autocannon')
-  return new Promise((resolve, reject) => {
-    current.load = autocannon(
-      { url: new URL(LOAD_PATH, base).href, connections: RUN.connections, pipelining: 1, duration, timeout: 10, headers: LOAD_HEADERS },
-      (err, res) => {
-        current.load = undefined
-        if (err) reject(err)
-        else resolve(res)
-      }
-    )
-  })
+/** One load run against `base` for `duration` seconds, in a child process (bench/load.mjs says why). */
+async function load(base, duration, headers) {
+  const child = track(fork(path.join(BENCH, 'load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'load generator')
+  current.load = { stop: () => child.kill('SIGTERM') }
+  try {
+    const reply = await new Promise((resolve, reject) => {
+      child.once('message', resolve)
+      child.once('exit', (code, signal) => reject(new Error(`the load generator exited (${code ?? signal}) without a result`)))
+      child.send({ url: new URL(LOAD_PATH, base).href, connections: RUN.connections, duration, headers })
+    })
+    if (reply.error) throw new Error(`the load generator failed: ${reply.error}`)
+    return reply.result
+  } finally {
+    current.load = undefined
+  }
 }
 
 /** bench/workers/legate.ts counts Durable Object calls; POST resets the counter. */
 const doCalls = async (base, method = 'GET') => (await (await fetch(new URL('/__bench/do-calls', base), { method })).json()).calls
+
+/**
+ * CPU time (ms) the workerd process has used so far, all threads (isolate and network I/O), from /proc; null where
+ * /proc is missing. Differences around a run, divided by the requests served, give the CPU cost per request: a
+ * steadier figure than req/s on a shared machine, since the load generator's own CPU does not enter it.
+ */
+function cpuMs(pids) {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime (clock ticks)
+    } catch {
+      return null
+    }
+  }
+  return pids.length ? (ticks * 1000) / 100 : null // USER_HZ is 100 on Linux
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -176,13 +197,18 @@ async function runLoad(scenarios) {
   const { port: upPort } = await forkServer('upstream.mjs', [], 'upstream')
   const upstream = `http://127.0.0.1:${upPort}`
 
-  const { bases, runtimeLog, inspectorPort } = await startSystems(scenarios, upstream, { calibrate: opt.calibrate, inspect: Boolean(opt.profile) })
+  const identity = await createIdentity()
+  const headers = loadHeaders(identity)
+  const { bases, runtimeLog, inspectorPort, workerdPids = [] } = await startSystems(scenarios, upstream, identity, {
+    calibrate: opt.calibrate,
+    inspect: Boolean(opt.profile),
+  })
   const active = scenarios.filter((s) => bases[s.name] && !s.skipped)
   if (bases['bare-workerd-raw'])
     active.splice(1, 0, { name: 'bare-workerd-raw', kind: 'calibration', system: 'bare Worker on a generated workerd config (no Miniflare)' })
 
   for (const s of active) {
-    const failures = await checkSystem(s.name, bases[s.name])
+    const failures = await checkSystem(s.name, bases[s.name], identity)
     if (failures.length) {
       s.error = `failed its pre-run checks: ${failures.join('; ')}`
       log(`${s.name}: ${s.error}`)
@@ -194,7 +220,7 @@ async function runLoad(scenarios) {
   const measured = active.filter((s) => !s.error)
 
   log(`warm-up: ${RUN.warmup_s} s per system`)
-  if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s)
+  if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s, headers)
   for (const s of measured.filter((x) => x.legate)) {
     const { namespaces } = await (await fetch(new URL('/__bench/do-calls', bases[s.name]))).json()
     log(`${s.name}: counting calls on Durable Object bindings ${namespaces.length ? namespaces.join(', ') : '(none)'}`)
@@ -204,13 +230,17 @@ async function runLoad(scenarios) {
   for (let r = 0; r < RUN.rounds; r++) {
     for (const s of measured) {
       if (s.legate) await doCalls(bases[s.name], 'POST')
-      const res = await load(bases[s.name], RUN.duration_s)
+      const cpu0 = s.kind === 'worker' ? cpuMs(workerdPids) : null
+      const res = await load(bases[s.name], RUN.duration_s, headers)
+      const cpu1 = cpu0 === null ? null : cpuMs(workerdPids)
+      const cpuUs = cpu1 === null || res.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / res.requests.total
       const calls = s.legate ? await doCalls(bases[s.name]) : null
       const rps = res['2xx'] / res.duration
       const bad = res.non2xx + res.errors + res.timeouts
-      s.rounds.push({ rps, p50: res.latency.p50, p99: res.latency.p99, requests: res.requests.total, bad, calls })
+      s.rounds.push({ rps, p50: res.latency.p50, p99: res.latency.p99, requests: res.requests.total, bad, calls, cpuUs })
       log(
         `round ${r + 1}/${RUN.rounds} ${s.name.padEnd(18)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${res.latency.p50} ms  p99 ${res.latency.p99} ms` +
+          (cpuUs === null ? '' : `  workerd CPU ${cpuUs.toFixed(0)} µs/req`) +
           (bad ? `  (${res.non2xx} non-2xx, ${res.errors} errors, ${res.timeouts} timeouts)` : '')
       )
     }
@@ -225,6 +255,7 @@ async function runLoad(scenarios) {
     s.p50 = median(s.rounds.map((x) => x.p50))
     s.p99 = median(s.rounds.map((x) => x.p99))
     s.ratio = median(s.rounds.map((x, i) => x.rps / bare.rounds[i].rps))
+    s.cpuUs = s.rounds.every((x) => x.cpuUs !== null) ? median(s.rounds.map((x) => x.cpuUs)) : null
     s.doPerRequest = s.legate ? s.rounds.reduce((a, x) => a + x.calls, 0) / total : null
   }
   if (bare.error) throw new Error(`the bare Worker failed under load, so no ratio can be computed: ${bare.error}`)
@@ -235,7 +266,7 @@ async function runLoad(scenarios) {
     else {
       const { profileLoad, summarize, writeProfile } = await import('./profile.mjs')
       log(`profiling ${target.name} for ${RUN.duration_s} s (not part of the results)`)
-      const { profile, result } = await profileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s))
+      const { profile, result } = await profileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s, headers))
       const file = path.join(BUILD, `${target.name}.cpuprofile`)
       writeProfile(file, profile)
       log(`${target.name} under the profiler: ${(result['2xx'] / result.duration).toFixed(0)} req/s; wrote ${path.relative(process.cwd(), file)}`)

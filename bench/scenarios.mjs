@@ -1,33 +1,62 @@
 /**
  * What each benchmark scenario is: the request every system gets, the Legate route tables, the scenario list of
- * issue 7 (with the ones that cannot run yet, and why), and the checks that prove each system does the work its
+ * issue 7 (with the ones that cannot run, and why), and the checks that prove each system does the work its
  * scenario claims before it is measured.
  */
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 
-/** Every system gets exactly this request, with these headers (autocannon adds Host and Connection). */
+/** Every system gets exactly this request (autocannon adds Host and Connection), headers from {@link loadHeaders}. */
 export const LOAD_PATH = '/api/v1/users/42?page=1'
-export const LOAD_HEADERS = { origin: 'https://app.example', accept: 'application/json', 'user-agent': 'legate-bench' }
+const BASE_HEADERS = { origin: 'https://app.example', accept: 'application/json', 'user-agent': 'legate-bench' }
+/** The request's headers: the browser-like ones and the run's bearer token. */
+export const loadHeaders = (identity) => ({ ...BASE_HEADERS, authorization: `Bearer ${identity.token}` })
+export const JWT_ISSUER = 'https://issuer.bench.example/'
+export const JWT_AUDIENCE = 'bench-api'
+
+/**
+ * The run's JWT identity: an RS256 key pair made for this run only (nothing secret is stored), its public JWKS
+ * (inline in Legate's `jwt_authn` provider and in the Hono gateway's `jwk` middleware), and one token for the
+ * load request, valid for two hours.
+ */
+export async function createIdentity() {
+  const { publicKey, privateKey } = await generateKeyPair('RS256')
+  const kid = 'bench-1'
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] }
+  const token = await new SignJWT({ scope: 'users:read' })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setSubject('bench-user')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(privateKey)
+  return { jwks, token }
+}
 /** The upstream echoes what it received on this path (same headers as the load request). */
 export const ECHO_PATH = '/api/v1/__echo?page=1'
 export const ALLOWED_ORIGIN = 'https://app.example'
 
-/**
- * Legate's benchmark chain today. Stats, the access log and tracing run in every Legate scenario (they are on by
- * default). jwt_authn, rate_limit and retry policies exist but are not in the benchmark chain yet (they need JWKS
- * keys, a RateLimiter object and a retry-ready upstream in the harness): listed so the table says so.
- */
-export const LEGATE_FULL_MISSING = ['jwt_authn', 'rate_limit', 'retry policy']
-export const LEGATE_FULL_CHAIN = ['request_id', 'cors', 'header_mutation', 'body_limit', 'fault (0 %)']
+/** legate-full's chain, in order, as the table and docs name it; the route adds a retry policy. */
+export const LEGATE_FULL_CHAIN = ['request_id', 'cors', 'jwt_authn', 'header_mutation', 'rate_limit (leased)', 'body_limit', 'fault (0 %)', 'retry policy']
 
-function table(upstream, httpFilters) {
+function table(upstream, httpFilters, forward = {}) {
   return {
     http_filters: httpFilters,
     clusters: [{ name: 'upstream', endpoints: [{ url: upstream }] }],
     virtual_hosts: [
-      { name: 'bench', domains: ['*'], routes: [{ name: 'all', match: { prefix: '/' }, forward: { cluster: 'upstream' } }] },
+      { name: 'bench', domains: ['*'], routes: [{ name: 'all', match: { prefix: '/' }, forward: { cluster: 'upstream', ...forward } }] },
     ],
   }
 }
+
+/**
+ * A global limit per client address that the load never reaches (1,000,000 a minute against a few thousand a
+ * second), so every request pays for admission and none is refused. The load comes from one address: one hot key.
+ */
+const rateLimit = (mode) => ({
+  name: 'rate_limit',
+  config: { rate_limits: [{ name: 'per-client', actions: [{ remote_address: {} }], sliding_window: { requests_per_unit: 1_000_000, unit: 'minute' }, mode }] },
+})
 
 /** legate-plain: one virtual host, one prefix route, no filters. */
 export const legatePlainConfig = (upstream) => table(upstream, [])
@@ -38,37 +67,52 @@ export const legatePlainUnobservedConfig = (upstream) => ({
   observability: { stats: { enabled: false }, access_log: { enabled: false }, tracing: { enabled: false } },
 })
 
-/** legate-full: every filter that exists today, doing the same work as bench/workers/hono-gateway.ts. */
-export const legateFullConfig = (upstream) =>
-  table(upstream, [
-    { name: 'request_id', config: {} },
-    { name: 'cors', config: { allow_origin_string_match: [{ exact: ALLOWED_ORIGIN }], expose_headers: 'x-request-id' } },
-    {
-      name: 'header_mutation',
-      config: {
-        request_mutations: [{ append: { header: { key: 'x-bench', value: 'legate' } } }],
-        response_mutations: [{ append: { header: { key: 'x-bench-gateway', value: 'legate' } } }],
+/** legate-full: the whole chain, doing the same work as bench/workers/hono-gateway.ts. */
+export const legateFullConfig = (upstream, identity) =>
+  table(
+    upstream,
+    [
+      { name: 'request_id', config: {} },
+      { name: 'cors', config: { allow_origin_string_match: [{ exact: ALLOWED_ORIGIN }], expose_headers: 'x-request-id' } },
+      {
+        name: 'jwt_authn',
+        config: {
+          providers: { bench: { issuer: JWT_ISSUER, audiences: [JWT_AUDIENCE], local_jwks: identity.jwks } },
+          requires: { provider: 'bench' },
+        },
       },
-    },
-    { name: 'body_limit', config: { max_request_bytes: 1024 * 1024 } },
-    { name: 'fault', config: { abort: { http_status: 503, percentage: 0 } } },
-  ])
+      {
+        name: 'header_mutation',
+        config: {
+          request_mutations: [{ append: { header: { key: 'x-bench', value: 'legate' } } }],
+          response_mutations: [{ append: { header: { key: 'x-bench-gateway', value: 'legate' } } }],
+        },
+      },
+      rateLimit('leased'),
+      { name: 'body_limit', config: { max_request_bytes: 1024 * 1024 } },
+      { name: 'fault', config: { abort: { http_status: 503, percentage: 0 } } },
+    ],
+    { retry_policy: { retry_on: '5xx', num_retries: 2 } }
+  )
 
-const RATE_LIMIT_SKIP = 'rate_limit exists (see bench/micro-ratelimit.ts) but is not wired into the load harness yet'
+/** legate-ratelimit-exact / -leased: legate-plain plus the global limit, counted in that mode. */
+export const legateRateLimitConfig = (mode) => (upstream) => table(upstream, [rateLimit(mode)])
 
 /**
  * The scenario list of issue 7, in the order rounds run them. `kind` says how the system is started:
- * worker (Miniflare, workerd direct socket), node (a forked Node process), nginx, or skip.
+ * worker (Miniflare, workerd direct socket), node (a forked Node process), nginx, or skip. A Legate scenario's
+ * `config(upstream)` is the route table its Worker is seeded with.
  */
 export const SCENARIOS = [
   { name: 'bare', kind: 'worker', worker: 'bare', system: 'bare pass-through Worker (workerd)' },
-  { name: 'legate-plain', kind: 'worker', worker: 'legate-plain', system: 'Legate (workerd)', legate: true },
+  { name: 'legate-plain', kind: 'worker', worker: 'legate-plain', system: 'Legate (workerd)', legate: true, config: legatePlainConfig },
   {
     name: 'legate-plain-unobserved',
     kind: 'worker',
     worker: 'legate-plain-unobserved',
     system: 'Legate (workerd)',
     legate: true,
+    config: legatePlainUnobservedConfig,
     note: 'legate-plain with stats, access log and tracing off: the baseline for their cost (issue 6)',
   },
   {
@@ -77,16 +121,33 @@ export const SCENARIOS = [
     worker: 'legate-full',
     system: 'Legate (workerd)',
     legate: true,
-    note: `chain: ${LEGATE_FULL_CHAIN.join(' + ')}; built but not in the benchmark chain yet: ${LEGATE_FULL_MISSING.join(', ')}`,
+    config: legateFullConfig,
+    note: `chain: ${LEGATE_FULL_CHAIN.join(' + ')}`,
   },
-  { name: 'legate-ratelimit-exact', kind: 'skip', system: 'Legate (workerd)', legate: true, skipped: RATE_LIMIT_SKIP },
-  { name: 'legate-ratelimit-leased', kind: 'skip', system: 'Legate (workerd)', legate: true, skipped: RATE_LIMIT_SKIP },
+  {
+    name: 'legate-ratelimit-exact',
+    kind: 'worker',
+    worker: 'legate-ratelimit-exact',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateRateLimitConfig('exact'),
+    note: 'legate-plain + a global limit per client, exact mode: every request awaits the RateLimiter object',
+  },
+  {
+    name: 'legate-ratelimit-leased',
+    kind: 'worker',
+    worker: 'legate-ratelimit-leased',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateRateLimitConfig('leased'),
+    note: 'legate-plain + the same limit, leased mode: tokens granted in batches, spent locally',
+  },
   {
     name: 'hono-handwritten',
     kind: 'worker',
     worker: 'hono-handwritten',
     system: 'hand-written Hono gateway (workerd)',
-    note: 'same work as legate-full: request id, CORS, header mutation, body limit, fault at 0 %, proxy',
+    note: 'same work as legate-full: request id, CORS, JWT (hono/jwk), header mutation, rate limit (Workers Rate Limiting binding), body limit, fault at 0 %, retries, proxy',
   },
   { name: 'fast-gateway', kind: 'node', system: 'fast-gateway (Node)', note: 'plain prefix route (a peer of legate-plain)' },
   { name: 'nginx', kind: 'nginx', system: 'nginx reverse proxy', note: 'plain proxy_pass with upstream keepalive (a native reference)' },
@@ -96,16 +157,17 @@ export const SCENARIOS = [
  * Checks on one system before it is measured: the load request succeeds with the upstream's body, and, through the
  * echo path, the upstream really received what the scenario claims to send. Returns a list of failures.
  */
-export async function checkSystem(name, base) {
+export async function checkSystem(name, base, identity) {
+  const headers = loadHeaders(identity)
   const failures = []
   const expect = (ok, what) => {
     if (!ok) failures.push(what)
   }
-  const res = await fetch(new URL(LOAD_PATH, base), { headers: LOAD_HEADERS })
+  const res = await fetch(new URL(LOAD_PATH, base), { headers })
   const body = await res.text()
   expect(res.status === 200, `GET ${LOAD_PATH} answered ${res.status}: ${body.slice(0, 300)}`)
   expect(body.includes('bench-upstream'), 'the response body is not the upstream\'s')
-  const echoRes = await fetch(new URL(ECHO_PATH, base), { headers: LOAD_HEADERS })
+  const echoRes = await fetch(new URL(ECHO_PATH, base), { headers })
   const echo = echoRes.status === 200 ? await echoRes.json() : { headers: {} }
   expect(echoRes.status === 200, `GET ${ECHO_PATH} answered ${echoRes.status}`)
   const up = echo.headers ?? {}
@@ -120,6 +182,13 @@ export async function checkSystem(name, base) {
     expect(Boolean(res.headers.get('x-request-id')), 'no x-request-id on the response')
     expect(Boolean(res.headers.get('x-bench-gateway')), 'the response header mutation (x-bench-gateway) is missing')
     expect((res.headers.get('vary') ?? '').toLowerCase().includes('origin'), 'no Vary: Origin on the response')
+    // The JWT check is real: no token, no answer from the upstream.
+    const anonymous = await fetch(new URL(LOAD_PATH, base), { headers: BASE_HEADERS })
+    await anonymous.arrayBuffer()
+    expect(anonymous.status === 401, `a request without the token answered ${anonymous.status}, not 401`)
+  }
+  if (name === 'legate-full' || name.startsWith('legate-ratelimit')) {
+    expect(res.headers.has('ratelimit-policy'), 'no RateLimit-Policy on the response: the rate limit did not run')
   }
   return failures
 }

@@ -15,7 +15,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { childPids, external, forkServer, freePort, log, onCleanup, pidAlive, stopChild, tempDir, track, waitForHttp } from './procs.mjs'
-import { legateFullConfig, legatePlainConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = path.join(BENCH, '..')
@@ -59,7 +58,7 @@ async function seedLegate(mf, workerName, config) {
   await kv.put('config/current', JSON.stringify(pointer))
 }
 
-async function startWorkers(workers, upstream, { calibrate, inspect }) {
+async function startWorkers(workers, upstream, identity, { calibrate, inspect }) {
   log('bundling Legate and the Hono gateway (esbuild)')
   const bundles = await bundleWorkers()
   log('reading wrangler.toml (wrangler.unstable_getMiniflareWorkerOptions)')
@@ -68,11 +67,17 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
   const common = { compatibilityDate: legateBase.compatibilityDate, compatibilityFlags: legateBase.compatibilityFlags ?? [] }
   const defs = {
     bare: { ...common, scriptPath: path.join(BENCH, 'workers/bare.js'), bindings: { UPSTREAM: upstream } },
-    'hono-handwritten': { ...common, scriptPath: bundles.hono, bindings: { UPSTREAM: upstream } },
-    'legate-plain': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-plain' } },
-    'legate-full': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-full' } },
-    'legate-plain-unobserved': { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: 'bench-legate-plain-unobserved' } },
+    'hono-handwritten': {
+      ...common,
+      scriptPath: bundles.hono,
+      bindings: { UPSTREAM: upstream, JWKS: JSON.stringify(identity.jwks) },
+      // Cloudflare's Rate Limiting binding, as a hand-written Worker would use it (the limit is never reached).
+      ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000, period: 60 } } },
+    },
   }
+  // Every Legate scenario is the same Worker with its own KV namespace, seeded with the scenario's route table.
+  for (const s of workers)
+    if (s.config) defs[s.worker] = { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: `bench-${s.worker}` } }
   const runtimeLog = []
   const inspectorPort = inspect ? await freePort() : undefined
   const { Miniflare } = await import('miniflare')
@@ -121,14 +126,11 @@ async function startWorkers(workers, upstream, { calibrate, inspect }) {
   await mf.ready
   workerdPids = childPids('workerd')
   for (const pid of workerdPids) external.add(pid)
-  if (workers.some((s) => s.worker === 'legate-plain')) await seedLegate(mf, 'legate-plain', legatePlainConfig(upstream))
-  if (workers.some((s) => s.worker === 'legate-full')) await seedLegate(mf, 'legate-full', legateFullConfig(upstream))
-  if (workers.some((s) => s.worker === 'legate-plain-unobserved'))
-    await seedLegate(mf, 'legate-plain-unobserved', legatePlainUnobservedConfig(upstream))
+  for (const s of workers) if (s.config) await seedLegate(mf, s.worker, s.config(upstream, identity))
   const bases = {}
   for (const s of workers) bases[s.name] = (await mf.unsafeGetDirectURL(s.worker)).origin
   if (calibrate) bases['bare-workerd-raw'] = await startRawWorkerd(upstream, common.compatibilityDate)
-  return { bases, runtimeLog, inspectorPort }
+  return { bases, runtimeLog, inspectorPort, workerdPids }
 }
 
 /** --calibrate: the bare Worker on a generated workerd config, with no Miniflare in the process at all. */
@@ -235,9 +237,9 @@ http {
  * Starts every selected system. Marks scenarios whose system is missing as skipped (with the reason) and records
  * versions on them. @returns {{ bases: Record<string, string>, runtimeLog: string[], inspectorPort?: number }}
  */
-export async function startSystems(scenarios, upstream, { calibrate = false, inspect = false } = {}) {
+export async function startSystems(scenarios, upstream, identity, { calibrate = false, inspect = false } = {}) {
   const workers = scenarios.filter((s) => s.kind === 'worker' && !s.skipped)
-  const out = workers.length ? await startWorkers(workers, upstream, { calibrate, inspect }) : { bases: {}, runtimeLog: [] }
+  const out = workers.length ? await startWorkers(workers, upstream, identity, { calibrate, inspect }) : { bases: {}, runtimeLog: [] }
 
   const fg = scenarios.find((s) => s.name === 'fast-gateway' && !s.skipped)
   if (fg) {

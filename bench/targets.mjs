@@ -30,6 +30,24 @@ export function evaluateTargets(results) {
   ratio('legate-full', 0.7, 'issue 7')
 
   {
+    const target = 'stats + access log + tracing cost ≤ 5 % of throughput'
+    const a = s['legate-plain']
+    const b = s['legate-plain-unobserved']
+    if (!measured(a) || !measured(b))
+      out.push({ target, source: 'issue 6', status: 'not measured', detail: a?.skipped ?? b?.skipped ?? a?.error ?? b?.error ?? 'no figure' })
+    else {
+      const cost = 1 - a.ratio_to_bare / b.ratio_to_bare
+      const cpu = a.workerd_cpu_us_per_request != null && b.workerd_cpu_us_per_request != null ? `; workerd CPU ${b.workerd_cpu_us_per_request} → ${a.workerd_cpu_us_per_request} µs/request` : ''
+      out.push({
+        target,
+        source: 'issue 6',
+        status: cost <= 0.05 ? 'met' : 'missed',
+        detail: `${(cost * 100).toFixed(1)} % (legate-plain ${a.ratio_to_bare.toFixed(3)} vs legate-plain-unobserved ${b.ratio_to_bare.toFixed(3)} × bare${cpu})`,
+      })
+    }
+  }
+
+  {
     const target = 'legate-full ≥ hono-handwritten (same work)'
     const a = s['legate-full']
     const b = s['hono-handwritten']
