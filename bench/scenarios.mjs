@@ -67,6 +67,15 @@ export const legatePlainUnobservedConfig = (upstream) => ({
   observability: { stats: { enabled: false }, access_log: { enabled: false }, tracing: { enabled: false } },
 })
 
+/**
+ * legate-plain-log-sampled: legate-plain with the access log as a busy production gateway would run it: every
+ * error, 1 % of successes (stats and tracing on, as by default).
+ */
+export const legatePlainLogSampledConfig = (upstream) => ({
+  ...table(upstream, []),
+  observability: { access_log: { sample_successes_percent: 1 } },
+})
+
 /** legate-full: the whole chain, doing the same work as bench/workers/hono-gateway.ts. */
 export const legateFullConfig = (upstream, identity) =>
   table(
@@ -114,6 +123,15 @@ export const SCENARIOS = [
     legate: true,
     config: legatePlainUnobservedConfig,
     note: 'legate-plain with stats, access log and tracing off: the baseline for their cost (issue 6)',
+  },
+  {
+    name: 'legate-plain-log-sampled',
+    kind: 'worker',
+    worker: 'legate-plain-log-sampled',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legatePlainLogSampledConfig,
+    note: 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
   },
   {
     name: 'legate-full',

@@ -29,9 +29,14 @@ export function evaluateTargets(results) {
   ratio('legate-plain', 0.85, 'issues 2 and 7')
   ratio('legate-full', 0.7, 'issue 7')
 
-  {
-    const target = 'stats + access log + tracing cost ≤ 5 % of throughput'
-    const a = s['legate-plain']
+  // Issue 6: stats plus access logging cost at most 5 % against both off; measured with the access log on every
+  // request (the default) and sampled (every error, 1 % of successes).
+  for (const [name, how] of [
+    ['legate-plain', 'every request logged'],
+    ['legate-plain-log-sampled', 'errors + 1 % of successes logged'],
+  ]) {
+    const target = `stats + access log + tracing cost ≤ 5 % of throughput (${how})`
+    const a = s[name]
     const b = s['legate-plain-unobserved']
     if (!measured(a) || !measured(b))
       out.push({ target, source: 'issue 6', status: 'not measured', detail: a?.skipped ?? b?.skipped ?? a?.error ?? b?.error ?? 'no figure' })
@@ -42,7 +47,7 @@ export function evaluateTargets(results) {
         target,
         source: 'issue 6',
         status: cost <= 0.05 ? 'met' : 'missed',
-        detail: `${(cost * 100).toFixed(1)} % (legate-plain ${a.ratio_to_bare.toFixed(3)} vs legate-plain-unobserved ${b.ratio_to_bare.toFixed(3)} × bare${cpu})`,
+        detail: `${(cost * 100).toFixed(1)} % (${name} ${a.ratio_to_bare.toFixed(3)} vs legate-plain-unobserved ${b.ratio_to_bare.toFixed(3)} × bare${cpu})`,
       })
     }
   }

@@ -44,7 +44,8 @@ export function createGateway(options: GatewayOptions = {}) {
     let obs: ReturnType<typeof observer.begin> | undefined
     let response: Response
     try {
-      const snapshot = await store.current(env.CONFIG, waitUntil)
+      const current = store.current(env.CONFIG, waitUntil)
+      const snapshot = current instanceof Promise ? await current : current
       const url = new URL(request.url)
       const path = url.pathname
       if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)

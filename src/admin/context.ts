@@ -27,8 +27,8 @@ export interface AdminDeps {
 }
 
 /** The live snapshot (memory after the isolate's first request; the gateway loaded it before dispatching here). */
-export function liveSnapshot(deps: AdminDeps, c: Context<AdminEnv>): Promise<Snapshot | undefined> {
-  return deps.store.current(c.env.CONFIG, (p) => c.executionCtx.waitUntil(p))
+export async function liveSnapshot(deps: AdminDeps, c: Context<AdminEnv>): Promise<Snapshot | undefined> {
+  return await deps.store.current(c.env.CONFIG, (p) => c.executionCtx.waitUntil(p))
 }
 
 interface ValidationResult {

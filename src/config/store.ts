@@ -33,8 +33,11 @@ export interface ConfigStatus {
 }
 
 export interface ConfigStore {
-  /** The snapshot to serve, or undefined when no config was ever pushed. Awaits KV only on first use. */
-  current(kv: KVNamespace, waitUntil: (p: Promise<unknown>) => void): Promise<Snapshot | undefined>
+  /**
+   * The snapshot to serve, or undefined when no config was ever pushed. Awaits KV only on first use: after that
+   * it answers synchronously (no promise on the hot path) and refreshes in `waitUntil` when due.
+   */
+  current(kv: KVNamespace, waitUntil: (p: Promise<unknown>) => void): Snapshot | undefined | Promise<Snapshot | undefined>
   /** Checks KV now (awaits). */
   refresh(kv: KVNamespace): Promise<void>
   status(): ConfigStatus
@@ -101,14 +104,12 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
   }
 
   return {
-    async current(kv, waitUntil) {
+    current(kv, waitUntil) {
       // Every request that arrives before the isolate's first load completes waits for that one load.
-      if (!firstLoad) await (firstLoad = refresh(kv))
-      else if (lastCheck === undefined || inFlight === firstLoad) await firstLoad
-      else {
-        const interval = snapshot?.settings.refresh_interval ?? DEFAULT_REFRESH_MS
-        if (!inFlight && now() - lastCheck >= interval) waitUntil(refresh(kv))
-      }
+      if (!firstLoad) return (firstLoad = refresh(kv)).then(() => snapshot)
+      if (lastCheck === undefined || inFlight === firstLoad) return firstLoad.then(() => snapshot)
+      const interval = snapshot?.settings.refresh_interval ?? DEFAULT_REFRESH_MS
+      if (!inFlight && now() - lastCheck >= interval) waitUntil(refresh(kv))
       return snapshot
     },
     refresh,

@@ -105,7 +105,8 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   if (path !== input.path) rc.headers.set('x-envoy-original-path', input.path)
 
   const signal = input.abort.signal
-  const body = await replayableBody(rc, cluster, retry, signal)
+  const prepared = replayableBody(rc, cluster, retry, signal)
+  const body = prepared instanceof Promise ? await prepared : prepared
   if (body instanceof Response) return body
 
   const timer = plan.timeoutMs > 0 ? setTimeout(() => input.abort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined

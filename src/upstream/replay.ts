@@ -18,15 +18,20 @@ export interface UpstreamBody {
 
 const DIGITS_RE = /^\d+$/
 
-/** Prepares the body for the attempts, or answers locally (pending overflow, aborted upload). */
-export async function replayableBody(
+const NO_BODY: UpstreamBody = Object.freeze({ body: null, replayable: true })
+
+/**
+ * Prepares the body for the attempts, or answers locally (pending overflow, aborted upload). Synchronous unless
+ * a body is buffered, so the common request (no body, or one that streams) costs no promise.
+ */
+export function replayableBody(
   rc: RequestContext,
   rt: ClusterRuntime,
   retry: RetryPlan | undefined,
   signal: AbortSignal
-): Promise<UpstreamBody | Response> {
+): UpstreamBody | Response | Promise<UpstreamBody | Response> {
   const hasBody = rc.body !== null && rc.method !== 'GET' && rc.method !== 'HEAD'
-  if (!hasBody) return { body: null, replayable: true }
+  if (!hasBody) return NO_BODY
   if (!retry || retry.numRetries === 0 || !retry.requestAllowed(rc.method, rc.headers)) return { body: rc.body, replayable: false }
   // The runtime holds a body to its declared length; content-length is not forwarded (the runtime frames it).
   const declared = rc.request.headers.get('content-length')
@@ -35,8 +40,13 @@ export async function replayableBody(
     rt.state.count('retry_or_shadow_abandoned')
     return { body: rc.body, replayable: false }
   }
+  if (rt.state.rqPending >= rt.limits.max_pending_requests) return overflowReply(rc, rt, 'max_pending_requests')
+  return buffer(rc, rt, signal)
+}
+
+/** Reads the whole body (known length, within the limit), counting as pending while it does. */
+async function buffer(rc: RequestContext, rt: ClusterRuntime, signal: AbortSignal): Promise<UpstreamBody | Response> {
   const st = rt.state
-  if (st.rqPending >= rt.limits.max_pending_requests) return overflowReply(rc, rt, 'max_pending_requests')
   st.rqPending++
   try {
     // A filter may abort the exchange while the body is read (body_limit): stop waiting then.
