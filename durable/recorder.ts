@@ -8,7 +8,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import type { Env } from '../src/env.ts'
 import { RECORDER_INDEX, type RecorderBatch, type RecorderSnapshot, type RequestSummary, type SnapshotMeta } from '../src/observability/recorder.ts'
-import { exec, migrate } from '../src/observability/sql.ts'
+import { exec, migrate } from '../src/lib/sql.ts'
 
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS ring (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);

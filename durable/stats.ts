@@ -8,7 +8,7 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../src/env.ts'
 import { type StatsBatch, statsBatchSchema, type StatsSnapshot } from '../src/observability/aggregate.ts'
 import type { HistogramData } from '../src/observability/histogram.ts'
-import { exec, migrate } from '../src/observability/sql.ts'
+import { exec, migrate } from '../src/lib/sql.ts'
 
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);

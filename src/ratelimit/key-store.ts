@@ -3,7 +3,7 @@
  * truth) and are written behind to SQLite in batches, so a request never waits for a storage write (and is never
  * billed one). What a restarted object can lose: the changes since the last flush (at most `FLUSH_MS`).
  */
-import { exec, migrate } from '../observability/sql.ts'
+import { exec, migrate } from '../lib/sql.ts'
 import type { LimitState } from './limit.ts'
 
 /** Numbered, append-only, idempotent. */
