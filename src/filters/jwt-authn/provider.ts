@@ -11,7 +11,7 @@ import { candidates, type KeySource, type SourceContext } from './jwks-cache.ts'
 import type { Algorithm } from './keys.ts'
 import { createKeySource } from './sources.ts'
 import { audienceMatches, checkClaims, type ClaimRules, decodeToken, type DenyReason } from './token.ts'
-import { createTokenCache, deepFreeze, type TokenCache, tokenHash } from './token-cache.ts'
+import { createTokenCache, deepFreeze, type TokenCache } from './token-cache.ts'
 
 /** Keys tried for one token at most (a token without `kid` against a JWKS of many keys). */
 const MAX_CANDIDATES = 10
@@ -57,7 +57,7 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
     token: string,
     audiences: readonly string[] | undefined,
     ctx: SourceContext,
-    hash: string | undefined
+    cacheKey: string | undefined
   ): Promise<VerifyResult> {
     const decoded = decodeToken(token, algorithms)
     if ('reason' in decoded) return fail(decoded.reason)
@@ -87,8 +87,8 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
       try {
         const { payload } = await jwtVerify(token, await key.cryptoKey(decoded.alg), options)
         const frozen = deepFreeze(payload as Record<string, unknown>)
-        if (hash !== undefined && typeof payload.exp === 'number')
-          cache.set(hash, {
+        if (cacheKey !== undefined && typeof payload.exp === 'number')
+          cache.set(cacheKey, {
             payload: frozen,
             payloadSegment: decoded.payloadSegment,
             expiresAt: payload.exp * 1000,
@@ -110,8 +110,9 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
     async verify(token, audiences, ctx) {
       try {
         if (token.length > p.max_token_size) return fail('too_large')
-        const hash = p.jwt_cache_size > 0 ? await tokenHash(token) : undefined
-        const hit = hash === undefined ? undefined : cache.get(hash, ctx.now, source.generation)
+        // Keyed by the token itself, as Envoy's jwt_cache: a digest per request cost more than the lookup saves.
+        const cacheKey = p.jwt_cache_size > 0 ? token : undefined
+        const hit = cacheKey === undefined ? undefined : cache.get(cacheKey, ctx.now, source.generation)
         if (hit) {
           ctx.stats.counter('jwt_authn.cache.hit')
           source.maintain(ctx)
@@ -120,8 +121,8 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
           if (!audienceMatches(hit.payload, audiences)) return fail('audience')
           return { ok: true, payload: hit.payload, payloadSegment: hit.payloadSegment }
         }
-        if (hash !== undefined) ctx.stats.counter('jwt_authn.cache.miss')
-        return await verifyFull(token, audiences, ctx, hash)
+        if (cacheKey !== undefined) ctx.stats.counter('jwt_authn.cache.miss')
+        return await verifyFull(token, audiences, ctx, cacheKey)
       } catch (e) {
         // Defensive: verification must never throw into the pipeline.
         console.error(JSON.stringify({ level: 'error', msg: 'jwt_authn: unexpected verification error', provider: name, error: String(e) }))

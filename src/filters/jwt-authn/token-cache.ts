@@ -1,7 +1,8 @@
 /**
- * @module jwt_authn verified-token cache: per provider, per isolate, a bounded LRU keyed by the SHA-256 of the
- * token (tokens themselves are not kept). An entry is never served at or past the token's `exp`, nor after the
- * provider's key set changed (a key removed from the JWKS stops its tokens at the next refresh).
+ * @module jwt_authn verified-token cache: per provider, per isolate, a bounded LRU keyed by the token itself (Envoy's
+ * `jwt_cache`; at most `jwt_cache_size` × `max_token_size` bytes of keys). An entry is never served at or past the
+ * token's `exp`, nor after the provider's key set changed (a key removed from the JWKS stops its tokens at the
+ * next refresh).
  */
 
 export interface CachedToken {
@@ -42,16 +43,6 @@ export function createTokenCache(capacity: number): TokenCache {
       return map.size
     },
   }
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-/** Hex SHA-256 of a token: the cache key. */
-export async function tokenHash(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)))
-  let out = ''
-  for (const b of digest) out += HEX[b]
-  return out
 }
 
 /** Freezes a claims object and everything in it, so no later filter can alter a cached payload. */
