@@ -1,5 +1,5 @@
 /** @module `legate diff <files|dirs…>`: what a push would change, path by path, against the live version. */
-import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
+import { TARGET_HELP } from '../args.ts'
 import type { Command } from '../command.ts'
 import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { diffFlat, flatten, type FlatDiff } from '../flatten.ts'
@@ -8,7 +8,7 @@ import { paint, type Io } from '../io.ts'
 import { createKvStore, describeTarget } from '../kv-store.ts'
 import { createProgress } from '../progress.ts'
 import { configHash } from '../../config/publish.ts'
-import { loadValid } from './validate.ts'
+import { filesAndTarget } from './validate.ts'
 
 const NAME = 'diff'
 
@@ -43,14 +43,9 @@ Options:
 Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 wrangler/KV failure.`,
 
   async run(args, io): Promise<ExitCode> {
-    const { values, positionals } = parse(NAME, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
-    if (values.help) {
-      io.out(this.help)
-      return EXIT.OK
-    }
-    const target = toTarget(NAME, values)
-    const table = await loadValid(NAME, positionals, values.filters, io)
-    if (!table) return EXIT.INVALID
+    const input = await filesAndTarget(NAME, this.help, args, io)
+    if ('exit' in input) return input.exit
+    const { target, table } = input
     const store = createKvStore(target, createProgress(io.stderr))
     const pointer = await store.readPointer()
     // The pointer carries the live sha: identical content needs no body read.

@@ -1,5 +1,5 @@
 /** @module `legate push <files|dirs…>`: validates, then writes a new version to KV (body first, then pointer). */
-import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
+import { TARGET_HELP } from '../args.ts'
 import type { Command } from '../command.ts'
 import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { formatMs, formatSummary, shortSha } from '../format.ts'
@@ -9,7 +9,7 @@ import { createProgress } from '../progress.ts'
 import { publish, type PublishResult } from '../publish.ts'
 import { summarize, type ValidTable } from '../table.ts'
 import type { GatewayConfig } from '../../config/schema.ts'
-import { loadValid } from './validate.ts'
+import { filesAndTarget } from './validate.ts'
 
 const NAME = 'push'
 
@@ -59,14 +59,9 @@ Options:
 Exit codes: 0 pushed or unchanged, 1 invalid, 2 usage error, 3 wrangler/KV failure.`,
 
   async run(args, io): Promise<ExitCode> {
-    const { values, positionals } = parse(NAME, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
-    if (values.help) {
-      io.out(this.help)
-      return EXIT.OK
-    }
-    const target = toTarget(NAME, values)
-    const table = await loadValid(NAME, positionals, values.filters, io)
-    if (!table) return EXIT.INVALID
+    const input = await filesAndTarget(NAME, this.help, args, io)
+    if ('exit' in input) return input.exit
+    const { target, table } = input
     await pushTable(table, target, io)
     return EXIT.OK
   },

@@ -1,10 +1,11 @@
 /** @module `legate validate <files|dirs…>`: checks a (possibly split) route table and prints every problem. */
-import { FILTERS_OPTION, HELP_OPTION, parse } from '../args.ts'
+import { FILTERS_OPTION, HELP_OPTION, parse, TARGET_OPTIONS, toTarget } from '../args.ts'
 import type { Command } from '../command.ts'
 import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { loadRegistry } from '../filters.ts'
 import { formatIssue, formatSummary, plural } from '../format.ts'
 import { paint, type Io } from '../io.ts'
+import type { KvTarget } from '../kv-store.ts'
 import { loadTable, summarize, type ValidTable } from '../table.ts'
 
 const NAME = 'validate'
@@ -25,6 +26,26 @@ export async function loadValid(
   const again = command === 'start' ? '`npm start`' : `\`legate ${command}\``
   io.err(c.red(`${plural(table.issues.length, 'error')} in ${plural(table.files.length, 'file')}${writes ? ': nothing was written' : ''}. Fix the lines above and run ${again} again.`))
   return null
+}
+
+/**
+ * The common start of the commands that take route files and a KV target (`diff`, `push`): their options,
+ * `--help`, the target and the validated files. Returns the exit code when the command is already done.
+ */
+export async function filesAndTarget(
+  name: string,
+  help: string,
+  args: readonly string[],
+  io: Io
+): Promise<{ exit: ExitCode } | { target: KvTarget; table: ValidTable }> {
+  const { values, positionals } = parse(name, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
+  if (values.help) {
+    io.out(help)
+    return { exit: EXIT.OK }
+  }
+  const target = toTarget(name, values)
+  const table = await loadValid(name, positionals, values.filters, io)
+  return table ? { target, table } : { exit: EXIT.INVALID }
 }
 
 export const validateCommand: Command = {
