@@ -39,10 +39,10 @@ export const ALLOWED_ORIGIN = 'https://app.example'
 /** legate-full's chain, in order, as the table and docs name it; the route adds a retry policy. */
 export const LEGATE_FULL_CHAIN = ['request_id', 'cors', 'jwt_authn', 'header_mutation', 'rate_limit (leased)', 'body_limit', 'fault (0 %)', 'retry policy']
 
-function table(upstream, httpFilters, forward = {}) {
+function table(upstream, httpFilters, forward = {}, cluster = {}) {
   return {
     http_filters: httpFilters,
-    clusters: [{ name: 'upstream', endpoints: [{ url: upstream }] }],
+    clusters: [{ name: 'upstream', endpoints: [{ url: upstream }], ...cluster }],
     virtual_hosts: [
       { name: 'bench', domains: ['*'], routes: [{ name: 'all', match: { prefix: '/' }, forward: { cluster: 'upstream', ...forward } }] },
     ],
@@ -76,6 +76,25 @@ export const legatePlainLogSampledConfig = (upstream) => ({
   observability: { access_log: { sample_successes_percent: 1 } },
 })
 
+/** jwt_authn against the run's JWKS (inline), one provider required on every route. */
+const jwtAuthn = (identity) => ({
+  name: 'jwt_authn',
+  config: {
+    providers: { bench: { issuer: JWT_ISSUER, audiences: [JWT_AUDIENCE], local_jwks: identity.jwks } },
+    requires: { provider: 'bench' },
+  },
+})
+
+/** legate-jwt: legate-plain behind jwt_authn (issue 4: a protected route keeps ≥ 80 % of the plain throughput). */
+export const legateJwtConfig = (upstream, identity) => table(upstream, [jwtAuthn(identity)])
+
+/**
+ * legate-resilience: legate-plain with a retry policy, outlier detection and the shared failure-rate breaker
+ * (issue 3: ≥ 90 % of the plain throughput). The upstream never fails, so this is the bookkeeping's cost.
+ */
+export const legateResilienceConfig = (upstream) =>
+  table(upstream, [], { retry_policy: { retry_on: '5xx', num_retries: 2 } }, { outlier_detection: {}, failure_rate_breaker: {} })
+
 /** legate-full: the whole chain, doing the same work as bench/workers/hono-gateway.ts. */
 export const legateFullConfig = (upstream, identity) =>
   table(
@@ -83,13 +102,7 @@ export const legateFullConfig = (upstream, identity) =>
     [
       { name: 'request_id', config: {} },
       { name: 'cors', config: { allow_origin_string_match: [{ exact: ALLOWED_ORIGIN }], expose_headers: 'x-request-id' } },
-      {
-        name: 'jwt_authn',
-        config: {
-          providers: { bench: { issuer: JWT_ISSUER, audiences: [JWT_AUDIENCE], local_jwks: identity.jwks } },
-          requires: { provider: 'bench' },
-        },
-      },
+      jwtAuthn(identity),
       {
         name: 'header_mutation',
         config: {
@@ -132,6 +145,24 @@ export const SCENARIOS = [
     legate: true,
     config: legatePlainLogSampledConfig,
     note: 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
+  },
+  {
+    name: 'legate-jwt',
+    kind: 'worker',
+    worker: 'legate-jwt',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateJwtConfig,
+    note: 'legate-plain + jwt_authn (RS256, inline JWKS, verified-token cache on)',
+  },
+  {
+    name: 'legate-resilience',
+    kind: 'worker',
+    worker: 'legate-resilience',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateResilienceConfig,
+    note: 'legate-plain + retry policy (5xx, 2 retries) + outlier detection + shared failure-rate breaker',
   },
   {
     name: 'legate-full',
@@ -201,6 +232,11 @@ export async function checkSystem(name, base, identity) {
     expect(Boolean(res.headers.get('x-bench-gateway')), 'the response header mutation (x-bench-gateway) is missing')
     expect((res.headers.get('vary') ?? '').toLowerCase().includes('origin'), 'no Vary: Origin on the response')
     // The JWT check is real: no token, no answer from the upstream.
+    const anonymous = await fetch(new URL(LOAD_PATH, base), { headers: BASE_HEADERS })
+    await anonymous.arrayBuffer()
+    expect(anonymous.status === 401, `a request without the token answered ${anonymous.status}, not 401`)
+  }
+  if (name === 'legate-jwt') {
     const anonymous = await fetch(new URL(LOAD_PATH, base), { headers: BASE_HEADERS })
     await anonymous.arrayBuffer()
     expect(anonymous.status === 401, `a request without the token answered ${anonymous.status}, not 401`)

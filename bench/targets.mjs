@@ -52,6 +52,22 @@ export function evaluateTargets(results) {
     }
   }
 
+  // Issues 3 and 4: a feature's share of the plain route's throughput, in the same run.
+  for (const [name, min, source, what] of [
+    ['legate-resilience', 0.9, 'issue 3', 'retries + outlier detection + failure-rate breaker'],
+    ['legate-jwt', 0.8, 'issue 4', 'a JWT-protected route'],
+  ]) {
+    const target = `${what} ≥ ${Math.round(min * 100)} % of legate-plain`
+    const a = s[name]
+    const b = s['legate-plain']
+    if (!measured(a) || !measured(b))
+      out.push({ target, source, status: 'not measured', detail: a?.skipped ?? b?.skipped ?? a?.error ?? b?.error ?? 'no figure' })
+    else {
+      const r = a.ratio_to_bare / b.ratio_to_bare
+      out.push({ target, source, status: r >= min ? 'met' : 'missed', detail: `${(r * 100).toFixed(1)} % (${name} ${a.ratio_to_bare.toFixed(3)} vs legate-plain ${b.ratio_to_bare.toFixed(3)} × bare)` })
+    }
+  }
+
   {
     const target = 'legate-full ≥ hono-handwritten (same work)'
     const a = s['legate-full']
