@@ -17,6 +17,8 @@ export default defineConfig({
             miniflare: {
               bindings: { ADMIN_TOKEN: 'test-admin-token' },
               serviceBindings: { ECHO_SERVICE: 'echo-service' },
+              // Miniflare's simulator accepts data points and discards them (test/observability/analytics-engine.test.ts).
+              analyticsEngineDatasets: { ANALYTICS: { dataset: 'legate_test' } },
               workers: [{ name: 'echo-service', modules: true, scriptPath: './test/support/echo-worker.js' }],
             },
           }),

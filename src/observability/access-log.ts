@@ -5,13 +5,15 @@
  */
 import { ACCESS_LOG_FIELDS, type AccessLogField, type AccessLogSettings } from './config.ts'
 
-/** What one line is built from; every value is already computed by the observer. */
-export interface AccessLogEntry {
-  level: 'info'
-  msg: 'access'
+/**
+ * The request summary: what the observer gathers once per request, after the pipeline, for the access log and the
+ * Analytics Engine sink (analytics.ts). Keys are the access-log field names; absent values are null.
+ */
+export interface RequestFacts {
   start_time: string
   method: string
   authority: string
+  /** Without the query. */
   path: string
   protocol: string | null
   status: number
@@ -21,6 +23,7 @@ export interface AccessLogEntry {
   route: string | null
   cluster: string | null
   upstream_host: string | null
+  /** 0 when no upstream was tried. */
   attempt_count: number
   /** Until the response headers (the body may still be streaming). */
   duration_ms: number
@@ -32,34 +35,40 @@ export interface AccessLogEntry {
   trace_id: string | null
   client_address: string
   user_agent: string | null
+  /** `request.cf.country` (not an access-log field). */
+  country: string | null
 }
 
 export interface AccessLogger {
   /** Whether this response gets a line (errors always, when configured; successes sampled). */
   sample(status: number): boolean
-  /** The line for an entry, with the configured fields in order. */
-  format(entry: AccessLogEntry): string
+  /** The line for a request, with the configured fields in order. */
+  format(facts: RequestFacts): string
 }
+
+/** What every line starts with; `format` appends the fields to it. */
+const LINE_START = '{"level":"info","msg":"access",'
 
 /** Compiles the access-log settings (once per config version). */
 export function createAccessLogger(settings: AccessLogSettings, random: () => number = Math.random): AccessLogger {
-  const all = settings.fields.length === ACCESS_LOG_FIELDS.length && new Set(settings.fields).size === ACCESS_LOG_FIELDS.length
-  const fields: readonly AccessLogField[] = ACCESS_LOG_FIELDS.filter((f) => settings.fields.includes(f))
-  const percent = settings.sample_successes_percent
-  const sampled = () => percent >= 100 || (percent > 0 && random() * 100 < percent)
+  // JSON.stringify with a key list writes those keys only, in the list's order. No fact is undefined, so the
+  // object is never empty and the slice only drops its opening brace.
+  const keys: AccessLogField[] = ACCESS_LOG_FIELDS.filter((f) => settings.fields.includes(f))
   return {
-    sample(status) {
-      if (!settings.enabled) return false
-      if (status >= 400 && settings.always_log_errors) return true
-      return sampled()
-    },
-    format(entry) {
-      if (all) return JSON.stringify(entry)
-      const line: Record<string, unknown> = { level: 'info', msg: 'access' }
-      for (const f of fields) line[f] = entry[f]
-      return JSON.stringify(line)
-    },
+    sample: createStatusSampler(settings.enabled, settings.always_log_errors, settings.sample_successes_percent, random),
+    format: (facts) => LINE_START + JSON.stringify(facts, keys).slice(1),
   }
+}
+
+/**
+ * Which responses a sink writes: none when disabled; every status ≥ 400 when `alwaysErrors`; otherwise a
+ * `percent` share (0–100), with one `random()` draw per decision when 0 < percent < 100. Shared by the access log and the
+ * Analytics Engine sink so their sampling means the same.
+ */
+export function createStatusSampler(enabled: boolean, alwaysErrors: boolean, percent: number, random: () => number): (status: number) => boolean {
+  if (!enabled) return () => false
+  const sampled = () => percent >= 100 || (percent > 0 && random() * 100 < percent)
+  return (status) => (status >= 400 && alwaysErrors) || sampled()
 }
 
 /** A Content-Length header as a number, or null. */

@@ -1,6 +1,7 @@
 /**
  * @module Observability settings (top-level `observability:` in the route table): stats flushing, access log,
- * tracing, flight recorder. Every field has a default, so `observability: {}` (or no key) is valid.
+ * tracing, flight recorder, Workers Analytics Engine data points. Every field has a default, so
+ * `observability: {}` (or no key) is valid.
  */
 import { z } from 'zod'
 import { duration } from '../config/primitives.ts'
@@ -77,16 +78,34 @@ export const tracingSettings = z.strictObject({
   server_timing: z.boolean().default(false),
 })
 
+/** One Workers Analytics Engine data point per request (layout in analytics.ts, docs/observability.md). */
+export const analyticsEngineSettings = z.strictObject({
+  /** Off by default: it needs an `[[analytics_engine_datasets]]` binding in wrangler.toml. @default false */
+  enabled: z.boolean().default(false),
+  /** The dataset binding the points are written to. @default "ANALYTICS" */
+  binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a binding name such as ANALYTICS').default('ANALYTICS'),
+  /**
+   * Share of the other requests (status < 400, or every request without `always_write_errors`) written, 0–100.
+   * AE's `_sample_interval` does not know about this sampling: scale those counts by 100 / sample_percent.
+   * @default 100
+   */
+  sample_percent: percent.default(100),
+  /** Write a point for every response with a status ≥ 400, whatever the sampling. @default true */
+  always_write_errors: z.boolean().default(true),
+})
+
 export const observabilitySettings = z.strictObject({
   stats: statsSettings.prefault({}),
   access_log: accessLogSettings.prefault({}),
   tracing: tracingSettings.prefault({}),
   recorder: recorderSettings.prefault({}),
+  analytics_engine: analyticsEngineSettings.prefault({}),
 })
 export type ObservabilitySettings = z.output<typeof observabilitySettings>
 export type StatsSettings = z.output<typeof statsSettings>
 export type AccessLogSettings = z.output<typeof accessLogSettings>
 export type TracingSettings = z.output<typeof tracingSettings>
+export type AnalyticsEngineSettings = z.output<typeof analyticsEngineSettings>
 
 /** The settings used before any config is loaded (and by `observability: {}`). */
 export const DEFAULT_OBSERVABILITY: ObservabilitySettings = observabilitySettings.parse({})

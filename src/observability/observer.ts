@@ -1,15 +1,17 @@
 /**
  * @module The observability of one request, around the pipeline: `begin` makes the trace context, `finish`
- * records the downstream and route stats, writes the access-log line, feeds the flight recorder, adds
- * Server-Timing, and schedules the stats flush. The hot path is Map updates and one clock read; the settings
- * are compiled once per config version.
+ * records the downstream and route stats, writes the access-log line and the Analytics Engine data point, feeds
+ * the flight recorder, adds Server-Timing, and schedules the stats flush. The hot path is Map updates and one
+ * clock read; the request summary is gathered only when a line or a point is written; the settings are compiled
+ * once per config version.
  */
 import type { Snapshot } from '../config/compile.ts'
 import type { Env } from '../env.ts'
 import type { RequestContext } from '../filters/types.ts'
 import { peerAddress } from '../http/client.ts'
 import { FLAGS_HEADER } from '../http/problem.ts'
-import { type AccessLogger, contentLength, createAccessLogger } from './access-log.ts'
+import { type AccessLogger, contentLength, createAccessLogger, type RequestFacts } from './access-log.ts'
+import { type AnalyticsEngineSink, createAnalyticsEngineSink } from './analytics.ts'
 import { DEFAULT_OBSERVABILITY, type ObservabilitySettings } from './config.ts'
 import type { StatsFlusher } from './flush.ts'
 import type { RecorderClient } from './recorder-client.ts'
@@ -33,6 +35,7 @@ interface UpstreamState {
 interface Compiled {
   settings: ObservabilitySettings
   accessLog: AccessLogger
+  analytics: AnalyticsEngineSink
 }
 
 export interface RequestObservation {
@@ -55,14 +58,18 @@ export interface ObserverOptions {
 export function createObserver(options: ObserverOptions) {
   const { stats, flusher, recorder, now, random } = options
   const compiledBySnapshot = new WeakMap<Snapshot, Compiled>()
-  const fallback: Compiled = { settings: DEFAULT_OBSERVABILITY, accessLog: createAccessLogger(DEFAULT_OBSERVABILITY.access_log, random) }
+  const compile = (settings: ObservabilitySettings): Compiled => ({
+    settings,
+    accessLog: createAccessLogger(settings.access_log, random),
+    analytics: createAnalyticsEngineSink(settings.analytics_engine, random),
+  })
+  const fallback = compile(DEFAULT_OBSERVABILITY)
 
   function compiledFor(snapshot: Snapshot | undefined): Compiled {
     if (!snapshot) return fallback
     let c = compiledBySnapshot.get(snapshot)
     if (!c) {
-      const settings = snapshot.config.observability ?? DEFAULT_OBSERVABILITY
-      c = { settings, accessLog: createAccessLogger(settings.access_log, random) }
+      c = compile(snapshot.config.observability ?? DEFAULT_OBSERVABILITY)
       compiledBySnapshot.set(snapshot, c)
     }
     return c
@@ -78,14 +85,14 @@ export function createObserver(options: ObserverOptions) {
       return { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
     },
 
-    /** After the pipeline: stats, access log, recorder, Server-Timing, flush. Never throws. */
+    /** After the pipeline: stats, access log, Analytics Engine point, recorder, Server-Timing, flush. Never throws. */
     finish(obs: RequestObservation, request: Request, response: Response, requestId: string, env: Env, waitUntil: (p: Promise<unknown>) => void): Response {
       try {
         const durationMs = now() - obs.startedAt
         const status = response.status
         const cls = status >= 100 && status < 600 ? (status / 100) | 0 : 5
         const rc = obs.record.rc
-        const { settings, accessLog } = obs.compiled
+        const { settings, accessLog, analytics } = obs.compiled
         const statsOn = settings.stats.enabled
         if (statsOn) {
           stats.counter(DOWNSTREAM.total)
@@ -103,34 +110,12 @@ export function createObserver(options: ObserverOptions) {
         const flagsOf = () => (flags ??= response.headers.get(FLAGS_HEADER) ?? (rc?.flags.size ? [...rc.flags].join(',') : '-'))
         // Before routing, the only 404 is "no route" (bad paths are 400, no config 503).
         if (statsOn && !rc && status === 404) stats.counter(DOWNSTREAM.noRoute)
-        if (accessLog.sample(status)) {
-          const url = rc?.url ?? new URL(request.url)
-          console.log(
-            accessLog.format({
-              level: 'info',
-              msg: 'access',
-              start_time: new Date(obs.startedAt).toISOString(),
-              method: request.method,
-              authority: url.host,
-              path: url.pathname,
-              protocol: ((request as { cf?: { httpProtocol?: string } }).cf?.httpProtocol as string | undefined) ?? null,
-              status,
-              response_flags: flagsOf(),
-              vhost: rc?.vhostName ?? null,
-              route: rc?.routeName ?? null,
-              cluster: up?.cluster ?? null,
-              upstream_host: up?.endpoint ?? null,
-              attempt_count: up ? (up.attempts ?? 1) : 0,
-              duration_ms: durationMs,
-              upstream_duration_ms: up?.ms ?? null,
-              bytes_received: contentLength(request.headers),
-              bytes_sent: contentLength(response.headers),
-              request_id: requestId,
-              trace_id: obs.trace?.traceId ?? null,
-              client_address: rc?.clientAddress ?? peerAddress(request.headers),
-              user_agent: request.headers.get('user-agent'),
-            })
-          )
+        const logged = accessLog.sample(status)
+        const pointed = analytics.sample(status)
+        if (logged || pointed) {
+          const facts = summarize(obs, request, response, flagsOf(), up, durationMs, requestId)
+          if (logged) console.log(accessLog.format(facts))
+          if (pointed) analytics.write(env, facts, obs.stats)
         }
         if (recorder && settings.recorder.enabled && rc)
           recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId }, env, waitUntil)
@@ -143,6 +128,36 @@ export function createObserver(options: ObserverOptions) {
     },
 
     compiledFor,
+  }
+}
+
+/** The request summary shared by the access log and the Analytics Engine sink, gathered once per request. */
+function summarize(obs: RequestObservation, request: Request, response: Response, flags: string, up: UpstreamState | undefined, durationMs: number, requestId: string): RequestFacts {
+  const rc = obs.record.rc
+  const url = rc?.url ?? new URL(request.url)
+  const cf = (request as { cf?: { httpProtocol?: unknown; country?: unknown } }).cf
+  return {
+    start_time: new Date(obs.startedAt).toISOString(),
+    method: request.method,
+    authority: url.host,
+    path: url.pathname,
+    protocol: typeof cf?.httpProtocol === 'string' ? cf.httpProtocol : null,
+    status: response.status,
+    response_flags: flags,
+    vhost: rc?.vhostName ?? null,
+    route: rc?.routeName ?? null,
+    cluster: up?.cluster ?? null,
+    upstream_host: up?.endpoint ?? null,
+    attempt_count: up ? (up.attempts ?? 1) : 0,
+    duration_ms: durationMs,
+    upstream_duration_ms: up?.ms ?? null,
+    bytes_received: contentLength(request.headers),
+    bytes_sent: contentLength(response.headers),
+    request_id: requestId,
+    trace_id: obs.trace?.traceId ?? null,
+    client_address: rc?.clientAddress ?? peerAddress(request.headers),
+    user_agent: request.headers.get('user-agent'),
+    country: typeof cf?.country === 'string' ? cf.country : null,
   }
 }
 
