@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ACCESS_LOG_FIELDS } from '../../src/observability/config.ts'
 import { echoOf, publish, upstreams } from '../support/gateway.ts'
-import { accessLines, gatewayWith } from './_gateway.ts'
+import { accessLines, gatewayWith, observedTable } from './_gateway.ts'
 
-const table = (accessLog: Record<string, unknown> = {}) => ({
-  observability: { access_log: accessLog },
-  clusters: [
-    { name: 'echo', endpoints: [{ url: upstreams().echo[0] }] },
-    { name: 'down', endpoints: [{ url: upstreams().refused }] },
-  ],
-  virtual_hosts: [
-    {
-      name: 'main',
-      domains: ['*'],
-      routes: [
-        { name: 'echo', match: { prefix: '/echo/' }, forward: { cluster: 'echo', prefix_rewrite: '/' } },
-        { name: 'down', match: { prefix: '/down' }, forward: { cluster: 'down' } },
-        { name: 'hello', match: { exact: '/hello' }, direct_response: { status: 200, body: 'hi' } },
-      ],
-    },
-  ],
-})
+const table = (accessLog: Record<string, unknown> = {}) => observedTable({ access_log: accessLog })
 
 describe('access log', () => {
   it('writes one JSON line per request with Envoy fields, in the documented order', async () => {

@@ -1,59 +1,25 @@
 // Issue 6: an optional Workers Analytics Engine sink, one data point per request in a fixed layout.
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { validateConfig } from '../../src/config/validate.ts'
-import type { Env } from '../../src/env.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
-import { createGateway } from '../../src/gateway.ts'
 import type { RequestFacts } from '../../src/observability/access-log.ts'
 import { ANALYTICS_ENGINE_LAYOUT, ANALYTICS_ENGINE_STATS, toDataPoint, truncateUtf8 } from '../../src/observability/analytics.ts'
 import { publish, testEnv, upstreams } from '../support/gateway.ts'
+import { gatewayWith, observedTable } from './_gateway.ts'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const TRACEPARENT = `00-${TRACE}-00f067aa0ba902b7-01`
 const LONG_ROUTE = `r-${'x'.repeat(118)}`
 
-const table = (analytics: Record<string, unknown> | null = { enabled: true }) => ({
-  observability: { access_log: { enabled: false }, ...(analytics ? { analytics_engine: analytics } : {}) },
-  clusters: [
-    { name: 'echo', endpoints: [{ url: upstreams().echo[0] }] },
-    { name: 'down', endpoints: [{ url: upstreams().refused }] },
-  ],
-  virtual_hosts: [
-    {
-      name: 'main',
-      domains: ['*'],
-      routes: [
-        { name: 'echo', match: { prefix: '/echo/' }, forward: { cluster: 'echo', prefix_rewrite: '/' } },
-        { name: 'down', match: { prefix: '/down' }, forward: { cluster: 'down' } },
-        { name: 'hello', match: { exact: '/hello' }, direct_response: { status: 200, body: 'hi' } },
-        { name: LONG_ROUTE, match: { exact: '/long' }, direct_response: { status: 200, body: 'long' } },
-      ],
-    },
-  ],
-})
+const table = (analytics: Record<string, unknown> | null = { enabled: true }) =>
+  observedTable({ access_log: { enabled: false }, ...(analytics ? { analytics_engine: analytics } : {}) }, [
+    { name: LONG_ROUTE, match: { exact: '/long' }, direct_response: { status: 200, body: 'long' } },
+  ])
 
 /** A stand-in dataset that keeps what it is given (Miniflare's simulator discards points). */
 function recordingDataset() {
   const points: AnalyticsEngineDataPoint[] = []
   return { points, writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) }
-}
-
-/** A gateway on `env`, with a fixed clock and sampling draws from `draws` in turn (then 0.5). */
-function gatewayOn(env: Env, draws: number[] = []) {
-  let i = 0
-  const gateway = createGateway({ now: () => Date.parse('2026-11-26T12:00:00Z'), random: () => draws[i++] ?? 0.5 })
-  return {
-    gateway,
-    counter: (name: string) => gateway.stats.counters.get(name),
-    async fetch(path: string, init?: RequestInit) {
-      const ctx = createExecutionContext()
-      const res = await gateway.fetch(new Request(`http://gw.test${path}`, init), env, ctx)
-      const body = await res.text()
-      await waitOnExecutionContext(ctx)
-      return { res, body }
-    },
-  }
 }
 
 /** A point's blobs and doubles by their layout names. */
@@ -70,7 +36,7 @@ describe('analytics_engine sink', () => {
   it('writes one point per proxied request: index, 13 blobs and 6 doubles in the documented positions', async () => {
     await publish(table())
     const ds = recordingDataset()
-    const gw = gatewayOn({ ...testEnv, ANALYTICS: ds })
+    const gw = gatewayWith([], { ...testEnv, ANALYTICS: ds })
     const { res, body } = await gw.fetch('/echo/things?secret=1', {
       method: 'POST',
       body: 'hello',
@@ -94,7 +60,7 @@ describe('analytics_engine sink', () => {
   it('carries request.cf country and protocol', async () => {
     await publish(table())
     const ds = recordingDataset()
-    const gw = gatewayOn({ ...testEnv, ANALYTICS: ds })
+    const gw = gatewayWith([], { ...testEnv, ANALYTICS: ds })
     await gw.fetch('/hello', { cf: { country: 'DE', httpProtocol: 'HTTP/2' } } as RequestInit)
     expect(named(ds.points[0]!).blobs).toMatchObject({ country: 'DE', protocol: 'HTTP/2', route: 'hello', cluster: '', upstream_host: '' })
   })
@@ -102,7 +68,7 @@ describe('analytics_engine sink', () => {
   it('writes a local reply with no route: index "-", flag NR, -1 for what is unknown', async () => {
     await publish(table())
     const ds = recordingDataset()
-    const gw = gatewayOn({ ...testEnv, ANALYTICS: ds })
+    const gw = gatewayWith([], { ...testEnv, ANALYTICS: ds })
     const { res } = await gw.fetch('/nowhere', { headers: { traceparent: TRACEPARENT } })
     expect(res.status).toBe(404)
     expect(ds.points).toEqual([
@@ -119,7 +85,7 @@ describe('analytics_engine sink', () => {
     await publish(table({ enabled: true, sample_percent: 10 }))
     const ds = recordingDataset()
     // Success draws: 0.05 (written), 0.1 (not: must be below 10%); errors draw nothing.
-    const gw = gatewayOn({ ...testEnv, ANALYTICS: ds }, [0.05, 0.1])
+    const gw = gatewayWith([0.05, 0.1], { ...testEnv, ANALYTICS: ds })
     for (const path of ['/hello', '/nowhere', '/hello', '/down']) await gw.fetch(path)
     expect(ds.points.map((p) => [p.doubles?.[0], p.blobs?.[6]])).toEqual([
       [200, '-'],
@@ -131,13 +97,13 @@ describe('analytics_engine sink', () => {
   it('with sample_percent 0 writes no success but every 4xx and 5xx; without always_write_errors nothing', async () => {
     await publish(table({ enabled: true, sample_percent: 0 }))
     const ds = recordingDataset()
-    const gw = gatewayOn({ ...testEnv, ANALYTICS: ds })
+    const gw = gatewayWith([], { ...testEnv, ANALYTICS: ds })
     for (const path of ['/hello', '/nowhere', '/down']) await gw.fetch(path)
     expect(ds.points.map((p) => p.doubles?.[0])).toEqual([404, 503])
 
     await publish(table({ enabled: true, sample_percent: 0, always_write_errors: false }))
     const none = recordingDataset()
-    const gw2 = gatewayOn({ ...testEnv, ANALYTICS: none })
+    const gw2 = gatewayWith([], { ...testEnv, ANALYTICS: none })
     for (const path of ['/hello', '/nowhere', '/down']) await gw2.fetch(path)
     expect(none.points).toEqual([])
   })
@@ -146,7 +112,7 @@ describe('analytics_engine sink', () => {
     for (const analytics of [null, { enabled: false }]) {
       await publish(table(analytics))
       const ds = recordingDataset()
-      const gw = gatewayOn({ ...testEnv, ANALYTICS: ds })
+      const gw = gatewayWith([], { ...testEnv, ANALYTICS: ds })
       expect((await gw.fetch('/hello')).res.status).toBe(200)
       expect((await gw.fetch('/nowhere')).res.status).toBe(404)
       expect(ds.points).toEqual([])
@@ -157,7 +123,7 @@ describe('analytics_engine sink', () => {
   it('skips the point when the binding is missing or not a dataset: the request succeeds, one warning, a counter', async () => {
     const warn = warnings()
     await publish(table({ enabled: true, binding: 'NOPE' }))
-    const gw = gatewayOn({ ...testEnv })
+    const gw = gatewayWith([], { ...testEnv })
     for (let i = 0; i < 3; i++) expect((await gw.fetch('/hello')).res.status).toBe(200)
     expect(gw.counter(ANALYTICS_ENGINE_STATS.missingBinding)).toBe(3)
     expect(gw.counter(ANALYTICS_ENGINE_STATS.points)).toBeUndefined()
@@ -170,7 +136,7 @@ describe('analytics_engine sink', () => {
 
     // A binding of another kind (the admin token, a string) is not a dataset either.
     await publish(table({ enabled: true, binding: 'ADMIN_TOKEN' }))
-    const gw2 = gatewayOn(testEnv)
+    const gw2 = gatewayWith([], testEnv)
     expect((await gw2.fetch('/hello')).res.status).toBe(200)
     expect(gw2.counter(ANALYTICS_ENGINE_STATS.missingBinding)).toBe(1)
     expect(warn).toHaveBeenCalledTimes(2)
@@ -179,7 +145,7 @@ describe('analytics_engine sink', () => {
   it('counts a writeDataPoint that throws and still answers', async () => {
     const warn = warnings()
     await publish(table())
-    const gw = gatewayOn({
+    const gw = gatewayWith([], {
       ...testEnv,
       ANALYTICS: {
         writeDataPoint() {
@@ -198,7 +164,7 @@ describe('analytics_engine sink', () => {
   it('cuts a long index to 96 bytes', async () => {
     await publish(table())
     const ds = recordingDataset()
-    await gatewayOn({ ...testEnv, ANALYTICS: ds }).fetch('/long')
+    await gatewayWith([], { ...testEnv, ANALYTICS: ds }).fetch('/long')
     expect(ds.points[0]!.indexes).toEqual([`main/${LONG_ROUTE}`.slice(0, 96)])
     expect(ds.points[0]!.blobs?.[1]).toBe(LONG_ROUTE)
   })
@@ -207,7 +173,7 @@ describe('analytics_engine sink', () => {
     const warn = warnings()
     await publish(table())
     expect(typeof (testEnv.ANALYTICS as AnalyticsEngineDataset).writeDataPoint).toBe('function')
-    const gw = gatewayOn(testEnv)
+    const gw = gatewayWith([], testEnv)
     expect((await gw.fetch('/hello')).res.status).toBe(200)
     expect(gw.counter(ANALYTICS_ENGINE_STATS.points)).toBe(1)
     expect(gw.counter(ANALYTICS_ENGINE_STATS.missingBinding)).toBeUndefined()
