@@ -1,9 +1,8 @@
 /**
  * @module jwt_authn micro-benchmark: the filter's request phase on one token, per request.
  * - `jwt-verify-rs256-cold`: a token not in the verified-token cache (full RS256 signature check; keys imported)
- * - `jwt-verify-rs256-warm` / `jwt-verify-es256-warm`: a cache hit (SHA-256 of the token, LRU lookup, claim checks)
- * Node's WebCrypto runs `digest` (the cache key) on the libuv thread pool, about 40 µs a call, where workerd
- * answers it synchronously in BoringSSL: the warm figures here are an upper bound. Run: `npx tsx bench/micro-jwt.ts`.
+ * - `jwt-verify-rs256-warm` / `jwt-verify-es256-warm`: a cache hit (LRU lookup keyed by the token, claim checks)
+ * Run: `npx tsx bench/micro-jwt.ts`.
  * Prints one JSON line per figure: `{ "name", "value", "unit" }` (median of RUNS runs, microseconds per request).
  */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'

@@ -2,8 +2,9 @@
 /**
  * Legate benchmark suite (issue 7): `npm run bench` (full) or `npm run bench -- --quick` (< 3 minutes).
  *
- *  1. Micro benchmarks: route match (bench/micro-router.ts) and full config compile (bench/micro.ts), each in
- *     its own Node process through tsx.
+ *  1. Micro benchmarks: route match (bench/micro-router.ts), full config compile (bench/micro.ts), histogram
+ *     record and stats flush (bench/micro-stats.ts), JWT verification (bench/micro-jwt.ts), each in its own Node
+ *     process through tsx.
  *  2. Load: a fast Node upstream on 127.0.0.1 (bench/upstream.mjs), then every system of bench/scenarios.mjs
  *     (started by bench/systems.mjs: Workers on workerd through Miniflare's API, never `wrangler dev`), each
  *     checked (bench/scenarios.mjs `checkSystem`), warmed up, then driven by the same load generator (autocannon,
@@ -142,6 +143,10 @@ async function runMicro() {
   } else log('micro: bench/micro-router.ts is missing; route-match figures skipped')
   log('micro: config compile (bench/micro.ts)')
   micro.push(...(await runTs('micro.ts', RUN.quick ? ['--quick'] : [])))
+  log('micro: histogram record and stats flush (bench/micro-stats.ts)')
+  micro.push(...(await runTs('micro-stats.ts', RUN.quick ? ['--quick'] : [])))
+  log('micro: JWT verification, cold and warm (bench/micro-jwt.ts)')
+  micro.push(...(await runTs('micro-jwt.ts')))
   return micro
 }
 
