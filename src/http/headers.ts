@@ -130,7 +130,7 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
       (remove ??= []).push(name)
   }
   if (connection) {
-    // Connection-named headers go too, except ones the gateway owns or the platform sets.
+    // Headers named in Connection go too, except `host` and the platform's `cf-*`.
     for (const token of listTokens(incoming.get('connection'))) {
       if (isHeaderName(token) && token !== 'host' && !token.startsWith('cf-')) (remove ??= []).push(token)
     }
