@@ -36,11 +36,13 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const settings = snapshot.settings
   const url = info.url
 
-  const normalized = normalizePath(url.pathname, settings)
+  // URL accessors are native calls: read each part once.
+  const { pathname, host, search } = url
+  const normalized = normalizePath(pathname, settings)
   if (normalized.kind === 'reject')
     return problem({ code: 'ERR_BAD_PATH', detail: PATH_REJECT_DETAIL[normalized.reason], requestId })
   if (normalized.kind === 'redirect')
-    return new Response(null, { status: 307, headers: { location: normalized.path + url.search, 'x-request-id': requestId } })
+    return new Response(null, { status: 307, headers: { location: normalized.path + search, 'x-request-id': requestId } })
   const path = normalized.path
 
   // The upstream-bound headers, built once: client copies of gateway control headers (x-envoy-*, x-legate-*, …)
@@ -49,24 +51,24 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const headers = toUpstreamHeaders(request.headers, {
     clientAddress,
     proto: url.protocol === 'https:' ? 'https' : 'http',
-    host: url.host,
+    host,
     requestId,
     xffNumTrustedHops: settings.xff_num_trusted_hops,
     websocket: true, // WebSocket handshakes pass through to the upstream
   })
-  const vhost = snapshot.matchHost(url.host)
-  const hit = vhost?.table.match({ path, method: request.method, headers, search: url.search })
+  const vhost = snapshot.matchHost(host)
+  const hit = vhost?.table.match({ path, method: request.method, headers, search })
   if (!vhost || !hit)
     return problem({
       code: 'ERR_ROUTE_NOT_FOUND',
       detail: vhost
         ? `no route in virtual host "${vhost.name}" matches ${request.method} ${path}.`
-        : `no virtual host serves the host "${url.host}".`,
+        : `no virtual host serves the host "${host}".`,
       requestId,
     })
   const route = vhost.routes[hit.index]!
 
-  url.pathname = path
+  if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
   if (info.trace) setTraceHeaders(headers, info.trace)
   // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
   // route timeout (src/upstream/forward.ts), each with its own reason.
