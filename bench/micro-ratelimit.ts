@@ -19,6 +19,7 @@ import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import { toRecords } from '../src/config/publish.ts'
+import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
 const QUICK = process.argv.includes('--quick')
 const ROUNDS = QUICK ? 2 : 4
@@ -82,14 +83,7 @@ async function startLegate(upstream: string): Promise<string> {
   await build({
     entryPoints: [path.join(BENCH, 'workers/legate.ts')],
     outfile: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'warning',
+    ...WORKER_BUNDLE,
   })
   const base = unstable_getMiniflareWorkerOptions(path.join(BENCH, '..', 'wrangler.toml')).workerOptions
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-rl-'))

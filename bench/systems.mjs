@@ -14,6 +14,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { WORKER_BUNDLE } from './worker-bundle.mjs'
 import { childPids, external, forkServer, freePort, log, onCleanup, pidAlive, stopChild, tempDir, track, waitForHttp } from './procs.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
@@ -36,14 +37,7 @@ async function bundleWorkers() {
   await build({
     entryPoints: { legate: path.join(BENCH, 'workers/legate.ts'), 'hono-gateway': path.join(BENCH, 'workers/hono-gateway.ts') },
     outdir: BUILD,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'warning',
+    ...WORKER_BUNDLE,
   })
   await stop() // the esbuild service process is not needed during the load runs
   return { legate: path.join(BUILD, 'legate.js'), hono: path.join(BUILD, 'hono-gateway.js') }
