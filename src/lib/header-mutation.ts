@@ -3,6 +3,7 @@
  * per config version; the returned function only renders values and edits a `Headers`.
  */
 import type { HeaderValueOption } from '../config/primitives.ts'
+import { isoTime } from './iso-time.ts'
 
 /** What `%…%` operators in header values may refer to. Built per request by the caller. */
 export interface MutationVars {
@@ -39,7 +40,7 @@ const OPERATORS: Record<string, Render> = {
   DOWNSTREAM_REMOTE_ADDRESS: (v) => v.clientAddress,
   REQUEST_ID: (v) => v.requestId,
   ROUTE_NAME: (v) => v.routeName,
-  START_TIME: (v) => new Date(v.startedAt).toISOString(),
+  START_TIME: (v) => isoTime(v.startedAt),
 }
 const SUPPORTED = '%REQ(name)%, %DOWNSTREAM_REMOTE_ADDRESS%, %REQUEST_ID%, %ROUTE_NAME%, %START_TIME%, %%'
 

@@ -46,17 +46,40 @@ export interface AccessLogger {
   format(facts: RequestFacts): string
 }
 
-/** What every line starts with; `format` appends the fields to it. */
-const LINE_START = '{"level":"info","msg":"access",'
-
 /** Compiles the access-log settings (once per config version). */
 export function createAccessLogger(settings: AccessLogSettings, random: () => number = Math.random): AccessLogger {
-  // JSON.stringify with a key list writes those keys only, in the list's order. No fact is undefined, so the
-  // object is never empty and the slice only drops its opening brace.
-  const keys: AccessLogField[] = ACCESS_LOG_FIELDS.filter((f) => settings.fields.includes(f))
+  const on = Object.fromEntries(ACCESS_LOG_FIELDS.map((f) => [f, settings.fields.includes(f)])) as Record<AccessLogField, boolean>
   return {
     sample: createStatusSampler(settings.enabled, settings.always_log_errors, settings.sample_successes_percent, random),
-    format: (facts) => LINE_START + JSON.stringify(facts, keys).slice(1),
+    // One object literal, every field in ACCESS_LOG_FIELDS order, unselected ones undefined (which JSON.stringify
+    // leaves out): V8 serializes it on its fast path. JSON.stringify(facts, keys) cost about 36,000 instructions a
+    // line in workerd (a key list takes the generic path), and an object filled key by key about 27,000 (past a
+    // dozen keyed stores V8 turns it into a dictionary).
+    format: (facts) =>
+      JSON.stringify({
+        level: 'info',
+        msg: 'access',
+        start_time: on.start_time ? facts.start_time : undefined,
+        method: on.method ? facts.method : undefined,
+        authority: on.authority ? facts.authority : undefined,
+        path: on.path ? facts.path : undefined,
+        protocol: on.protocol ? facts.protocol : undefined,
+        status: on.status ? facts.status : undefined,
+        response_flags: on.response_flags ? facts.response_flags : undefined,
+        vhost: on.vhost ? facts.vhost : undefined,
+        route: on.route ? facts.route : undefined,
+        cluster: on.cluster ? facts.cluster : undefined,
+        upstream_host: on.upstream_host ? facts.upstream_host : undefined,
+        attempt_count: on.attempt_count ? facts.attempt_count : undefined,
+        duration_ms: on.duration_ms ? facts.duration_ms : undefined,
+        upstream_duration_ms: on.upstream_duration_ms ? facts.upstream_duration_ms : undefined,
+        bytes_received: on.bytes_received ? facts.bytes_received : undefined,
+        bytes_sent: on.bytes_sent ? facts.bytes_sent : undefined,
+        request_id: on.request_id ? facts.request_id : undefined,
+        trace_id: on.trace_id ? facts.trace_id : undefined,
+        client_address: on.client_address ? facts.client_address : undefined,
+        user_agent: on.user_agent ? facts.user_agent : undefined,
+      } satisfies Record<AccessLogField | 'level' | 'msg', unknown>),
   }
 }
 

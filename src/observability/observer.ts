@@ -9,6 +9,7 @@ import type { Snapshot } from '../config/compile.ts'
 import type { Env } from '../env.ts'
 import type { RequestContext } from '../filters/types.ts'
 import { peerAddress } from '../http/client.ts'
+import { isoTime } from '../lib/iso-time.ts'
 import { FLAGS_HEADER } from '../http/problem.ts'
 import { type AccessLogger, contentLength, createAccessLogger, type RequestFacts } from './access-log.ts'
 import { type AnalyticsEngineSink, createAnalyticsEngineSink } from './analytics.ts'
@@ -137,7 +138,7 @@ function summarize(obs: RequestObservation, request: Request, response: Response
   const url = rc?.url ?? new URL(request.url)
   const cf = (request as { cf?: { httpProtocol?: unknown; country?: unknown } }).cf
   return {
-    start_time: new Date(obs.startedAt).toISOString(),
+    start_time: isoTime(obs.startedAt),
     method: request.method,
     authority: url.host,
     path: url.pathname,
