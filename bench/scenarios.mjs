@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 
 /** Every system gets exactly this request (autocannon adds Host and Connection), headers from {@link loadHeaders}. */
 export const LOAD_PATH = '/api/v1/users/42?page=1'
-const BASE_HEADERS = { origin: 'https://app.example', accept: 'application/json', 'user-agent': 'legate-bench' }
+export const BASE_HEADERS = { origin: 'https://app.example', accept: 'application/json', 'user-agent': 'legate-bench' }
 /** The request's headers: the browser-like ones and the run's bearer token. */
 export const loadHeaders = (identity) => ({ ...BASE_HEADERS, authorization: `Bearer ${identity.token}` })
 export const JWT_ISSUER = 'https://issuer.bench.example/'

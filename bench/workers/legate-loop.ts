@@ -1,0 +1,33 @@
+/**
+ * @module Entry for bench/instructions.mjs: Legate's gateway driven from inside its own isolate, so that one
+ * isolate, with one JIT state, serves every variant being compared (separate Workers differ by several percent
+ * from their JIT decisions alone, more than the costs being measured).
+ *
+ * A request whose host is `<V>.variant.bench` goes to a gateway instance kept for variant V, with `env.CONFIG`
+ * replaced by the KV namespace bound as `CONFIG_<V>` (each seeded with that variant's route table; their virtual
+ * host matches every domain). The request itself is passed on untouched, so the downstream HTTP work is the same
+ * as a user's. Everything else goes to the real Worker.
+ */
+import { createGateway } from '../../src/gateway.ts'
+import gateway from '../../src/index.ts'
+import type { Env } from '../../src/env.ts'
+
+export * from '../../src/index.ts'
+
+const SUFFIX = '.variant.bench'
+const gateways = new Map<string, { gw: ReturnType<typeof createGateway>; env: Env }>()
+
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const host = request.headers.get('host') ?? ''
+    if (!host.endsWith(SUFFIX)) return gateway.fetch(request, env, ctx)
+    const variant = host.slice(0, -SUFFIX.length)
+    let entry = gateways.get(variant)
+    if (!entry) {
+      const kv = (env as unknown as Record<string, KVNamespace | undefined>)[`CONFIG_${variant}`]
+      if (!kv) return Promise.resolve(Response.json({ error: `no KV namespace bound as CONFIG_${variant}` }, { status: 400 }))
+      gateways.set(variant, (entry = { gw: createGateway(), env: { ...env, CONFIG: kv } }))
+    }
+    return entry.gw.fetch(request, entry.env, ctx)
+  },
+}
