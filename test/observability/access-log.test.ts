@@ -79,6 +79,15 @@ describe('access log', () => {
     await publish(table({ fields: ['route', 'status'] }))
     const lines = await accessLines(async () => void (await gatewayWith().fetch('/hello')))
     expect(lines).toEqual([{ level: 'info', msg: 'access', status: 200, route: 'hello' }])
+    // In the documented field order, not the configured one.
+    expect(Object.keys(lines[0]!)).toEqual(['level', 'msg', 'status', 'route'])
+  })
+
+  it('writes a configured field without a value as null, never leaves it out', async () => {
+    await publish(table({ fields: ['cluster', 'upstream_host', 'status'] }))
+    const lines = await accessLines(async () => void (await gatewayWith().fetch('/nowhere')))
+    expect(lines).toEqual([{ level: 'info', msg: 'access', status: 404, cluster: null, upstream_host: null }])
+    expect(Object.keys(lines[0]!)).toEqual(['level', 'msg', 'status', 'cluster', 'upstream_host'])
   })
 
   it('rejects unknown fields and out-of-range percentages in the route table', async () => {
