@@ -76,7 +76,7 @@ async function main() {
   const workerdBin = createRequire(import.meta.url)('workerd').default // the binary's path, as Miniflare resolves it
   fs.writeFileSync(
     wrapper,
-    `#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p --log-file=${dir}/valgrind.%p.log ${workerdBin} "$@"\n`,
+    `#!/bin/sh\nTMPDIR=${dir} exec valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p --log-file=${dir}/valgrind.%p.log ${workerdBin} "$@"\n`,
     { mode: 0o755 },
   )
   const { port } = await forkServer('upstream.mjs', [], 'upstream')
@@ -107,7 +107,8 @@ async function main() {
       stderr.pipe(process.stderr)
     },
   })
-  process.env.TMPDIR = savedTmp
+  if (savedTmp === undefined) delete process.env.TMPDIR
+  else process.env.TMPDIR = savedTmp
   onCleanup(() => mf.dispose())
   try {
     await mf.ready
@@ -126,16 +127,19 @@ async function main() {
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')
-  const callgrind = (...args) => execFileSync('callgrind_control', [...args, pid], { stdio: 'pipe' })
+  // callgrind_control finds the process through vgdb's pipes, which valgrind made in its TMPDIR (the wrapper's).
+  const callgrind = (...args) => execFileSync('callgrind_control', [...args, pid], { stdio: 'pipe', env: { ...process.env, TMPDIR: dir } })
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
   const { hostname, port: gwPort } = new URL(origin)
-  const get = (host) =>
+  // A keep-alive socket the server closed while idle fails the next request on it: retried once on a new socket,
+  // as Node's documentation advises (req.reusedSocket).
+  const get = (host, retry = true) =>
     new Promise((resolve, reject) => {
       const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...BASE_HEADERS, host } }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
-      req.on('error', reject)
+      req.on('error', (e) => (retry && req.reusedSocket ? get(host, false).then(resolve, reject) : reject(e)))
     })
   /** `count` requests to variant n over CONNECTIONS keep-alive connections, as a load generator would send them. */
   const loop = async (n, count) => {
