@@ -38,11 +38,13 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '3000' },
     out: { type: 'string' },
+    'keep-dumps': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
 if (opts.help) {
-  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE]')
+  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
+  console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
   process.exit(0)
 }
 for (const tool of ['valgrind', 'callgrind_control'])
@@ -71,6 +73,7 @@ const requests = Number(opts.requests)
 
 async function main() {
   startReaper()
+  if (opts['keep-dumps']) fs.mkdirSync(opts['keep-dumps'], { recursive: true })
   const dir = tempDir('legate-instructions-')
   const wrapper = path.join(dir, 'workerd')
   const workerdBin = createRequire(import.meta.url)('workerd').default // the binary's path, as Miniflare resolves it
@@ -159,11 +162,12 @@ async function main() {
   for (const n of names) await loop(n, Number(opts.warmup))
   const seen = new Set(fs.readdirSync(dir))
   /** The newest dump's count, all threads (callgrind writes one file per thread: cg.<pid>.<dump>-<thread>). */
-  const dumped = () => {
+  const dumped = (label) => {
     const fresh = fs.readdirSync(dir).filter((f) => f.startsWith('cg.') && !seen.has(f))
     let total = 0
     for (const f of fresh) {
       seen.add(f)
+      if (opts['keep-dumps']) fs.copyFileSync(path.join(dir, f), path.join(opts['keep-dumps'], `${label}.${f.split('-').pop()}`))
       const m = /^(?:summary|totals):\s*(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))
       if (m) total += Number(m[1])
     }
@@ -178,7 +182,7 @@ async function main() {
       await loop(n, requests)
       callgrind('-d')
       callgrind('-i', 'off')
-      perRequest[n].push(Math.round(dumped() / requests))
+      perRequest[n].push(Math.round(dumped(`${n}.${r}`) / requests))
     }
     log(`round ${r}/${rounds}: ${names.map((n) => `${n} ${perRequest[n].at(-1).toLocaleString('en')}`).join(', ')}`)
   }
