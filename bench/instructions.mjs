@@ -29,6 +29,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
 import { BASE_HEADERS, LOAD_PATH, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
+import { seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -119,14 +120,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  const { tsImport } = await import('tsx/esm/api')
-  const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
-  for (const n of names) {
-    const { key, stored, pointer } = await toRecords(VARIANTS[n](upstream), 0, 'bench')
-    const kv = await mf.getKVNamespace(`CONFIG_${n}`)
-    await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
-    await kv.put('config/current', JSON.stringify(pointer))
-  }
+  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream), `CONFIG_${n}`)
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')

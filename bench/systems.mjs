@@ -43,11 +43,12 @@ async function bundleWorkers() {
   return { legate: path.join(BUILD, 'legate.js'), hono: path.join(BUILD, 'hono-gateway.js') }
 }
 
-async function seedLegate(mf, workerName, config) {
+/** Seeds a Legate Worker's KV namespace (the `binding`) with a route table as `legate push` writes it. */
+export async function seedLegate(mf, workerName, config, binding = 'CONFIG') {
   const { tsImport } = await import('tsx/esm/api')
   const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
   const { key, stored, pointer } = await toRecords(config, 0, 'bench')
-  const kv = await mf.getKVNamespace('CONFIG', workerName)
+  const kv = await mf.getKVNamespace(binding, workerName)
   await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
   await kv.put('config/current', JSON.stringify(pointer))
 }
