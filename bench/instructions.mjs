@@ -29,7 +29,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
 import { BASE_HEADERS, LOAD_PATH, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
-import { seedLegate } from './systems.mjs'
+import { newMiniflare, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -94,10 +94,8 @@ async function main() {
   const base = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
   const { Miniflare } = await import('miniflare')
   process.env.MINIFLARE_WORKERD_PATH = wrapper
-  const savedTmp = process.env.TMPDIR
-  process.env.TMPDIR = dir
   log('starting workerd under callgrind (slow: a minute or so)')
-  const mf = new Miniflare({
+  const mf = newMiniflare(Miniflare, {
     ...base,
     name: 'legate',
     scriptPath: script,
@@ -110,9 +108,7 @@ async function main() {
       stdout.resume() // the access log
       stderr.pipe(process.stderr)
     },
-  })
-  if (savedTmp === undefined) delete process.env.TMPDIR
-  else process.env.TMPDIR = savedTmp
+  }, dir)
   onCleanup(() => mf.dispose())
   try {
     await mf.ready

@@ -43,6 +43,23 @@ async function bundleWorkers() {
   return { legate: path.join(BUILD, 'legate.js'), hono: path.join(BUILD, 'hono-gateway.js') }
 }
 
+/**
+ * `new Miniflare(options)` with its storage in `dir`. Miniflare keeps its storage in os.tmpdir()/miniflare-<random>
+ * and removes it fire-and-forget on dispose, which a process about to exit never finishes; constructing it with
+ * TMPDIR inside one of our own temporary directories puts that storage where cleanup(), the exit hook and the
+ * reaper remove it.
+ */
+export function newMiniflare(Miniflare, options, dir) {
+  const savedTmp = process.env.TMPDIR
+  process.env.TMPDIR = dir
+  try {
+    return new Miniflare(options)
+  } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = savedTmp
+  }
+}
+
 /** Seeds a Legate Worker's KV namespace (the `binding`) with a route table as `legate push` writes it. */
 export async function seedLegate(mf, workerName, config, binding = 'CONFIG') {
   const { tsImport } = await import('tsx/esm/api')
@@ -95,18 +112,7 @@ async function startWorkers(workers, upstream, identity, { calibrate, inspect })
         })
     },
   }
-  // Miniflare keeps its storage in os.tmpdir()/miniflare-<random> and removes it fire-and-forget on dispose, which
-  // a process about to exit never finishes. Constructing it with TMPDIR inside one of our own temporary
-  // directories puts that storage where cleanup(), the exit hook and the reaper remove it.
-  const savedTmp = process.env.TMPDIR
-  process.env.TMPDIR = tempDir('legate-bench-miniflare-')
-  let mf
-  try {
-    mf = new Miniflare(options)
-  } finally {
-    if (savedTmp === undefined) delete process.env.TMPDIR
-    else process.env.TMPDIR = savedTmp
-  }
+  const mf = newMiniflare(Miniflare, options, tempDir('legate-bench-miniflare-'))
   let workerdPids = []
   onCleanup(async () => {
     let timer
