@@ -5,7 +5,7 @@
  * and get the snapshot back; the one alarm runs the health-check rounds. The math is in src/upstream/.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Env } from '../src/env.ts'
 import type { HealthCheckConfig } from '../src/upstream/cluster-config.ts'
 import { nextProbeDelay, type ProbeResult } from '../src/upstream/health.ts'

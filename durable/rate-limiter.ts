@@ -6,7 +6,7 @@
  * the caller's clock.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Env } from '../src/env.ts'
 import { KeyStore } from '../src/ratelimit/key-store.ts'
 import { capacityOf, consumeLimit, giveBack, idleAt, type LimitSpec, type LimitState, leaseExpiry, limitSpecSchema, takeLease } from '../src/ratelimit/limit.ts'

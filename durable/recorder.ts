@@ -5,7 +5,7 @@
  * (`index`) lists the snapshots of every route for the admin API. No alarm: nothing is due later.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Env } from '../src/env.ts'
 import { RECORDER_INDEX, type RecorderBatch, type RecorderSnapshot, type RequestSummary, type SnapshotMeta } from '../src/observability/recorder.ts'
 import { exec, migrate } from '../src/lib/sql.ts'

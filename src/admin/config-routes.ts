@@ -5,7 +5,7 @@
  * isolate's store at once; other isolates pick it up within `refresh_interval` (plus KV propagation).
  */
 import { bodyLimit } from 'hono/body-limit'
-import { z } from 'zod'
+import * as z from 'zod'
 import { configHash, publishConfig } from '../config/publish.ts'
 import { type ConfigPointer, POINTER_KEY, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
 import { validateConfig } from '../config/validate.ts'

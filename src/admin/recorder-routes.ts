@@ -4,7 +4,7 @@
  * `GET /recorder/buffer?route=` (a route's ring buffer now). Route names may contain "/", hence query params.
  */
 import { zValidator } from '@hono/zod-validator'
-import { z } from 'zod'
+import * as z from 'zod'
 import { problem } from '../http/problem.ts'
 import { RECORDER_INDEX, recorderName } from '../observability/recorder.ts'
 import { type AdminApp, invalidInput, onlyMethods } from './context.ts'

@@ -4,7 +4,7 @@
  */
 import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Snapshot } from '../config/compile.ts'
 import { problem } from '../http/problem.ts'
 import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'

@@ -2,7 +2,7 @@
  * @module routes/schema.json, the JSON Schema editors use for route files (`# yaml-language-server: $schema=…`),
  * generated from the zod schema with the built-in filters. `npm run schema` writes it; a test fails when stale.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { createConfigSchema } from '../config/schema.ts'
 import { createRegistry } from '../filters/registry.ts'
 

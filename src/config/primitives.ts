@@ -1,5 +1,5 @@
 /** @module Reusable zod schemas for route tables: durations, string/header/query/cookie matchers, header mutations. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { checkHeaderValueFormat } from '../lib/header-mutation.ts'
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/

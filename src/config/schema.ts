@@ -2,7 +2,7 @@
  * @module The route table schema: the single source of truth for config. Types are inferred from it; the CLI,
  * the KV loader and `routes/schema.json` all come from here. Field docs follow Envoy's names and defaults.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { FilterFactory } from '../filters/types.ts'
 import { observabilitySettings, type ObservabilitySettings } from '../observability/config.ts'
 import { clusterResilienceFields, retryPolicy } from '../upstream/resilience-config.ts'

@@ -2,7 +2,7 @@
  * @module API keys as stored in the CONFIG KV namespace: `apikey/<sha256 hex of the key>` → a JSON record. Shared by
  * the `api_key` filter (lookups) and `legate keys` (create, revoke, list). The plaintext key is never stored.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** KV key prefix of API key records. */
 export const API_KEY_PREFIX = 'apikey/'

@@ -2,7 +2,7 @@
  * @module The stats that cross isolates: the batch an isolate flushes to a Stats Durable Object (validated at
  * the object's boundary), the snapshot a shard returns, and the exact merge of shard snapshots.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { type HistogramData, merge } from './histogram.ts'
 import type { StatsDelta } from './stats.ts'
 

@@ -3,7 +3,7 @@
  * tracing, flight recorder, Workers Analytics Engine data points. Every field has a default, so
  * `observability: {}` (or no key) is valid.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration } from '../config/primitives.ts'
 import { recorderSettings } from './recorder-config.ts'
 

@@ -2,7 +2,7 @@
  * @module Flight recorder settings (`observability.recorder`): which requests are summarized into the per-route
  * ring buffers, and the trigger rules that freeze a snapshot of a buffer around an event.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerName } from '../config/primitives.ts'
 
 /** A trigger fires when every condition it sets holds for one request (at least one condition). */

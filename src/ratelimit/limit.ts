@@ -2,7 +2,7 @@
  * @module One entry point over both algorithms (token bucket, sliding window): consume, take a lease, give back,
  * idle time, lease expiry. The RateLimiter Durable Object and the per-isolate `local` mode both call these.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Outcome } from './outcome.ts'
 import { type SlidingWindowSpec, type SlidingWindowState, consumeWindow, returnToWindow, takeFromWindow, windowIdleAt } from './sliding-window.ts'
 import { type TokenBucketSpec, type TokenBucketState, bucketIdleAt, consumeBucket, returnToBucket, takeFromBucket } from './token-bucket.ts'

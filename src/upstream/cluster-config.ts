@@ -2,7 +2,7 @@
  * @module Cluster resilience schemas: Envoy CircuitBreakers thresholds, a resilience4j failure-rate breaker,
  * Envoy OutlierDetection and an HTTP HealthCheck. Envoy names and defaults unless a comment says otherwise.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration } from '../config/primitives.ts'
 
 const count = z.number().int().min(1)

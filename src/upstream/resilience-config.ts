@@ -2,7 +2,7 @@
  * @module Resilience config schemas (Envoy RetryPolicy, CircuitBreakers, OutlierDetection, HealthCheck), wired
  * into src/config/schema.ts: `retry_policy` on forward actions and virtual hosts, the cluster fields below.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerMatch, headerName } from '../config/primitives.ts'
 import { circuitBreakers, failureRateBreaker, healthCheck, outlierDetection, stateSync } from './cluster-config.ts'
 

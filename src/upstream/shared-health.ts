@@ -3,7 +3,7 @@
  * it runs: apply the cluster spec an isolate sends, fold a batch of reported outcomes into outlier and breaker
  * state, apply a round of active health checks, and render the snapshot isolates cache.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Random } from './backoff.ts'
 import { advanceBreaker, type BreakerState, breakerRates, createBreakerState, recordCall } from './breaker.ts'
 import type { FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from './cluster-config.ts'

@@ -1,5 +1,5 @@
 /** @module api_key filter config: where the key is, how long lookups are cached, what goes upstream. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerName } from '../../config/primitives.ts'
 import { INTERNAL_HEADER_PREFIXES } from '../../http/headers.ts'
 import { scopeName } from '../../lib/api-keys.ts'

@@ -1,5 +1,5 @@
 /** @module body_limit filter config (Envoy `buffer` filter's `max_request_bytes`, without buffering). */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Per-request counter this filter reports through `rc.state.body_limit` (Envoy HCM `downstream_rq_too_large`). */
 export const BODY_LIMIT_STATS = ['rq_too_large'] as const

@@ -1,5 +1,5 @@
 /** @module cors filter config (Envoy `CorsPolicy`). */
-import { z } from 'zod'
+import * as z from 'zod'
 import { stringMatch } from '../../config/primitives.ts'
 
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+"

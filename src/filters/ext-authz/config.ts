@@ -1,5 +1,5 @@
 /** @module ext_authz filter config (Envoy `ExtAuthz` with an `http_service`, flattened). */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerName, headerValue, stringMatch } from '../../config/primitives.ts'
 
 /** Counters this filter records (`ext_authz.<name>`), as Envoy's `cluster.<target>.ext_authz.*`. */

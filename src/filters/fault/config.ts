@@ -1,5 +1,5 @@
 /** @module fault filter config (Envoy `HTTPFault`: delay and abort injection). */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration } from '../../config/primitives.ts'
 
 /** Per-request counters this filter reports through `rc.state.fault` (Envoy `fault.*` stats). */

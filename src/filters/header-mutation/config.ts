@@ -1,5 +1,5 @@
 /** @module header_mutation filter config (Envoy `envoy.filters.http.header_mutation` `Mutations`). */
-import { z } from 'zod'
+import * as z from 'zod'
 import { headerName, headerValueOption } from '../../config/primitives.ts'
 
 /** One mutation: exactly one of `append` (an Envoy HeaderValueOption) or `remove` (a header name). */

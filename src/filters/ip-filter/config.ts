@@ -1,5 +1,5 @@
 /** @module ip_filter config: allow and deny rules by CIDR range, country and header (Envoy RBAC-like). */
-import { z } from 'zod'
+import * as z from 'zod'
 import { headerMatch } from '../../config/primitives.ts'
 import { parseCidr } from '../../lib/cidr.ts'
 

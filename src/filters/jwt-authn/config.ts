@@ -2,7 +2,7 @@
  * @module jwt_authn filter config (Envoy `JwtAuthentication`): providers defined once in the http_filters
  * entry, a requirement per route (a route override sets `requires`, and inherits `providers`).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerName } from '../../config/primitives.ts'
 import { ALGORITHMS, type Algorithm, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, minSecretBytes, parseJwks, secretBytes } from './keys.ts'
 import { requirement } from './requirement-config.ts'

@@ -1,5 +1,5 @@
 /** @module jwt_authn requirement schema (Envoy `JwtRequirement`), recursive through requires_any/requires_all. */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'a scope is printable ASCII without spaces, quotes or backslashes')

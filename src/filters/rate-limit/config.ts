@@ -3,7 +3,7 @@
  * keeps in the rate limit service's config), a backend mode per limit, and the global filter's timeout and
  * failure mode. Limits and their bounds: docs/configuration.md, `rate_limit`.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { duration, headerMatch } from '../../config/primitives.ts'
 
 /** Counters this filter records (`rate_limit.<name>`), one per request that any limit applied to. */

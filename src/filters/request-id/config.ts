@@ -1,5 +1,5 @@
 /** @module request_id filter config: echo the request id downstream and copy it to extra upstream headers. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { headerName } from '../../config/primitives.ts'
 
 /** Headers whose meaning the transport owns: never used to carry the id. */
