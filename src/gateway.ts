@@ -17,6 +17,21 @@ import { createRecorderClient } from './observability/recorder-client.ts'
 import { createStatsStore } from './observability/stats.ts'
 import { handleRequest } from './pipeline.ts'
 
+/** Never echoes the input: the Host header or target may be anything a client sent. */
+const BAD_URL_DETAIL = 'the Host header and request target do not form a valid URL (an invalid host name or port?).'
+
+/**
+ * `request.url`, parsed; undefined when it does not parse. workerd builds it from the Host header and the target
+ * without checking them, so `Host: h:99999` or `Host: [::1` reach the Worker as an invalid URL.
+ */
+function parseUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw)
+  } catch {
+    return undefined
+  }
+}
+
 export interface GatewayOptions {
   /** Your own filters, registered next to the built-ins (see docs/filters.md). */
   filters?: readonly FilterFactory[]
@@ -46,12 +61,14 @@ export function createGateway(options: GatewayOptions = {}) {
     try {
       const current = store.current(env.CONFIG, waitUntil)
       const snapshot = current instanceof Promise ? await current : current
-      const url = new URL(request.url)
-      const path = url.pathname
-      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
+      const url = parseUrl(request.url)
+      const path = url?.pathname
+      if (path === ADMIN_PREFIX || path?.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
       requestId = snapshot ? requestIdFor(request.headers, snapshot.settings.preserve_external_request_id) : crypto.randomUUID()
       obs = observer.begin(request, snapshot, startedAt)
-      response = snapshot
+      response = !url
+        ? problem({ code: 'ERR_BAD_REQUEST', detail: BAD_URL_DETAIL, requestId })
+        : snapshot
         ? await handleRequest(snapshot, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
         : problem({
             code: 'ERR_NO_CONFIG',

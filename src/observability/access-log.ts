@@ -101,3 +101,21 @@ export function contentLength(headers: Headers): number | null {
   const n = Number(v)
   return Number.isSafeInteger(n) && n >= 0 ? n : null
 }
+
+/**
+ * Authority and path (without the query) of a request whose URL may not parse: workerd builds `request.url` from
+ * the Host header and the target unchecked. Falls back to the Host header and the raw text after the authority.
+ * Never throws.
+ */
+export function authorityAndPath(rawUrl: string, headers: Headers): { authority: string; path: string } {
+  try {
+    const url = new URL(rawUrl)
+    return { authority: url.host, path: url.pathname }
+  } catch {
+    const afterScheme = rawUrl.indexOf('://')
+    const slash = afterScheme < 0 ? -1 : rawUrl.indexOf('/', afterScheme + 3)
+    const target = slash < 0 ? '' : rawUrl.slice(slash)
+    const query = target.search(/[?#]/)
+    return { authority: headers.get('host') ?? '', path: query < 0 ? target : target.slice(0, query) }
+  }
+}

@@ -11,7 +11,7 @@ import type { RequestContext } from '../filters/types.ts'
 import { peerAddress } from '../http/client.ts'
 import { isoTime } from '../lib/iso-time.ts'
 import { FLAGS_HEADER } from '../http/problem.ts'
-import { type AccessLogger, contentLength, createAccessLogger, type RequestFacts } from './access-log.ts'
+import { type AccessLogger, authorityAndPath, contentLength, createAccessLogger, type RequestFacts } from './access-log.ts'
 import { type AnalyticsEngineSink, createAnalyticsEngineSink } from './analytics.ts'
 import { DEFAULT_OBSERVABILITY, type ObservabilitySettings } from './config.ts'
 import type { StatsFlusher } from './flush.ts'
@@ -79,11 +79,17 @@ export function createObserver(options: ObserverOptions) {
   return {
     /** Before the pipeline: the trace context (sent upstream by the pipeline). */
     begin(request: Request, snapshot: Snapshot | undefined, startedAt: number): RequestObservation {
-      const compiled = compiledFor(snapshot)
-      const tracing = compiled.settings.tracing
-      const trace = tracing.enabled ? traceContextFor(request.headers, tracing, random) : undefined
-      const recording = compiled.settings.stats.enabled ? stats : NOOP_STATS
-      return { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
+      try {
+        const compiled = compiledFor(snapshot)
+        const tracing = compiled.settings.tracing
+        const trace = tracing.enabled ? traceContextFor(request.headers, tracing, random) : undefined
+        const recording = compiled.settings.stats.enabled ? stats : NOOP_STATS
+        return { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
+      } catch (e) {
+        // The gateway calls begin() again outside its try after a failure: it must not throw either.
+        console.error(JSON.stringify({ level: 'error', msg: 'observability failed to begin a request', error: String((e as Error)?.stack ?? e) }))
+        return { startedAt, stats: NOOP_STATS, record: {}, compiled: fallback }
+      }
     },
 
     /** After the pipeline: stats, access log, Analytics Engine point, recorder, Server-Timing, flush. Never throws. */
@@ -135,13 +141,13 @@ export function createObserver(options: ObserverOptions) {
 /** The request summary shared by the access log and the Analytics Engine sink, gathered once per request. */
 function summarize(obs: RequestObservation, request: Request, response: Response, flags: string, up: UpstreamState | undefined, durationMs: number, requestId: string): RequestFacts {
   const rc = obs.record.rc
-  const url = rc?.url ?? new URL(request.url)
+  const { authority, path } = rc ? { authority: rc.url.host, path: rc.url.pathname } : authorityAndPath(request.url, request.headers)
   const cf = (request as { cf?: { httpProtocol?: unknown; country?: unknown } }).cf
   return {
     start_time: isoTime(obs.startedAt),
     method: request.method,
-    authority: url.host,
-    path: url.pathname,
+    authority,
+    path,
     protocol: typeof cf?.httpProtocol === 'string' ? cf.httpProtocol : null,
     status: response.status,
     response_flags: flags,
