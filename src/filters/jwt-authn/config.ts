@@ -4,7 +4,7 @@
  */
 import * as z from 'zod'
 import { duration, headerName } from '../../config/primitives.ts'
-import { ALGORITHMS, type Algorithm, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, minSecretBytes, parseJwks, secretBytes } from './keys.ts'
+import { ALGORITHMS, type Algorithm, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MAX_JWKS_KEYS, minSecretBytes, parseJwks, secretBytes } from './keys.ts'
 import { requirement } from './requirement-config.ts'
 
 /** Counters under `jwt_authn.` (Envoy `allowed`/`denied`, denials by reason; JWKS and cache activity). */
@@ -24,6 +24,14 @@ const providerName = z
   .refine((n) => !['__proto__', 'constructor', 'prototype'].includes(n), 'this provider name is reserved')
 const bindingName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a binding name such as JWT_SECRET')
 const absPath = z.string().regex(/^\/[^\s#]*$/, 'expected a path such as "/.well-known/jwks.json"')
+/**
+ * A JWT time setting. NumericDates are compared in whole seconds (jose floors the clock), so a fraction would be
+ * rounded away silently; it is refused instead, as Envoy's `clock_skew_seconds` is an integer.
+ */
+const wholeSeconds = (maxMs: number, max: string) =>
+  duration
+    .refine((ms) => ms % 1000 === 0, 'JWT times are whole seconds: use a whole number of seconds, e.g. "2s" (not "1500ms")')
+    .refine((ms) => ms <= maxMs, `at most ${max}`)
 
 /** Where a JWKS is fetched from: a URL, or a path on a configured cluster (its first endpoint). */
 const remoteJwks = z
@@ -103,14 +111,26 @@ export const jwtProvider = z
     forward_payload_header: headerName.optional(),
     /** Claims copied to upstream headers; client copies of these headers are always removed. @default [] */
     claim_to_headers: z.array(claimToHeader).max(20).default([]),
-    /** Leeway for `exp`, `nbf` and `iat`. @default 60s (Envoy) */
-    clock_skew: duration.default(60_000),
+    /** Leeway for `exp`, `nbf`, `iat` and `max_token_age`; whole seconds, at most 1h. @default 60s (Envoy) */
+    clock_skew: wholeSeconds(3_600_000, '1h').default(60_000),
+    /**
+     * Refuse tokens issued (`iat`) more than this (plus `clock_skew`) ago; `iat` becomes required (jose `maxTokenAge`).
+     * Whole seconds, 1s–8760h. @default unset: age unchecked (Envoy has none; its `max_lifetime` bounds `exp`)
+     */
+    max_token_age: wholeSeconds(8760 * 3_600_000, '8760h')
+      .refine((ms) => ms >= 1000, 'at least 1s')
+      .optional(),
     /** Reject tokens without `exp`. @default true (Envoy: false; a token without expiry never expires) */
     require_expiration: z.boolean().default(true),
     /** Longer tokens are rejected before any parsing. @default 8192 bytes */
     max_token_size: z.number().int().min(256).max(65_536).default(8192),
     /** Verified tokens kept per isolate (LRU, never past `exp`); 0 disables. @default 100 (Envoy) */
     jwt_cache_size: z.number().int().min(0).max(10_000).default(100),
+    /**
+     * Signature checks per token at most: the keys matching its `kid` (all keys of its `alg` when it has none),
+     * in JWKS order; the rest are not tried. Bounds the CPU a forged token costs. @default 10 (Envoy: unbounded)
+     */
+    max_candidate_keys: z.number().int().min(1).max(MAX_JWKS_KEYS).default(10),
   })
   .superRefine((p, ctx) => {
     const sources = (['remote_jwks', 'local_jwks', 'hmac_secret'] as const).filter((k) => p[k] !== undefined)

@@ -21,8 +21,8 @@ export interface SourceContext {
 /** The keys of one provider at one moment. `generation` changes whenever the keys do. */
 export interface KeySet {
   readonly byKid: ReadonlyMap<string, readonly VerificationKey[]>
-  /** Keys without a `kid`: candidates for any token. */
-  readonly anonymous: readonly VerificationKey[]
+  /** Configured secrets (`anyKid`): candidates for any token. A kid-less JWKS key is not one of them. */
+  readonly anyKid: readonly VerificationKey[]
   readonly all: readonly VerificationKey[]
   readonly generation: number
 }
@@ -38,21 +38,26 @@ export interface KeySource {
   refetch(ctx: SourceContext): Promise<KeySet | undefined>
 }
 
-/** Keys that may verify a token with this `kid` and `alg`. */
+/**
+ * Keys that may verify a token with this `kid` and `alg`, selected as jose's `createLocalJWKSet` does: a token
+ * with a `kid` only by JWKS keys with that exact `kid`, a token without one by every key. A kid-less key that
+ * matched every token would hide a rotated-in kid and so stop the unknown-kid refetch (issue 12 §5). Envoy
+ * differs: its kid-less keys match any token. An HMAC secret (`anyKid`) has no kid and matches any token.
+ */
 export function candidates(set: KeySet, kid: string | undefined, alg: Algorithm): VerificationKey[] {
-  const pool = kid === undefined ? set.all : [...(set.byKid.get(kid) ?? []), ...set.anonymous]
+  const pool = kid === undefined ? set.all : [...(set.byKid.get(kid) ?? []), ...set.anyKid]
   return pool.filter((k) => k.algorithms.has(alg))
 }
 
 /** Builds a key set; `generation` must change when the keys do (token cache entries are tied to it). */
 export function toKeySet(keys: readonly VerificationKey[], generation: number): KeySet {
   const byKid = new Map<string, VerificationKey[]>()
-  const anonymous: VerificationKey[] = []
+  const anyKid: VerificationKey[] = []
   for (const k of keys) {
-    if (k.kid === undefined) anonymous.push(k)
-    else byKid.set(k.kid, [...(byKid.get(k.kid) ?? []), k])
+    if (k.anyKid) anyKid.push(k)
+    else if (k.kid !== undefined) byKid.set(k.kid, [...(byKid.get(k.kid) ?? []), k])
   }
-  return { byKid, anonymous, all: keys, generation }
+  return { byKid, anyKid, all: keys, generation }
 }
 
 /** A fixed set (local_jwks, a static secret). */

@@ -29,6 +29,8 @@ const HMAC_HASH: Record<HmacAlgorithm, { hash: string; bytes: number }> = {
 /** One key of a key set, usable with exactly the algorithms in `algorithms`. */
 export interface VerificationKey {
   readonly kid: string | undefined
+  /** A configured secret, not a JWKS member: it verifies whatever `kid` a token names (jose ignores `kid` too). */
+  readonly anyKid?: true
   readonly algorithms: ReadonlySet<Algorithm>
   /** The CryptoKey for `alg` (imported once, on first use). Rejects when the key material is unusable. */
   cryptoKey(alg: Algorithm): Promise<CryptoKey>
@@ -135,6 +137,7 @@ export function createHmacKey(bytes: Uint8Array, algorithms: Set<Algorithm>): Ve
   const imported = new Map<Algorithm, Promise<CryptoKey>>()
   return {
     kid: undefined,
+    anyKid: true,
     algorithms,
     cryptoKey(alg) {
       let p = imported.get(alg)

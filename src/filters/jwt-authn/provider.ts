@@ -13,9 +13,6 @@ import { createKeySource } from './sources.ts'
 import { audienceMatches, checkClaims, type ClaimRules, decodeToken, type DenyReason } from './token.ts'
 import { createTokenCache, deepFreeze, type TokenCache } from './token-cache.ts'
 
-/** Keys tried for one token at most (a token without `kid` against a JWKS of many keys). */
-const MAX_CANDIDATES = 10
-
 export type VerifyResult =
   | { ok: true; payload: Readonly<Record<string, unknown>>; payloadSegment: string }
   | { ok: false; reason: DenyReason }
@@ -33,11 +30,12 @@ export interface ProviderRuntime {
 
 /** jose error codes → reasons. Anything unexpected (a key jose refuses, e.g. RSA < 2048 bits) is `signature`. */
 function reasonOf(e: unknown): DenyReason {
-  const { code, claim } = (e ?? {}) as { code?: string; claim?: string }
-  if (code === 'ERR_JWT_EXPIRED') return 'expired'
+  const { code, claim, reason } = (e ?? {}) as { code?: string; claim?: string; reason?: string }
+  if (code === 'ERR_JWT_EXPIRED') return claim === 'iat' ? 'too_old' : 'expired'
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'algorithm'
   if (code === 'ERR_JWT_INVALID' || code === 'ERR_JWS_INVALID') return 'malformed'
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    if (claim === 'iat') return reason === 'missing' ? 'missing_iat' : reason === 'check_failed' ? 'iat_future' : 'malformed'
     const byClaim: Record<string, DenyReason> = { iss: 'issuer', aud: 'audience', nbf: 'not_yet_valid', exp: 'missing_exp' }
     return byClaim[claim ?? ''] ?? 'malformed'
   }
@@ -50,7 +48,13 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
   const algorithms = new Set<Algorithm>(allowedAlgorithms(p))
   const source: KeySource = createKeySource(p, algorithms, clusters, `provider ${name}`)
   const cache: TokenCache = createTokenCache(p.jwt_cache_size)
-  const rules: ClaimRules = { issuer: p.issuer, skew: Math.round(p.clock_skew / 1000), requireExpiration: p.require_expiration }
+  // Whole seconds (the schema refuses fractions), passed to jose unchanged: both sides count the same seconds.
+  const rules: ClaimRules = {
+    issuer: p.issuer,
+    skew: p.clock_skew / 1000,
+    requireExpiration: p.require_expiration,
+    maxAge: p.max_token_age === undefined ? undefined : p.max_token_age / 1000,
+  }
   const required = p.require_expiration ? ['exp'] : []
 
   async function verifyFull(
@@ -79,11 +83,12 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
       clockTolerance: rules.skew,
       currentDate: new Date(ctx.now),
       requiredClaims: required,
+      ...(rules.maxAge === undefined ? {} : { maxTokenAge: rules.maxAge }),
       ...(p.issuer === undefined ? {} : { issuer: p.issuer }),
       ...(audiences === undefined ? {} : { audience: [...audiences] }),
     }
     let last: DenyReason = 'signature'
-    for (const key of keys.slice(0, MAX_CANDIDATES)) {
+    for (const key of keys.slice(0, p.max_candidate_keys)) {
       try {
         const { payload } = await jwtVerify(token, await key.cryptoKey(decoded.alg), options)
         const frozen = deepFreeze(payload as Record<string, unknown>)

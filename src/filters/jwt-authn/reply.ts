@@ -17,6 +17,8 @@ const DETAIL: Record<DenyReason, string> = {
   expired: 'The JWT has expired.',
   not_yet_valid: 'The JWT is not valid yet (nbf).',
   iat_future: 'The JWT claims to be issued in the future (iat).',
+  missing_iat: 'The JWT has no issued-at time (iat); this route limits token age.',
+  too_old: 'The JWT was issued (iat) longer ago than this route accepts (max_token_age).',
   unknown_kid: 'No key of the issuer matches the JWT.',
   signature: 'The JWT signature does not verify.',
   jwks_unavailable: "The issuer's keys could not be obtained; try again shortly.",

@@ -2,7 +2,7 @@
  * @module jwt_authn verified-token cache: per provider, per isolate, a bounded LRU keyed by the token itself (Envoy's
  * `jwt_cache`; at most `jwt_cache_size` × `max_token_size` bytes of keys). An entry is never served at or past the
  * token's `exp`, nor after the provider's key set changed (a key removed from the JWKS stops its tokens at the
- * next refresh).
+ * next refresh). The provider re-runs the time checks on every hit, so `max_token_age` stops a cached token too.
  */
 
 export interface CachedToken {

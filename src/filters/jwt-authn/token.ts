@@ -17,6 +17,8 @@ export type DenyReason =
   | 'expired'
   | 'not_yet_valid'
   | 'iat_future'
+  | 'missing_iat'
+  | 'too_old'
   | 'unknown_kid'
   | 'signature'
   | 'jwks_unavailable'
@@ -80,16 +82,20 @@ export function decodeToken(token: string, allowed: ReadonlySet<string>): Decode
 
 export interface ClaimRules {
   issuer: string | undefined
-  /** Seconds. */
+  /** Seconds (whole: the schema refuses fractions). */
   skew: number
   requireExpiration: boolean
+  /** `max_token_age` in seconds; when set, `iat` is required. */
+  maxAge?: number | undefined
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const
 
 /**
  * Issuer and time checks, in seconds as jose does them (`now` floored): valid while now < exp + skew,
- * from nbf - skew, and with iat ≤ now + skew. NumericDates must be JSON numbers (RFC 7519 §2).
+ * from nbf - skew, with iat ≤ now + skew and, under `maxAge`, now - iat - skew ≤ maxAge (jose `maxTokenAge`).
+ * NumericDates must be JSON numbers (RFC 7519 §2). Also run on every token cache hit, so a cached token stops
+ * at the same second as a fresh one.
  */
 export function checkClaims(payload: Record<string, unknown>, rules: ClaimRules, nowMs: number): DenyReason | undefined {
   if (rules.issuer !== undefined && payload.iss !== rules.issuer) return 'issuer'
@@ -101,6 +107,10 @@ export function checkClaims(payload: Record<string, unknown>, rules: ClaimRules,
   } else if (exp <= now - rules.skew) return 'expired'
   if (nbf !== undefined && nbf > now + rules.skew) return 'not_yet_valid'
   if (iat !== undefined && iat > now + rules.skew) return 'iat_future'
+  if (rules.maxAge !== undefined) {
+    if (iat === undefined) return 'missing_iat'
+    if (now - iat - rules.skew > rules.maxAge) return 'too_old'
+  }
   return undefined
 }
 

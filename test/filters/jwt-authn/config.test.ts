@@ -24,6 +24,7 @@ describe('jwt_authn', () => {
               require_expiration: true,
               max_token_size: 8192,
               jwt_cache_size: 100,
+              max_candidate_keys: 10,
               claim_to_headers: [],
             },
           },
@@ -67,6 +68,11 @@ describe('jwt_authn', () => {
       { name: 'an override with only requires (providers come from the http_filters entry)', input: { requires: { provider: 'a', audiences: ['x'] } } },
       { name: 'an override with allow_missing_or_failed', input: { requires: { allow_missing_or_failed: true } } },
       { name: 'a realm', input: { providers: { a: local }, realm: 'api.example.com' } },
+      {
+        name: 'max_token_age, a whole-second clock_skew in ms, max_candidate_keys (issue 12 §5)',
+        input: { providers: { a: { ...local, max_token_age: '15m', clock_skew: '2000ms', max_candidate_keys: 100 } } },
+        expect: { providers: { a: { max_token_age: 900_000, clock_skew: 2000, max_candidate_keys: 100 } } },
+      },
     ],
     invalid: [
       { name: 'an empty config (nothing to do)', input: {}, error: 'set providers' },
@@ -96,6 +102,16 @@ describe('jwt_authn', () => {
       { name: 'a tiny max_token_size', input: { providers: { a: { ...local, max_token_size: 10 } } }, error: 'max_token_size' },
       { name: 'a provider named __proto__ (dropped, never a prototype)', input: { providers: JSON.parse('{"__proto__": {"hmac_secret": {"env": "X"}}}') }, error: 'providers' },
       { name: 'a provider named constructor', input: { providers: { constructor: { hmac_secret: { env: 'X' } } } }, error: 'providers.constructor' },
+      // Issue 12 §5: a sub-second clock_skew was rounded to whole seconds silently ("400ms" became no skew at all).
+      { name: 'a sub-second clock_skew', input: { providers: { a: { ...local, clock_skew: '400ms' } } }, error: 'whole number of seconds' },
+      { name: 'a fractional clock_skew', input: { providers: { a: { ...local, clock_skew: '1.5s' } } }, error: 'providers.a.clock_skew' },
+      { name: 'a clock_skew over an hour', input: { providers: { a: { ...local, clock_skew: '2h' } } }, error: 'at most 1h' },
+      { name: 'a clock_skew too large to be finite', input: { providers: { a: { ...local, clock_skew: `${'9'.repeat(400)}h` } } }, error: 'clock_skew' },
+      { name: 'a max_token_age of 0s', input: { providers: { a: { ...local, max_token_age: '0s' } } }, error: 'at least 1s' },
+      { name: 'a sub-second max_token_age', input: { providers: { a: { ...local, max_token_age: '1500ms' } } }, error: 'whole number of seconds' },
+      { name: 'a max_token_age that is a number', input: { providers: { a: { ...local, max_token_age: 60 } } }, error: 'max_token_age' },
+      { name: 'max_candidate_keys 0', input: { providers: { a: { ...local, max_candidate_keys: 0 } } }, error: 'max_candidate_keys' },
+      { name: 'max_candidate_keys over the JWKS size limit', input: { providers: { a: { ...local, max_candidate_keys: 101 } } }, error: 'max_candidate_keys' },
       { name: 'an unknown provider field', input: { providers: { a: { ...local, jwks_uri: 'x' } } }, error: 'jwks_uri' },
     ],
   })

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
-import { b64u, makeKey, NOW, NOW_MS, type TestKey, token } from '../../support/jwt-keys.ts'
+import { b64u, claims, makeKey, NOW, NOW_MS, signHmac, type TestKey, token } from '../../support/jwt-keys.ts'
 import { jwksHits, jwksUrl, serveJwks, uniqueName } from '../../support/jwt-server.ts'
 import { type ContextInit, makeContext } from '../_context.ts'
 import { bearer, buildJwt, counter, expectDenied, send } from './_helpers.ts'
@@ -135,6 +135,13 @@ describe('jwt_authn upstream headers and identity', () => {
     expect(await f.onRequest!(withSecret)).toBeUndefined()
     expect(withSecret.identity.consumer).toBe('h')
     await expectDenied((await send(buildJwt(config), bearer(t))).response, 'jwks_unavailable')
+  })
+
+  // Issue 12 §5: JWKS keys now match a token's kid exactly; a configured secret has no kid and still serves all.
+  it('verifies an HS256 token that names a kid against hmac_secret', async () => {
+    const secret = 's'.repeat(40)
+    const t = await signHmac(new TextEncoder().encode(secret), claims(), { alg: 'HS256', kid: 'rotation-7' })
+    expect((await send(buildJwt({ providers: { hs: { hmac_secret: { inline: secret } } } }), bearer(t))).local).toBe(false)
   })
 })
 

@@ -11,6 +11,8 @@ import { bearer, buildJwt, counter, expectDenied, send } from './_helpers.ts'
 
 let one: TestKey
 let two: TestKey
+/** A key whose JWK has no `kid`. */
+let anon: TestKey
 let warn: MockInstance<typeof console.warn>
 
 // Degraded modes log a warning line; captured here (and asserted where it matters) rather than printed.
@@ -20,7 +22,9 @@ beforeEach(() => {
 afterEach(() => warn.mockRestore())
 
 beforeAll(async () => {
-  ;[one, two] = await Promise.all([makeKey('ES256', 'one'), makeKey('ES256', 'two')])
+  ;[one, two, anon] = await Promise.all([makeKey('ES256', 'one'), makeKey('ES256', 'two'), makeKey('ES256', 'anon')])
+  const { kid: _, ...jwk } = anon.jwk
+  anon = { ...anon, jwk }
 })
 
 const at = (ms: number) => ({ startedAt: NOW_MS + ms })
@@ -77,6 +81,27 @@ describe('jwt_authn remote JWKS', () => {
     expect(await r.hits()).toBe(1)
     expect((await send(r.filter, bearer(await token(two), at(30_000)))).local).toBe(false)
     expect(await r.hits()).toBe(2)
+  })
+
+  // Issue 12 §5: a kid-less key matched every token, so a token naming a rotated-in kid was tried against it,
+  // refused as a bad signature, and never triggered the unknown-kid refetch.
+  it('refetches for a new kid even when the JWKS holds a kid-less key, and accepts the token', async () => {
+    const r = await remote([anon.jwk, one.jwk])
+    expect((await send(r.filter, bearer(await token(one)))).local).toBe(false)
+    await serveJwks(r.name, { keys: [anon.jwk, one.jwk, two.jwk] })
+    const rotated = await send(r.filter, bearer(await token(two), at(30_000)))
+    expect(rotated.local).toBe(false)
+    expect(counter(rotated.rc, 'jwt_authn.jwks_fetch.success')).toBe(1)
+    expect(await r.hits()).toBe(2)
+  })
+
+  it('matches a token with a kid only against keys with that kid (jose); a token without one against every key', async () => {
+    const r = await remote([anon.jwk, one.jwk])
+    for (const k of [anon, one]) expect((await send(r.filter, bearer(await token(k, {}, { alg: 'ES256' })))).local).toBe(false)
+    // Signed by the kid-less key, but naming kid "one", or a kid no key has: not the key the token names.
+    await expectDenied((await send(r.filter, bearer(await token(anon, {}, { alg: 'ES256', kid: 'one' })))).response, 'signature')
+    await expectDenied((await send(r.filter, bearer(await token(anon, {}, { alg: 'ES256', kid: 'ghost' })))).response, 'unknown_kid')
+    expect(await r.hits()).toBe(1)
   })
 
   it('keeps serving cached keys when a refresh fails', async () => {

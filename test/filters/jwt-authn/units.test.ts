@@ -25,6 +25,16 @@ describe('checkClaims (seconds, as jose counts them)', () => {
     expect(checkClaims(payload, rules, NOW * 1000 + 999)).toBe(want)
   })
 
+  it.each([
+    ['iat exactly max age + skew ago', { exp: NOW + 9, iat: NOW - 360 }, undefined],
+    ['iat one second more', { exp: NOW + 9, iat: NOW - 361 }, 'too_old'],
+    ['no iat', { exp: NOW + 9 }, 'missing_iat'],
+    ['iat as a string', { exp: NOW + 9, iat: String(NOW) }, 'malformed'],
+    ['iat in the future beyond the skew', { exp: NOW + 9, iat: NOW + 61 }, 'iat_future'],
+  ] as const)('max_token_age 300 s: %s', (_, payload, want) => {
+    expect(checkClaims(payload, { issuer: undefined, skew: 60, requireExpiration: true, maxAge: 300 }, NOW * 1000 + 999)).toBe(want)
+  })
+
   it('accepts a token without exp when require_expiration is off', () => {
     expect(checkClaims({}, { issuer: undefined, skew: 0, requireExpiration: false }, NOW * 1000)).toBeUndefined()
   })
