@@ -1,6 +1,7 @@
 /** @module Reusable zod schemas for route tables: durations, string/header/query/cookie matchers, header mutations. */
 import * as z from 'zod'
 import { checkHeaderValueFormat } from '../lib/header-mutation.ts'
+import { checkSafeRegex } from '../lib/safe-regex.ts'
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const
@@ -18,14 +19,12 @@ export const duration = z
   .regex(DURATION_RE, 'expected a duration such as "15s", "250ms", "1m" or "1h"')
   .transform(toMs)
 
-/** Compiles a user regex, or returns the engine's message. JavaScript syntax (not RE2): documented. */
+/**
+ * Checks a config regex: RE2 syntax, matched in linear time. Backreferences, lookaround, possessive quantifiers
+ * and atomic groups are refused with the reason, as is a program larger than the bound (see src/lib/safe-regex.ts).
+ */
 export function checkRegex(source: string): string | undefined {
-  try {
-    new RegExp(source)
-    return undefined
-  } catch (e) {
-    return `invalid regex ${JSON.stringify(source)}: ${(e as Error).message}`
-  }
+  return checkSafeRegex(source)
 }
 
 const regex = z.string().min(1).superRefine((s, ctx) => {
@@ -40,7 +39,7 @@ export const stringMatch = z
     prefix: z.string().min(1).optional(),
     suffix: z.string().min(1).optional(),
     contains: z.string().min(1).optional(),
-    /** Full match, JavaScript syntax. `ignore_case` applies to it too (Envoy ignores it for regex). */
+    /** Full match, RE2 syntax, linear time. `ignore_case` applies to it too (Envoy ignores it for regex). */
     regex: regex.optional(),
     /** @default false */
     ignore_case: z.boolean().default(false),

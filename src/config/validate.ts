@@ -1,5 +1,6 @@
 /** @module validateConfig: schema parse, then every cross-reference, all errors at once. */
 import type { FilterFactory } from '../filters/types.ts'
+import { captureGroups } from '../lib/safe-regex.ts'
 import { parseTemplate } from '../router/template.ts'
 import { CompileError, compileConfig } from './compile.ts'
 import { type ConfigIssue, fromZod } from './issues.ts'
@@ -94,9 +95,9 @@ function duplicates(names: { name: string; path: string }[], what: string, issue
   }
 }
 
-/** Number of capture groups in a regex source. */
+/** Number of capture groups in a regex source, as RE2 counts them. */
 function captureCount(source: string): number {
-  return new RegExp(`${source}|`).exec('')!.length - 1
+  return captureGroups(source) ?? 9 // an invalid pattern is reported at its own field
 }
 
 function checkSubstitution(pattern: string, substitution: string, path: string, issues: ConfigIssue[]) {

@@ -34,8 +34,8 @@ export async function readGatewayStats(env: Env, flusher: StatsFlusher, settings
 }
 
 export interface ViewOptions {
-  /** Keep only names matching this regex. */
-  filter?: RegExp
+  /** Keep only names this regex matches anywhere (RE2, linear time: see src/lib/safe-regex.ts). */
+  filter?: { test(name: string): boolean }
   /** Only stats that were written (counters above 0, histograms with samples); otherwise core stats show at 0. */
   usedonly?: boolean
   /** Add each histogram's non-empty buckets as `[upper bound, count]` (Envoy `histogram_buckets=disjoint`). */

@@ -13,6 +13,7 @@ import {
   toFullMatchRegex,
 } from './matchers.ts'
 import type { MatchInput } from './routes.ts'
+import { compileCaptures } from '../lib/safe-regex.ts'
 import { regexLiteralPrefix } from './_regex-prefix.ts'
 import { parseTemplate } from './template.ts'
 
@@ -122,17 +123,19 @@ export function compileRoute(m: RouteMatch, index: number): CompiledRoute {
   }
   if (m.regex !== undefined) {
     // case_sensitive does not apply to regex (Envoy); write [Aa] or (?i:…) instead.
-    const re = toFullMatchRegex(m.regex)
-    const testPath = (path: string) => (re.test(path) ? { params: {} } : undefined)
+    const test = toFullMatchRegex(m.regex)
+    const testPath = (path: string) => (test(path) ? { params: {} } : undefined)
     return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true, testPath, testRest }
   }
   if (m.template !== undefined) {
     const t = parseTemplate(m.template)
     if (t.error) throw new Error(`route ${index}: template ${JSON.stringify(m.template)}: ${t.error}`)
-    const re = new RegExp(t.source, cs ? '' : 'i')
+    // The template's regex is generated, but `*` inside a segment (`/*-*-*`) is ambiguous and backtracks
+    // polynomially in V8: RE2 too.
+    const exec = compileCaptures(t.source, { ignoreCase: !cs })
     const names = t.names
     const testPath = (path: string): PathResult | undefined => {
-      const found = re.exec(path)
+      const found = exec(path)
       if (!found) return undefined
       if (names.length === 0) return { params: {} }
       const params: Record<string, string> = {}

@@ -3,6 +3,7 @@
  * QueryParameterMatcher, CookieMatcher). Everything is decided at compile time; the returned functions only compare.
  */
 import type { CookieMatch, HeaderMatch, QueryMatch, StringMatch } from '../config/primitives.ts'
+import { compileFullMatch } from '../lib/safe-regex.ts'
 
 /** A compiled predicate over one string. */
 export type StringPredicate = (value: string) => boolean
@@ -11,25 +12,24 @@ export type StringPredicate = (value: string) => boolean
 export type ValueMatch = Omit<HeaderMatch, 'name'>
 
 /**
- * Compiles a regex for a FULL match (Envoy `safe_regex` semantics): `^(?:source)$`, so `a|ab` matches "ab".
- * @param source - JavaScript regex syntax (not RE2).
- * @param flags - e.g. `'i'`. @default ''
+ * Compiles a regex for a FULL match (Envoy `safe_regex` semantics), so `a|ab` matches "ab". RE2 syntax, matched
+ * in time linear in the input by re2js (src/lib/safe-regex.ts), whatever the pattern.
+ * @param options.ignoreCase - RE2 case folding. @default false
  */
-export function toFullMatchRegex(source: string, flags = ''): RegExp {
-  return new RegExp(`^(?:${source})$`, flags)
+export function toFullMatchRegex(source: string, options: { ignoreCase?: boolean } = {}): StringPredicate {
+  return compileFullMatch(source, options)
 }
 
 /**
  * Compiles an Envoy StringMatcher. `ignore_case` lower-cases both sides for exact/prefix/suffix/contains and adds
- * the `i` flag to `regex` (unlike Envoy, which ignores it for regex: see `src/config/primitives.ts`).
+ * RE2 case folding to `regex` (unlike Envoy, which ignores it for regex: see `src/config/primitives.ts`).
  * @param m - a parsed matcher; exactly one of exact, prefix, suffix, contains, regex must be set.
  * @example compileStringMatch({ prefix: '/api', ignore_case: true })('/API/v1') // true
  */
 export function compileStringMatch(m: StringMatch | ValueMatch): StringPredicate {
   const ic = m.ignore_case
   if (m.regex !== undefined) {
-    const re = toFullMatchRegex(m.regex, ic ? 'i' : '')
-    return (v) => re.test(v)
+    return toFullMatchRegex(m.regex, { ignoreCase: ic })
   }
   const norm = (s: string) => (ic ? s.toLowerCase() : s)
   if (m.exact !== undefined) {

@@ -4,6 +4,7 @@
  */
 import type { RouteMatch } from '../config/schema.ts'
 import type { RouteHit } from './routes.ts'
+import { compileSubstitution } from '../lib/safe-regex.ts'
 import { parseTemplate } from './template.ts'
 
 /** The rewrite fields of a forward action (at most one is set; validation enforces it). */
@@ -15,44 +16,6 @@ export interface PathRewriteConfig {
 
 /** A compiled rewrite: the matched path and its hit in, the upstream path out. */
 export type PathRewrite = (path: string, hit: RouteHit) => string
-
-/**
- * Converts an RE2 substitution to a JavaScript replacement string: `\0`..`\9` become `$&`, `$01`..`$09`,
- * `\\` becomes `\`, and a literal `$` is escaped as `$$`. Any other backslash is kept as written.
- * @param substitution - RE2-style replacement text.
- * @example toJsReplacement('\\2/instance/\\1') // '$02/instance/$01'
- */
-export function toJsReplacement(substitution: string): string {
-  return substitution.replace(/\$|\\([0-9\\])/g, (_all, ref: string | undefined) => {
-    if (ref === undefined) return '$$'
-    if (ref === '\\') return '\\'
-    // Two-digit form, so `\10` stays "capture 1, then 0" as in RE2 even with ten or more groups.
-    return ref === '0' ? '$&' : `$0${ref}`
-  })
-}
-
-const globalCopies = new WeakMap<RegExp, RegExp>()
-const replacements = new Map<string, string>()
-
-/**
- * Replaces EVERY match of `re` in `path` (Envoy `regex_rewrite` is replace-all) with `substitution`, whose
- * `\1`..`\9` refer to captures. A non-global `re` is used through a global copy made once; the converted
- * substitution is cached, so the steady state does no parsing. Shared with redirects.
- * @param re - the compiled pattern (RE2 syntax is assumed to be valid JavaScript too).
- * @param substitution - RE2-style replacement, e.g. `\2/instance/\1`.
- * @param path - the path to rewrite, without the query.
- * @example applyRegexSubstitution(/^\/service\/([^/]+)(\/.*)$/, '\\2/instance/\\1', '/service/foo/v1/api') // '/v1/api/instance/foo'
- */
-export function applyRegexSubstitution(re: RegExp, substitution: string, path: string): string {
-  let g = re.global ? re : globalCopies.get(re)
-  if (!g) globalCopies.set(re, (g = new RegExp(re.source, `${re.flags}g`)))
-  let js = replacements.get(substitution)
-  if (js === undefined) {
-    js = toJsReplacement(substitution)
-    if (replacements.size < 10_000) replacements.set(substitution, js)
-  }
-  return path.replace(g, js)
-}
 
 /** Splits `/v2/{id}/x` into literal parts and names: parts.length === names.length + 1. */
 function compileTemplateRewrite(rewrite: string, captured: readonly string[]) {
@@ -75,7 +38,8 @@ function compileTemplateRewrite(rewrite: string, captured: readonly string[]) {
  * Compiles a route's path rewrite, or returns undefined when it has none. Envoy semantics:
  * - `prefix_rewrite` replaces the matched prefix, or the whole path for an `exact` match. For a
  *   case-insensitive match it replaces as many characters as the configured prefix has.
- * - `regex_rewrite` replaces all matches; `\1`..`\9` in the substitution are captures.
+ * - `regex_rewrite` replaces all matches (RE2, linear time); `\1`..`\9` in the substitution are captures,
+ *   `\0` the whole match, `\\` a backslash.
  * - `template_rewrite` substitutes `{name}` with the template's captures.
  * @param match - the route's match; decides what prefix_rewrite replaces and which names templates capture.
  * @param rewrite - the forward (or redirect) action; only the rewrite fields are read.
@@ -93,9 +57,7 @@ export function createPathRewrite(match: RouteMatch, rewrite: PathRewriteConfig)
     return (path, hit) => prefix + path.slice(hit.matchedPrefix?.length ?? len)
   }
   if (regex !== undefined) {
-    const re = new RegExp(regex.pattern, 'g')
-    const js = toJsReplacement(regex.substitution)
-    return (path) => path.replace(re, js)
+    return compileSubstitution(regex.pattern, regex.substitution)
   }
   if (template !== undefined) {
     if (match.template === undefined) throw new Error('template_rewrite needs a template match')
