@@ -171,7 +171,12 @@ export type Cluster = z.output<typeof cluster>
 export const gatewaySettings = z.strictObject({
   /** How often an isolate checks KV for a new version, in the background. @default 5s */
   refresh_interval: duration.default(5_000),
-  /** RFC 3986 dot-segment removal (also %2e). @default true (Envoy edge best practice) */
+  /**
+   * RFC 3986 normalization: decode escaped unreserved characters (`%41` ⇒ `A`), `\` ⇒ `/`, remove dot segments
+   * (also %2e). workerd's URL parser resolves `.`, `..`, `%2e` and `\` before Legate sees the path, so `false`
+   * cannot keep them: it only leaves `..;x` segments and the unreserved escapes alone.
+   * @default true (Envoy edge best practice)
+   */
   normalize_path: z.boolean().default(true),
   /** Collapse repeated slashes. @default true (Envoy edge best practice) */
   merge_slashes: z.boolean().default(true),
@@ -183,6 +188,20 @@ export const gatewaySettings = z.strictObject({
   escaped_slashes: z
     .enum(['keep_unchanged', 'reject_request', 'unescape_and_redirect', 'unescape_and_forward'])
     .default('unescape_and_redirect'),
+  /**
+   * `;params` inside path segments (`/admin;jsessionid=1`), which Tomcat and Spring drop before routing: `keep`
+   * routes and forwards them as data, `strip` cuts each segment at its first ";" in the routed and the forwarded
+   * path (`/admin;/x` ⇒ `/admin/x`), `reject` answers 400 ERR_BAD_PATH.
+   * @default keep (Envoy: ";" is a legal segment character; jsessionid and matrix parameters stay intact)
+   */
+  path_parameters: z.enum(['keep', 'strip', 'reject']).default('keep'),
+  /**
+   * Trailing "." and " " (also %2E, %20) at the end of path segments, which Windows origins drop: `keep` routes
+   * them as data, `strip` removes them in the routed and the forwarded path (`/admin. .` ⇒ `/admin`), `reject`
+   * answers 400 ERR_BAD_PATH. `.` and `..` segments are never touched.
+   * @default keep (Envoy: no such normalization; `/v1.2.` style names stay intact)
+   */
+  trailing_dots_and_spaces: z.enum(['keep', 'strip', 'reject']).default('keep'),
   /** Keep an incoming X-Request-Id instead of replacing it. @default false (Envoy) */
   preserve_external_request_id: z.boolean().default(false),
   /** Trusted proxies in front of Cloudflare that append to X-Forwarded-For. @default 0 */

@@ -1,15 +1,20 @@
 /**
  * @module Request-path normalization, as Envoy's HCM does it before routing: escaped-slash policy
- * (`path_with_escaped_slashes_action`), RFC 3986 normalization (`normalize_path`) and `merge_slashes`, so the
- * gateway routes and authorizes on the same path it forwards.
+ * (`path_with_escaped_slashes_action`), RFC 3986 normalization (`normalize_path`) and `merge_slashes`, plus the
+ * origin-parser options `path_parameters` and `trailing_dots_and_spaces`, so the gateway routes and authorizes on
+ * the same path it forwards.
  */
 import type { GatewaySettings } from '../config/schema.ts'
+import { stripPathParameters, trimSegmentEnds } from './_path-segments.ts'
 
-/** The three gateway settings that shape path handling. */
-export type PathOptions = Pick<GatewaySettings, 'normalize_path' | 'merge_slashes' | 'escaped_slashes'>
+/** The gateway settings that shape path handling. */
+export type PathOptions = Pick<
+  GatewaySettings,
+  'normalize_path' | 'merge_slashes' | 'escaped_slashes' | 'path_parameters' | 'trailing_dots_and_spaces'
+>
 
 /** Why a path was refused; the pipeline answers 400 `ERR_BAD_PATH` (Envoy `path_normalization_failed`). */
-export type PathRejectReason = 'nul' | 'bad_escape' | 'escaped_slash'
+export type PathRejectReason = 'nul' | 'bad_escape' | 'escaped_slash' | 'path_parameters' | 'trailing_dot_or_space'
 
 /**
  * `ok`: route on and forward `path`. `reject`: answer 400. `redirect`: answer 307 with `Location: path` (only
@@ -25,6 +30,8 @@ export const PATH_REJECT_DETAIL: Readonly<Record<PathRejectReason, string>> = {
   nul: 'The path contains a NUL character (%00).',
   bad_escape: 'The path contains a "%" that is not followed by two hex digits.',
   escaped_slash: 'The path contains an escaped slash (%2F or %5C), which this gateway rejects.',
+  path_parameters: 'The path contains a ";" path parameter, which this gateway rejects.',
+  trailing_dot_or_space: 'A path segment ends in a dot or a space, which this gateway rejects.',
 }
 
 const SLASH = 0x2f
@@ -55,8 +62,12 @@ const hexAt = (s: string, i: number): number => {
  *    rejects, `unescape_and_redirect` returns a redirect to the path with only those unescaped (`%5C` ⇒ `\`),
  *    `unescape_and_forward` decodes them to `/` and continues.
  * 3. `normalize_path`: decode percent-encoded unreserved characters once (never `%25`, so no double decoding),
- *    `\` ⇒ `/`, `..;x` ⇒ `..` and `.;x` ⇒ `.`, remove dot segments (clamped at the root), leading `/`.
- * 4. `merge_slashes`: collapse runs of `/`.
+ *    `\` ⇒ `/`.
+ * 4. `path_parameters`: `strip` cuts every segment at its first `;` (`/a;x/b` ⇒ `/a/b`), `reject` rejects a `;`.
+ * 5. `trailing_dots_and_spaces`: `strip` removes trailing `.`/` `/`%2E`/`%20` from every segment but `.` and `..`
+ *    (`/admin. .` ⇒ `/admin`), `reject` rejects such a segment.
+ * 6. `normalize_path`: `..;x` ⇒ `..` and `.;x` ⇒ `.`, remove dot segments (clamped at the root), leading `/`.
+ * 7. `merge_slashes`: collapse runs of `/` (so `/;/admin` stripped to `//admin` routes as `/admin`).
  *
  * Case is never folded, reserved escapes keep their spelling. A `?query` suffix is passed through untouched and
  * a `#fragment` is dropped (Istio CVE-2021-39156), so both a URL's `pathname` and a raw request target work.
@@ -65,8 +76,9 @@ const hexAt = (s: string, i: number): number => {
  *
  * @param rawPath The percent-encoded path as received, e.g. `new URL(request.url).pathname`.
  * @example
- * const opts = { normalize_path: true, merge_slashes: true, escaped_slashes: 'keep_unchanged' } as const
- * normalizePath('/a/b/%2e%2e/c//d', opts) // { kind: 'ok', path: '/a/c/d' }
+ * const opts = { normalize_path: true, merge_slashes: true, escaped_slashes: 'keep_unchanged',
+ *   path_parameters: 'strip', trailing_dots_and_spaces: 'keep' } as const
+ * normalizePath('/a/b/%2e%2e/c;x//d', opts) // { kind: 'ok', path: '/a/c/d' }
  */
 export function normalizePath(rawPath: string, opts: PathOptions): PathResult {
   let path = rawPath
@@ -118,8 +130,17 @@ export function normalizePath(rawPath: string, opts: PathOptions): PathResult {
   if (opts.normalize_path) {
     if (percent) path = decodeUnreserved(path)
     if (path.includes('\\')) path = path.replaceAll('\\', '/')
-    if (path.includes('.') || path.charCodeAt(0) !== SLASH) path = removeDotSegments(path)
   }
+  if (opts.path_parameters !== 'keep' && path.includes(';')) {
+    if (opts.path_parameters === 'reject') return { kind: 'reject', reason: 'path_parameters' }
+    path = stripPathParameters(path)
+  }
+  if (opts.trailing_dots_and_spaces !== 'keep') {
+    const trimmed = trimSegmentEnds(path, opts.trailing_dots_and_spaces === 'reject')
+    if (trimmed === null) return { kind: 'reject', reason: 'trailing_dot_or_space' }
+    path = trimmed
+  }
+  if (opts.normalize_path && (path.includes('.') || path.charCodeAt(0) !== SLASH)) path = removeDotSegments(path)
   if (opts.merge_slashes && path.includes('//')) path = mergeSlashes(path)
   return { kind: 'ok', path: path + query }
 }

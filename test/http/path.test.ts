@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { normalizePath, type PathOptions, type PathResult } from '../../src/http/path.ts'
 
-const CANONICAL: PathOptions = { normalize_path: true, merge_slashes: false, escaped_slashes: 'keep_unchanged' }
-const MERGE_ONLY: PathOptions = { normalize_path: false, merge_slashes: true, escaped_slashes: 'keep_unchanged' }
-const UNESCAPE_ONLY: PathOptions = {
+/** Everything off: the Envoy options are set per constant, the origin-parser options stay at their default. */
+const OFF: PathOptions = {
   normalize_path: false,
   merge_slashes: false,
-  escaped_slashes: 'unescape_and_forward',
+  escaped_slashes: 'keep_unchanged',
+  path_parameters: 'keep',
+  trailing_dots_and_spaces: 'keep',
 }
-const EDGE: PathOptions = { normalize_path: true, merge_slashes: true, escaped_slashes: 'unescape_and_redirect' }
+const CANONICAL: PathOptions = { ...OFF, normalize_path: true }
+const MERGE_ONLY: PathOptions = { ...OFF, merge_slashes: true }
+const UNESCAPE_ONLY: PathOptions = { ...OFF, escaped_slashes: 'unescape_and_forward' }
+const EDGE: PathOptions = { ...OFF, normalize_path: true, merge_slashes: true, escaped_slashes: 'unescape_and_redirect' }
 
 const ok = (path: string): PathResult => ({ kind: 'ok', path })
 const REJECT = 'reject'
@@ -81,7 +85,7 @@ describe('normalizePath: Envoy canonicalPath vectors (normalize_path)', () => {
   })
 
   it('rejects NUL and bad escapes even with normalization off', () => {
-    const off: PathOptions = { normalize_path: false, merge_slashes: false, escaped_slashes: 'keep_unchanged' }
+    const off = OFF
     expect(normalizePath('/a/%00', off).kind).toBe('reject')
     expect(normalizePath('/a/%x', off).kind).toBe('reject')
   })
@@ -113,7 +117,7 @@ describe('normalizePath: Envoy path-sanitization integration assertions', () => 
   }
 
   it('normalize_path=false routes /private/../public to private and forwards it unchanged (unsafe baseline)', () => {
-    const opts: PathOptions = { normalize_path: false, merge_slashes: false, escaped_slashes: 'keep_unchanged' }
+    const opts = OFF
     expectOk(normalizePath('/private/../public', opts), '/private/../public', 'private')
   })
 
@@ -194,7 +198,7 @@ describe('normalizePath: RFC 3986 details', () => {
   })
 
   it('leaves the path alone when both normalize_path and merge_slashes are off', () => {
-    const off: PathOptions = { normalize_path: false, merge_slashes: false, escaped_slashes: 'keep_unchanged' }
+    const off = OFF
     expect(normalizePath('//a/./b/../%2e%41\\c', off)).toEqual(ok('//a/./b/../%2e%41\\c'))
   })
 
