@@ -105,6 +105,9 @@ export interface UpstreamHeaderInfo {
  * - `x-forwarded-proto`: `proto`, unless trusted hops > 0 and the client sent one. `x-forwarded-port` is dropped
  *   unless trusted hops > 0.
  * - `x-forwarded-host`: `host`. `x-request-id`: `requestId`.
+ * - `expect: 100-continue` is removed (Envoy's default, `proxy_100_continue: false`): the runtime in front of the
+ *   Worker answers the client's expectation, and workerd's fetch would hand the gateway an upstream's
+ *   `100 Continue` in place of its final response. Other expectations pass through.
  * - `te` survives only as `te: trailers`; `upgrade: websocket` + `connection: upgrade` only for a WebSocket
  *   handshake (`websocket`). `content-length` is never copied (the runtime frames the body).
  * - `cf-*` and `host` are left as they are.
@@ -126,7 +129,7 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
       forwardedFor = true
       continue
     }
-    if (name === 'content-length' || HOP_BY_HOP.has(name) || INTERNAL_HEADERS.has(name) || isInternal(name) || (!trusted && name === 'x-forwarded-port'))
+    if (name === 'content-length' || HOP_BY_HOP.has(name) || (name === 'expect' && expectsContinue(incoming)) || INTERNAL_HEADERS.has(name) || isInternal(name) || (!trusted && name === 'x-forwarded-port'))
       (remove ??= []).push(name)
   }
   if (connection) {
@@ -155,6 +158,10 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
   out.set('x-forwarded-host', info.host)
   out.set('x-request-id', info.requestId)
   return out
+}
+
+function expectsContinue(headers: Headers): boolean {
+  return listTokens(headers.get('expect')).includes('100-continue')
 }
 
 function isInternal(name: string): boolean {

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   ERR_NO_HEALTHY_UPSTREAM: { status: 503, flag: 'UH', title: 'No healthy upstream endpoint' },
   ERR_UPSTREAM_OVERFLOW: { status: 503, flag: 'UO', title: 'Upstream overflow (circuit-breaker threshold)' },
   ERR_CIRCUIT_OPEN: { status: 503, flag: 'UO', title: 'The circuit breaker is open' },
+  ERR_UPSTREAM_PROTOCOL: { status: 502, flag: 'UPE', title: 'The upstream response cannot be forwarded (HTTP protocol error)' },
   ERR_RETRY_LIMIT: { status: 503, flag: 'URX', title: 'Upstream retries exhausted without a response' },
   ERR_BAD_PATH: { status: 400, flag: 'DPE', title: 'The request path is malformed' },
   ERR_BAD_REQUEST: { status: 400, flag: 'DPE', title: 'The request is malformed' },

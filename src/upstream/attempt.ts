@@ -15,8 +15,11 @@ export function abortCause(signal: AbortSignal): 'route_timeout' | 'downstream' 
   return signal.reason === ROUTE_TIMEOUT ? 'route_timeout' : 'downstream'
 }
 
-/** Why an attempt produced no response. */
-export type FailureCause = 'reset' | 'per_try_timeout' | 'route_timeout' | 'downstream' | 'cancelled'
+/**
+ * Why an attempt produced no response. `protocol`: the upstream answered with a status that cannot be forwarded
+ * (an interim 1xx, which workerd's fetch hands over in place of the final response, or one outside 100–599).
+ */
+export type FailureCause = 'reset' | 'per_try_timeout' | 'route_timeout' | 'downstream' | 'cancelled' | 'protocol'
 
 export type AttemptEnd =
   | { kind: 'response'; attempt: Attempt; res: Response }
@@ -82,7 +85,10 @@ export function startAttempt(a: AttemptInit): Attempt {
   ;(attempt as { done: Promise<AttemptEnd> }).done = (async (): Promise<AttemptEnd> => {
     try {
       const res = await (a.fetcher ? a.fetcher.fetch(a.url, init) : fetch(a.url, init))
-      return { kind: 'response', attempt, res }
+      if (isForwardable(res)) return { kind: 'response', attempt, res }
+      void res.body?.cancel().catch(() => {})
+      const message = `the upstream answered with status ${res.status}, which cannot be forwarded (an interim 1xx or a status outside 200–599)`
+      return { kind: 'failed', attempt, code: RESET, cause: 'protocol', message }
     } catch (err) {
       const message = (err as Error)?.message ?? String(err)
       if (a.signal.aborted) {
@@ -100,6 +106,16 @@ export function startAttempt(a: AttemptInit): Attempt {
     }
   })()
   return attempt
+}
+
+/**
+ * Whether a response can become the client's: 200–599, or a 101 that carries a WebSocket. workerd's fetch returns
+ * the first interim response it reads (100 Continue, 102, 103 Early Hints) and `new Response()` refuses every
+ * status outside 200–599, so anything else is an upstream protocol error (Envoy: 502 `UPE`), never an exception.
+ */
+export function isForwardable(res: Response): boolean {
+  const s = res.status
+  return (s >= 200 && s <= 599) || (s === 101 && res.webSocket !== null && res.webSocket !== undefined)
 }
 
 /** Resolves after `ms`, or early (true) when `signal` aborts. */

@@ -30,6 +30,8 @@ export function failureReply(rc: RequestContext, rt: ClusterRuntime, end: Exclud
         detail: `the request was aborted while being forwarded: ${(e.message || 'by a filter').replace(/\.$/, '')}.`,
         requestId,
       })
+    case 'protocol':
+      return problem({ code: 'ERR_UPSTREAM_PROTOCOL', detail: `${where}: ${e.message}${tries}.`, requestId, ...(limitExceeded ? { flag: 'UPE,URX' } : {}) })
     case 'route_timeout':
       return problem({ code: 'ERR_UPSTREAM_TIMEOUT', detail: `cluster "${rt.name}" did not answer within the route timeout of ${timeoutMs} ms${tries}.`, requestId })
     case 'per_try_timeout':

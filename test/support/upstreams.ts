@@ -19,6 +19,8 @@
  * - `on=echo-b,echo-c`  misbehave only on these servers; the others answer 200
  * - `retry-after=2`     add `Retry-After: 2` to a misbehaving status answer
  * - `delay=MS`          also combines: `delay=40;status=503` answers 503 after 40 ms
+ * - `interim=100,103`   also combines: send these 1xx interim responses (100 Continue, 102 Processing, 103 Early
+ *                       Hints) before anything else (only on the servers `on` names), then behave as asked
  * Control paths, on any server: `GET /__upstream/keys/K` returns the key's attempts (total, per server, the
  * `x-envoy-attempt-count` of each, the most in flight at once, and the most retries in flight at once);
  * `PUT /__upstream/health/K?status=503[&server=echo-b]` sets what `GET /__upstream/health/K` answers (200 until
@@ -69,6 +71,8 @@ function handle(name: string) {
     const on = opts.get('on')
     if (on !== undefined && !on.split(',').includes(name)) kind = delay = ''
     const retryAfter = opts.get('retry-after')
+    const interim = on === undefined || on.split(',').includes(name) ? (opts.get('interim') ?? '') : ''
+    for (const code of interim.split(',').filter(Boolean)) sendInterim(res, Number(code))
     if (kind === 'reset') {
       req.socket.destroy()
       return
@@ -132,6 +136,13 @@ function handle(name: string) {
       else reply()
     })
   }
+}
+
+/** A 1xx interim response, as Node's own helpers write them. */
+function sendInterim(res: ServerResponse, code: number) {
+  if (code === 100) res.writeContinue()
+  else if (code === 102) res.writeProcessing()
+  else if (code === 103) res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' })
 }
 
 function streamBytes(res: ServerResponse, total: number) {
