@@ -11,7 +11,10 @@ import { createRouteTable, type RouteHit, type RouteTable } from '../router/rout
 import type { ClusterRuntime } from '../upstream/cluster.ts'
 import { type ClusterSet, createClusterSet } from '../upstream/clusters.ts'
 import { compileRetryPolicy, type RetryPlan } from '../upstream/retry.ts'
-import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig, VirtualHostConfig } from './schema.ts'
+import { buildChain, type Instances, instantiateEntries } from './filter-chain.ts'
+import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig } from './schema.ts'
+
+export { CompileError } from './filter-chain.ts'
 
 export type ApplyHeaders = (headers: Headers, vars: MutationVars) => void
 
@@ -58,71 +61,10 @@ export interface Snapshot {
   settings: GatewaySettings
   matchHost: (host: string) => CompiledVirtualHost | undefined
   clusters: ReadonlyMap<string, ClusterRuntime>
+  /** What the next version's compile carries over (per-isolate cluster state, clusters awaiting retirement). */
+  clusterSet: ClusterSet
   /** The config as validated, for the admin config dump. */
   config: GatewayConfig
-}
-
-/** A config that passed the schema but cannot be built (e.g. a filter's reference to a missing cluster). */
-export class CompileError extends Error {
-  override readonly name = 'CompileError'
-  constructor(
-    readonly path: string,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
-type Override = boolean | Record<string, unknown> | undefined
-
-/** Resolves the chain for one route: route override > virtual host override > http_filters entry. */
-function buildChain(
-  config: GatewayConfig,
-  registry: ReadonlyMap<string, FilterFactory>,
-  vh: VirtualHostConfig,
-  route: RouteConfig,
-  routeName: string,
-  instances: Map<unknown, HttpFilter>,
-  clusters: ReadonlyMap<string, ClusterRuntime>,
-  at: { vhost: string; route: string }
-): HttpFilter[] {
-  const chain: HttpFilter[] = []
-  for (const [index, entry] of config.http_filters.entries()) {
-    const factory = registry.get(entry.name)!
-    let enabled = !entry.disabled
-    let cfg: unknown = entry.config
-    let scope = 'http_filters'
-    let path = `http_filters[${index}].config`
-    const levels: [Override, string, string][] = [
-      [vh.filters?.[entry.name], `virtual host ${vh.name}`, `${at.vhost}.filters.${entry.name}`],
-      [route.filters?.[entry.name], `route ${routeName}`, `${at.route}.filters.${entry.name}`],
-    ]
-    for (const [o, where, p] of levels) {
-      if (o === undefined) continue
-      if (typeof o === 'boolean') enabled = o
-      else {
-        enabled = true
-        cfg = o
-        scope = where
-        path = p
-      }
-    }
-    if (!enabled) continue
-    const key = cfg ?? factory
-    let instance = instances.get(key)
-    if (!instance) {
-      const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
-      const base = scope === 'http_filters' ? undefined : entry.config
-      try {
-        instance = factory.create(parsed, { scope, clusters, ...(base === undefined ? {} : { base }) })
-      } catch (e) {
-        throw new CompileError(path, `filter "${entry.name}": ${(e as Error).message}`)
-      }
-      instances.set(key, instance)
-    }
-    chain.push(instance)
-  }
-  return chain
 }
 
 function levelsOf(...ms: HeaderMutations[]) {
@@ -168,15 +110,17 @@ function compileForward(route: RouteConfig, clusters: ReadonlyMap<string, Cluste
   return plan
 }
 
-/** Per gateway (its filter registry): the last cluster set, so cluster state survives config pushes. */
-const clusterSets = new WeakMap<readonly FilterFactory[], ClusterSet>()
-
-/** Compiles a validated config. Throws only on a programming error: validation has already run. */
-export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[]): Snapshot {
+/**
+ * Compiles a validated config: a pure function of the table and `previous`, the snapshot it will replace (the
+ * config store passes the live one, so cluster state survives the push). A trial compile (validation, CLI, admin)
+ * passes none and so shares nothing with the live snapshot. Throws a CompileError for a filter's bad reference.
+ */
+export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[], previous?: Snapshot): Snapshot {
   const registry = new Map(filters.map((f) => [f.name, f]))
-  const clusterSet = createClusterSet(config.clusters, version, clusterSets.get(filters))
+  const clusterSet = createClusterSet(config.clusters, version, previous?.clusterSet)
   const clusters = clusterSet.runtimes
-  const instances = new Map<unknown, HttpFilter>()
+  const instances: Instances = new Map()
+  instantiateEntries(config, registry, clusters, instances)
   const reverse = config.gateway.most_specific_header_mutations_wins
   const hosts = config.virtual_hosts.map((vh, v): CompiledVirtualHost => {
     const vhostRetry = vh.retry_policy ? compileRetryPolicy(vh.retry_policy) : undefined
@@ -208,6 +152,5 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
     config.virtual_hosts.map((vh, i) => ({ domains: vh.domains, value: hosts[i]! })),
     { ignorePort: config.gateway.ignore_port_in_host_matching }
   )
-  clusterSets.set(filters, clusterSet)
-  return { version, settings: config.gateway, matchHost, clusters, config }
+  return { version, settings: config.gateway, matchHost, clusters, clusterSet, config }
 }

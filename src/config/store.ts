@@ -86,7 +86,7 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
     const result = validateConfig(stored.config, filters, { trialCompile: false })
     if (!result.ok) return fail('rejected', version, `version ${version} is invalid; still serving ${snapshot?.version ?? 'nothing'}`, result.issues)
     try {
-      snapshot = compileConfig(result.config, version, filters)
+      snapshot = compileConfig(result.config, version, filters, snapshot)
     } catch (e) {
       const issues = e instanceof CompileError ? [{ path: e.path, message: e.message }] : undefined
       return fail('rejected', version, `version ${version} failed to compile: ${(e as Error).message}`, issues)

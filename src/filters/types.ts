@@ -96,3 +96,24 @@ export interface FilterFactory<S extends z.ZodType = z.ZodType> {
 
 /** Identity helper that keeps the config type flowing from the schema into `create`. */
 export const defineFilter = <S extends z.ZodType>(f: FilterFactory<S>): FilterFactory<S> => f
+
+/**
+ * Thrown by `create()` when one field of its config cannot be honoured in this config version (a reference to an
+ * unknown cluster or provider). `at` is the object holding the field, as `create()` received it (within its
+ * config or the inherited `base`): the compile finds it there and reports `<that config's path>.<…>.<field>`.
+ * @example throw new FilterConfigError(`unknown cluster "${config.cluster}"`, config, 'cluster')
+ */
+export class FilterConfigError extends Error {
+  override readonly name = 'FilterConfigError'
+  constructor(
+    message: string,
+    readonly at: object,
+    readonly field?: string | number
+  ) {
+    super(message)
+  }
+}
+
+/** By name as well as by class, so a copy of this module (a user's bundle) is recognised too. */
+export const isFilterConfigError = (e: unknown): e is FilterConfigError =>
+  e instanceof Error && e.name === 'FilterConfigError' && typeof (e as FilterConfigError).at === 'object'

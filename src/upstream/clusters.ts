@@ -19,9 +19,13 @@ export interface ClusterSet {
   readonly retired: RetiredCluster[]
 }
 
-/** Builds the runtimes for `clusters`, reusing state from `previous` where the endpoints are the same. */
+/**
+ * Builds the runtimes for `clusters`, reusing state from `previous` where the endpoints are the same. Never
+ * mutates `previous`: a set that is built and then discarded (a failed compile) leaves the live one as it was.
+ */
 export function createClusterSet(clusters: readonly Cluster[], version: number, previous?: ClusterSet): ClusterSet {
-  const retired = previous?.retired ?? []
+  // A copy: the previous version's runtimes drain their own list; a retirement sent twice is idempotent.
+  const retired = [...(previous?.retired ?? [])]
   const runtimes = new Map<string, ClusterRuntime>()
   const carried = new Map<string, { signature: string; state: ClusterState; shared: boolean }>()
   for (const c of clusters) {

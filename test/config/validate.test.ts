@@ -112,6 +112,6 @@ describe('trial compile', () => {
     c.virtual_hosts[0].routes[0].filters = { ext_authz: { cluster: 'authz-missing' } }
     const errors = errorsOf(c)
     expect(errors).toHaveLength(1)
-    expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.routes\[0\]\.filters\.ext_authz: filter "ext_authz": .*authz-missing/)
+    expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.routes\[0\]\.filters\.ext_authz\.cluster: filter "ext_authz": .*authz-missing/)
   })
 })

@@ -2,7 +2,7 @@
 import { toDownstreamHeaders } from '../../http/headers.ts'
 import { FLAGS_HEADER, problem, REQUEST_ID_HEADER } from '../../http/problem.ts'
 import { compileStringMatch } from '../../router/matchers.ts'
-import { defineFilter, type FactoryContext, type RequestContext } from '../types.ts'
+import { defineFilter, type FactoryContext, FilterConfigError, type RequestContext } from '../types.ts'
 import { bufferBody } from './_body.ts'
 import { check, type CheckPlan, type CheckTarget } from './_check.ts'
 import { extAuthzConfig, type ExtAuthzConfig, type NameMatcher } from './config.ts'
@@ -124,7 +124,7 @@ function toTarget(config: ExtAuthzConfig, ctx: FactoryContext): CheckTarget {
   const cluster = ctx.clusters?.get(config.cluster!)
   if (!cluster) {
     const known = [...(ctx.clusters?.keys() ?? [])].join(', ') || 'none'
-    throw new Error(`ext_authz (${ctx.scope}): unknown cluster "${config.cluster}" (known: ${known})`)
+    throw new FilterConfigError(`ext_authz (${ctx.scope}): unknown cluster "${config.cluster}" (known: ${known})`, config, 'cluster')
   }
   return { kind: 'cluster', cluster }
 }

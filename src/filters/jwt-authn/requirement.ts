@@ -2,7 +2,7 @@
  * @module jwt_authn requirements: compiled once into a tree, evaluated per request (Envoy `JwtRequirement`).
  * Grants (verified tokens) are returned, not recorded, so a branch that fails leaves no identity behind.
  */
-import type { RequestContext } from '../types.ts'
+import { FilterConfigError, type RequestContext } from '../types.ts'
 import { type ClaimCheck, claimHolds, scopesOf, toPath } from './claims.ts'
 import { findToken, type Found, type Location } from './extract.ts'
 import type { SourceContext } from './jwks-cache.ts'
@@ -30,7 +30,7 @@ export function compileRequirement(r: Requirement, providers: ReadonlyMap<string
     const provider = providers.get(r.provider)
     if (!provider) {
       const known = [...providers.keys()].join(', ')
-      throw new Error(`${where}: requires names provider "${r.provider}", which is not defined (known: ${known})`)
+      throw new FilterConfigError(`${where}: requires names provider "${r.provider}", which is not defined (known: ${known})`, r, 'provider')
     }
     const claims = (r.claims ?? []).map((c) => ({ path: toPath(c.name), values: c.values && new Set(c.values) }))
     return { kind: 'provider', provider, audiences: r.audiences ?? provider.config.audiences, scopes: r.scopes ?? [], claims }

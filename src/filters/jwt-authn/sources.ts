@@ -1,6 +1,7 @@
 /** @module jwt_authn: builds a provider's key source from its config (remote JWKS, local JWKS, HMAC secret). */
 import type { Env } from '../../env.ts'
 import type { ClusterRuntime } from '../../upstream/cluster.ts'
+import { FilterConfigError } from '../types.ts'
 import type { JwtProviderConfig } from './config.ts'
 import { createRemoteSource, createStaticSource, type JwksFetch, type KeySet, type KeySource, toKeySet } from './jwks-cache.ts'
 import { type Algorithm, createHmacKey, minSecretBytes, parseJwks, secretBytes } from './keys.ts'
@@ -18,7 +19,7 @@ function jwksFetch(
     return { label: uri, fetch: (_env, signal) => fetch(uri, { headers: ACCEPT, signal, redirect: 'manual' }) }
   }
   const cluster = clusters?.get(remote.cluster!)
-  if (!cluster) throw new Error(`${where}: remote_jwks.cluster "${remote.cluster}" is not a cluster of this config`)
+  if (!cluster) throw new FilterConfigError(`${where}: remote_jwks.cluster "${remote.cluster}" is not a cluster of this config`, remote, 'cluster')
   const endpoint = cluster.endpoints[0]!
   const path = remote.path!
   const label = `cluster ${cluster.name}${path}`

@@ -1,0 +1,125 @@
+/**
+ * @module Filter chains at compile time: each route's chain resolved (route override > virtual host override >
+ * http_filters entry) and instantiated once per distinct config, with a factory's errors reported at the field
+ * that caused them.
+ */
+import { type FactoryContext, type FilterFactory, type HttpFilter, isFilterConfigError } from '../filters/types.ts'
+import type { ClusterRuntime } from '../upstream/cluster.ts'
+import { toPath } from './issues.ts'
+import type { GatewayConfig, RouteConfig, VirtualHostConfig } from './schema.ts'
+
+/** A config that passed the schema but cannot be built (e.g. a filter's reference to a missing cluster). */
+export class CompileError extends Error {
+  override readonly name = 'CompileError'
+  constructor(
+    readonly path: string,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+/** Instances by resolved config object (the factory itself for "no config"): routes that inherit one share it. */
+export type Instances = Map<unknown, HttpFilter>
+
+/** Where `target` sits inside `root`, by identity; undefined when it is not there (e.g. a built-in default). */
+function locate(root: unknown, target: object, seen = new Set<object>()): PropertyKey[] | undefined {
+  if (root === target) return []
+  if (typeof root !== 'object' || root === null || seen.has(root)) return undefined
+  seen.add(root)
+  for (const [k, v] of Object.entries(root)) {
+    const p = locate(v, target, seen)
+    if (p) return [Array.isArray(root) ? Number(k) : k, ...p]
+  }
+  return undefined
+}
+
+const join = (base: string, rest: PropertyKey[]) => {
+  const tail = toPath(rest)
+  return !tail ? base : tail.startsWith('[') ? base + tail : `${base}.${tail}`
+}
+
+/**
+ * Runs `create()`. A FilterConfigError is reported inside the first of `sources` (config object, its path) that
+ * holds the object it names: the override's own config, else the inherited base. Any other error, at `sources[0]`.
+ */
+function instantiate(factory: FilterFactory, cfg: unknown, ctx: FactoryContext, sources: [unknown, string][]): HttpFilter {
+  try {
+    return factory.create(cfg, ctx)
+  } catch (e) {
+    const message = `filter "${factory.name}": ${(e as Error).message}`
+    if (isFilterConfigError(e))
+      for (const [root, path] of sources) {
+        const at = locate(root, e.at)
+        if (at) throw new CompileError(join(path, e.field === undefined ? at : [...at, e.field]), message)
+      }
+    throw new CompileError(sources[0]![1], message)
+  }
+}
+
+/**
+ * Instantiates every http_filters entry's own config first (disabled ones too: Envoy validates a config whether
+ * or not a route uses it), so an error in it is reported there rather than at the first override that inherits it.
+ */
+export function instantiateEntries(
+  config: GatewayConfig,
+  registry: ReadonlyMap<string, FilterFactory>,
+  clusters: ReadonlyMap<string, ClusterRuntime>,
+  instances: Instances
+): void {
+  config.http_filters.forEach((entry, i) => {
+    if (entry.config === undefined || instances.has(entry.config)) return
+    const ctx = { scope: 'http_filters', clusters }
+    instances.set(entry.config, instantiate(registry.get(entry.name)!, entry.config, ctx, [[entry.config, `http_filters[${i}].config`]]))
+  })
+}
+
+type Override = boolean | Record<string, unknown> | undefined
+
+/** Resolves the chain for one route: route override > virtual host override > http_filters entry. */
+export function buildChain(
+  config: GatewayConfig,
+  registry: ReadonlyMap<string, FilterFactory>,
+  vh: VirtualHostConfig,
+  route: RouteConfig,
+  routeName: string,
+  instances: Instances,
+  clusters: ReadonlyMap<string, ClusterRuntime>,
+  at: { vhost: string; route: string }
+): HttpFilter[] {
+  const chain: HttpFilter[] = []
+  for (const [index, entry] of config.http_filters.entries()) {
+    const factory = registry.get(entry.name)!
+    let enabled = !entry.disabled
+    let cfg: unknown = entry.config
+    let scope = 'http_filters'
+    let path = `http_filters[${index}].config`
+    const levels: [Override, string, string][] = [
+      [vh.filters?.[entry.name], `virtual host ${vh.name}`, `${at.vhost}.filters.${entry.name}`],
+      [route.filters?.[entry.name], `route ${routeName}`, `${at.route}.filters.${entry.name}`],
+    ]
+    for (const [o, where, p] of levels) {
+      if (o === undefined) continue
+      if (typeof o === 'boolean') enabled = o
+      else {
+        enabled = true
+        cfg = o
+        scope = where
+        path = p
+      }
+    }
+    if (!enabled) continue
+    const key = cfg ?? factory
+    let instance = instances.get(key)
+    if (!instance) {
+      const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
+      const base = scope === 'http_filters' ? undefined : entry.config
+      const sources: [unknown, string][] = [[parsed, path]]
+      if (base !== undefined) sources.push([base, `http_filters[${index}].config`])
+      instance = instantiate(factory, parsed, { scope, clusters, ...(base === undefined ? {} : { base }) }, sources)
+      instances.set(key, instance)
+    }
+    chain.push(instance)
+  }
+  return chain
+}
