@@ -6,6 +6,7 @@ import * as z from 'zod'
 import { duration, headerName } from '../../config/primitives.ts'
 import { ALGORITHMS, type Algorithm, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MAX_JWKS_KEYS, minSecretBytes, parseJwks, secretBytes } from './keys.ts'
 import { requirement } from './requirement-config.ts'
+import { hmacSecret, remoteJwks } from './source-config.ts'
 
 /** Counters under `jwt_authn.` (Envoy `allowed`/`denied`, denials by reason; JWKS and cache activity). */
 export const JWT_AUTHN_STATS = [
@@ -22,8 +23,7 @@ const providerName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'provider names use letters, digits, "_", "." and "-"')
   .refine((n) => !['__proto__', 'constructor', 'prototype'].includes(n), 'this provider name is reserved')
-const bindingName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a binding name such as JWT_SECRET')
-const absPath = z.string().regex(/^\/[^\s#]*$/, 'expected a path such as "/.well-known/jwks.json"')
+
 /**
  * A JWT time setting. NumericDates are compared in whole seconds (jose floors the clock), so a fraction would be
  * rounded away silently; it is refused instead, as Envoy's `clock_skew_seconds` is an integer.
@@ -32,31 +32,6 @@ const wholeSeconds = (maxMs: number, max: string) =>
   duration
     .refine((ms) => ms % 1000 === 0, 'JWT times are whole seconds: use a whole number of seconds, e.g. "2s" (not "1500ms")')
     .refine((ms) => ms <= maxMs, `at most ${max}`)
-
-/** Where a JWKS is fetched from: a URL, or a path on a configured cluster (its first endpoint). */
-const remoteJwks = z
-  .strictObject({
-    /** Full https (or http) URL of the JWKS document. */
-    uri: z.url({ protocol: /^https?$/ }).optional(),
-    /** A cluster name; the JWKS is fetched from its first endpoint (an origin or a service binding). */
-    cluster: z.string().min(1).optional(),
-    /** Path (and query) of the JWKS on `cluster`. Required with `cluster`. */
-    path: absPath.optional(),
-    /** Per fetch. @default 5s */
-    timeout: duration.default(5_000),
-    /** Keys older than this are refreshed in the background while still used. @default 10m (Envoy) */
-    cache_duration: duration.default(600_000),
-    /** A token whose `kid` is unknown refetches the JWKS at most once per this period. @default 30s (jose) */
-    refetch_cooldown: duration.default(30_000),
-    /** Retry period after a failed fetch when no keys are cached yet. @default 1s (Envoy) */
-    failed_refetch_duration: duration.default(1_000),
-  })
-  .superRefine((r, ctx) => {
-    if ((r.uri === undefined) === (r.cluster === undefined))
-      ctx.addIssue({ code: 'custom', message: 'set exactly one of uri, cluster' })
-    if ((r.cluster === undefined) !== (r.path === undefined))
-      ctx.addIssue({ code: 'custom', message: 'path goes with cluster (and only with it)' })
-  })
 
 /** Token location: a request header, with an optional prefix (e.g. `Bearer `). */
 const fromHeader = z.strictObject({
@@ -67,22 +42,6 @@ const fromHeader = z.strictObject({
 
 /** `claim_to_headers` entry: copy a (nested `a.b.c`) claim into an upstream request header. */
 const claimToHeader = z.strictObject({ header_name: headerName, claim_name: z.string().min(1).max(256) })
-
-/** An HMAC shared secret: from a Worker secret binding (recommended) or inline (tests, development). */
-const hmacSecret = z
-  .strictObject({
-    /** Name of a Worker secret (`wrangler secret put NAME`) holding the key; read per isolate. */
-    env: bindingName.optional(),
-    /** The key itself. It is stored in KV with the route table in clear: use `env` in production. */
-    inline: z.string().min(1).optional(),
-    /** How the secret string encodes the key bytes. @default utf8 */
-    encoding: z.enum(['utf8', 'base64url']).default('utf8'),
-  })
-  .superRefine((s, ctx) => {
-    if ((s.env === undefined) === (s.inline === undefined)) ctx.addIssue({ code: 'custom', message: 'set exactly one of env, inline' })
-    if (s.inline !== undefined && !secretBytes(s.inline, s.encoding))
-      ctx.addIssue({ code: 'custom', message: 'inline is not valid base64url' })
-  })
 
 /** A JWT issuer and how its tokens are found and verified (Envoy `JwtProvider`). */
 export const jwtProvider = z
