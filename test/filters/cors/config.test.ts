@@ -30,6 +30,7 @@ describe('cors', () => {
     invalid: [
       { name: 'a matcher with two specifiers', input: { allow_origin_string_match: [{ exact: 'a', prefix: 'b' }] }, error: 'exactly one of' },
       { name: 'an invalid regex', input: { allow_origin_string_match: [{ regex: '(' }] }, error: 'invalid regex' },
+      { name: 'a lookahead regex (not RE2)', input: { allow_origin_string_match: [{ regex: 'https://(?!evil).*' }] }, error: 'negative lookahead (?!…) is not supported' },
       { name: 'a bare string as origin', input: { allow_origin_string_match: ['https://app.test'] }, error: 'allow_origin_string_match.0' },
       { name: 'methods with a CR/LF', input: { allow_methods: 'GET\r\nX: y' }, error: 'comma-separated list of methods' },
       { name: 'an empty method list', input: { allow_methods: '' }, error: 'comma-separated list' },
