@@ -7,7 +7,7 @@ export { ClusterHealth } from '../durable/cluster-health.ts'
 export { RateLimiter } from '../durable/rate-limiter.ts'
 export { Recorder } from '../durable/recorder.ts'
 export { Stats } from '../durable/stats.ts'
-export { defineFilter } from './filters/types.ts'
+export { defineFilter, FilterConfigError } from './filters/types.ts'
 export type { FilterFactory, HttpFilter, RequestContext } from './filters/types.ts'
 
 const gateway = createGateway()
