@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { createConfigStore } from '../../src/config/store.ts'
 import { validateConfig } from '../../src/config/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
+import { clusterStatus } from '../../src/upstream/status.ts'
 import { auth } from '../admin/_helpers.ts'
 import { behave, newKey, testEnv } from '../resilience/helpers.ts'
-import { makeGateway, publish, upstreams } from '../support/gateway.ts'
+import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
 
 const SYNC_NOW = { snapshot_ttl: '0s', report_interval: '0s' }
 const T = Date.parse('2026-11-26T12:00:00Z')
@@ -33,6 +34,13 @@ function withoutX(dangling = false) {
     clusters: [{ name: 'other', endpoints: [{ url: upstreams().echo[0] }], outlier_detection: { consecutive_5xx: 3 } }],
     virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ name: 'r', match: { prefix: '/' }, forward: { cluster: 'other' } }] }],
   }
+}
+
+/** What this isolate believes about cluster `x`'s endpoints: its own ejections and the shared ones it cached. */
+async function isolateView(gw: TestGateway, x: string) {
+  const rt = (await gw.gateway.store.current(testEnv.CONFIG, () => {}))!.clusters.get(x)!
+  const local = clusterStatus(new Map([[x, rt]]), gw.clock.now).clusters[0]!.endpoints.map((e) => e.ejection?.reason ?? null)
+  return { local, shared: [...rt.state.shared.ejectedUntil], reasons: [...rt.state.shared.reasons] }
 }
 
 describe('validation is pure', () => {
@@ -71,6 +79,8 @@ describe('validation is pure', () => {
     const before = (await stub.snapshot(gw.clock.now)).snapshot
     const ejected = before.endpoints.filter((e) => e.reason === 'consecutive_5xx')
     expect(ejected).toHaveLength(1)
+    const seen = await isolateView(gw, x)
+    expect(seen.reasons.filter((r) => r === 'consecutive_5xx')).toHaveLength(1)
 
     const put = await gw.fetchAndSettle('/__legate/config', { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(withoutX(true)) })
     expect(put.status).toBe(400)
@@ -81,6 +91,7 @@ describe('validation is pure', () => {
     const after = (await stub.snapshot(gw.clock.now)).snapshot
     expect(after.version).toBe(before.version)
     expect(after.endpoints.filter((e) => e.reason === 'consecutive_5xx')).toEqual([{ ...ejected[0]!, reason: 'consecutive_5xx' }])
+    expect(await isolateView(gw, x)).toEqual(seen)
     expect(gw.gateway.store.status().live_version).toBe(before.version)
   })
 })

@@ -30,7 +30,7 @@ const requireTenant = defineFilter({
 })
 const FILTERS = createRegistry([requireTenant])
 
-export interface Block {
+interface Block {
   file: string
   /** 1-based line of the opening fence. */
   line: number
@@ -40,7 +40,7 @@ export interface Block {
 }
 
 /** Fenced yaml/yml/json blocks, with the HTML comment on the nearest non-blank line before the fence. */
-export function extractBlocks(file: string, markdown: string): Block[] {
+function extractBlocks(file: string, markdown: string): Block[] {
   const lines = markdown.split('\n')
   const blocks: Block[] = []
   for (let i = 0; i < lines.length; i++) {
@@ -49,7 +49,7 @@ export function extractBlocks(file: string, markdown: string): Block[] {
     const [, indent, fence, lang] = open
     let end = i + 1
     while (end < lines.length && !lines[end]!.trimStart().startsWith(fence!)) end++
-    if (/^(ya?ml|jsonc?)$/i.test(lang!)) {
+    if (/^(ya?ml|json)$/i.test(lang!)) {
       let k = i - 1
       while (k >= 0 && !lines[k]!.trim()) k--
       const marker = k >= 0 ? /^\s*<!--\s*(.*?)\s*-->\s*$/.exec(lines[k]!)?.[1] : undefined
@@ -84,7 +84,7 @@ function withStubClusters(table: Record<string, unknown>): Record<string, unknow
 }
 
 /** The table to validate for a block, and where the block sits in it (to map issue paths back to lines). */
-export function toTable(marker: string | undefined, value: unknown): { table: unknown; at: Segment[] } | { error: string } {
+function toTable(marker: string | undefined, value: unknown): { table: unknown; at: Segment[] } | { error: string } {
   const kind = marker?.match(/^fragment:\s*(.+)$/)?.[1]?.trim()
   if (marker !== undefined && kind === undefined) return { error: `unknown marker <!-- ${marker} --> (use not-config or fragment: …)` }
   if (kind === undefined) return { table: value, at: [] }
@@ -115,7 +115,7 @@ export function toTable(marker: string | undefined, value: unknown): { table: un
 }
 
 /** `file:line: path: message` for every problem of one block; [] when it validates (or is not config). */
-export function checkBlock(b: Block): string[] {
+function checkBlock(b: Block): string[] {
   if (b.marker !== undefined && /^not-config\b/.test(b.marker)) return []
   const lines = new LineCounter()
   const doc = parseDocument(b.text, { lineCounter: lines, prettyErrors: false })
