@@ -40,26 +40,33 @@ const join = (base: string, rest: PropertyKey[]) => {
 }
 
 /**
- * Runs `create()`. A FilterConfigError is reported inside the first of `sources` (config object, its path) that
- * holds the object it names: the override's own config, else the inherited base. Any other error, at `sources[0]`.
+ * The CompileError for an error from `create()`. A FilterConfigError is reported inside the first of `sources`
+ * (config object, its path) that holds the object it names: the override's own config, else the inherited base.
+ * Any other error, at `sources[0]`.
  */
+function compileError(e: unknown, filter: string, sources: [unknown, string][]): CompileError {
+  const message = `filter "${filter}": ${(e as Error).message}`
+  if (isFilterConfigError(e))
+    for (const [root, path] of sources) {
+      const at = locate(root, e.at)
+      if (at) return new CompileError(join(path, e.field === undefined ? at : [...at, e.field]), message)
+    }
+  return new CompileError(sources[0]![1], message)
+}
+
 function instantiate(factory: FilterFactory, cfg: unknown, ctx: FactoryContext, sources: [unknown, string][]): HttpFilter {
   try {
     return factory.create(cfg, ctx)
   } catch (e) {
-    const message = `filter "${factory.name}": ${(e as Error).message}`
-    if (isFilterConfigError(e))
-      for (const [root, path] of sources) {
-        const at = locate(root, e.at)
-        if (at) throw new CompileError(join(path, e.field === undefined ? at : [...at, e.field]), message)
-      }
-    throw new CompileError(sources[0]![1], message)
+    throw compileError(e, factory.name, sources)
   }
 }
 
 /**
- * Instantiates every http_filters entry's own config first (disabled ones too: Envoy validates a config whether
- * or not a route uses it), so an error in it is reported there rather than at the first override that inherits it.
+ * Instantiates every http_filters entry's own config first (disabled ones too, as Envoy checks a config whether
+ * or not a route uses it), so a bad reference in it is reported there rather than at the first override that
+ * inherits it. Other errors wait for a route that uses the entry as it is: an entry that only serves as the base
+ * of overrides may be incomplete on its own (a disabled jwt_authn entry whose overrides bring the providers).
  */
 export function instantiateEntries(
   config: GatewayConfig,
@@ -69,8 +76,15 @@ export function instantiateEntries(
 ): void {
   config.http_filters.forEach((entry, i) => {
     if (entry.config === undefined || instances.has(entry.config)) return
-    const ctx = { scope: 'http_filters', clusters }
-    instances.set(entry.config, instantiate(registry.get(entry.name)!, entry.config, ctx, [[entry.config, `http_filters[${i}].config`]]))
+    const factory = registry.get(entry.name)!
+    let instance: HttpFilter
+    try {
+      instance = factory.create(entry.config, { scope: 'http_filters', clusters })
+    } catch (e) {
+      if (isFilterConfigError(e)) throw compileError(e, entry.name, [[entry.config, `http_filters[${i}].config`]])
+      return
+    }
+    instances.set(entry.config, instance)
   })
 }
 

@@ -76,6 +76,11 @@ describe('filter reference errors point at the field', () => {
     expect(pathsOf(disabled)).toEqual(['http_filters[0].config.cluster'])
   })
 
+  it('an entry that is only the base of overrides may be incomplete on its own (no providers in the entry)', () => {
+    const input = table([{ name: 'jwt_authn', disabled: true, config: { realm: 'api' } }], { jwt_authn: { providers: { own: remote('idp') } } })
+    expect(validateConfig(input, filters)).toMatchObject({ ok: true })
+  })
+
   it('a table whose references all resolve validates', () => {
     const input = table([{ name: 'jwt_authn', config: { providers: { idp: remote('idp') } } }, { name: 'ext_authz', config: { cluster: 'idp' } }], {
       jwt_authn: { requires: { provider: 'idp' } },
