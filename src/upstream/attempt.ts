@@ -2,6 +2,7 @@
  * @module One upstream attempt: fetch to one endpoint under the route timeout, the attempt's own per-try timeout
  * and the downstream abort signal, classified into a response or a failure (reset, timeout, abort). Never throws.
  */
+import type { WatchedBody } from './client-body.ts'
 import type { Endpoint } from './cluster.ts'
 import { RESET, TIMEOUT } from './retry.ts'
 
@@ -52,7 +53,11 @@ export interface AttemptInit {
   perTryMs: number
   hedge: boolean
   active: Int32Array
+  /** The client's body, watched (src/upstream/client-body.ts): a failure on its side is not the upstream's. */
+  clientBody?: Pick<WatchedBody, 'failed' | 'settled'>
 }
+
+const CLIENT_BODY_FAILED = 'the request body ended early or failed on the client side'
 
 /** Starts an attempt at once. */
 export function startAttempt(a: AttemptInit): Attempt {
@@ -85,12 +90,21 @@ export function startAttempt(a: AttemptInit): Attempt {
   ;(attempt as { done: Promise<AttemptEnd> }).done = (async (): Promise<AttemptEnd> => {
     try {
       const res = await (a.fetcher ? a.fetcher.fetch(a.url, init) : fetch(a.url, init))
+      // An upstream may answer a body workerd ended early as if it were whole: the client's failure still wins.
+      if (a.clientBody?.failed) {
+        void res.body?.cancel().catch(() => {})
+        return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message: CLIENT_BODY_FAILED }
+      }
       if (isForwardable(res)) return { kind: 'response', attempt, res }
       void res.body?.cancel().catch(() => {})
       const message = `the upstream answered with status ${res.status}, which cannot be forwarded (an interim 1xx or a status outside 200–599)`
       return { kind: 'failed', attempt, code: RESET, cause: 'protocol', message }
     } catch (err) {
       const message = (err as Error)?.message ?? String(err)
+      // workerd reports a client body that failed like an upstream reset ("Network connection lost."): not the
+      // upstream's fault, so not its failure (outlier detection, breaker) either.
+      if (a.clientBody && (await settledBy(a.clientBody.settled, CLIENT_BODY_GRACE_MS)))
+        return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message: CLIENT_BODY_FAILED }
       if (a.signal.aborted) {
         const cause = abortCause(a.signal)
         return { kind: 'failed', attempt, code: cause === 'route_timeout' ? TIMEOUT : RESET, cause, message }
@@ -106,6 +120,16 @@ export function startAttempt(a: AttemptInit): Attempt {
     }
   })()
   return attempt
+}
+
+/** How long a failed attempt waits to learn whether the client's body failed first (it settles within a turn). */
+const CLIENT_BODY_GRACE_MS = 50
+
+/** The watcher's verdict if it settles within `ms`, else false. */
+function settledBy(verdict: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  return Promise.race([verdict, late]).finally(() => timer !== undefined && clearTimeout(timer))
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { RequestContext } from '../filters/types.ts'
 import { abortCause, type Attempt, type AttemptEnd, sleep, startAttempt } from './attempt.ts'
 import type { Random } from './backoff.ts'
+import type { WatchedBody } from './client-body.ts'
 import type { ClusterRuntime, Endpoint } from './cluster.ts'
 import { recordAttempt } from './record.ts'
 import { type RetryPlan, TIMEOUT } from './retry.ts'
@@ -22,6 +23,8 @@ export interface ExchangeInput {
   target(e: Endpoint): { url: string; fetcher?: Fetcher } | Response
   /** The request's upstream signal: aborted by the route timeout (reason ROUTE_TIMEOUT) or by a filter. */
   signal: AbortSignal
+  /** The client's body when it streams, watched: its failures are the client's, not an endpoint's. */
+  clientBody?: WatchedBody
   /** Date.now() by which the route timeout fires; Infinity without one. */
   deadline: number
   /** The isolate clock (injected in tests). */
@@ -82,7 +85,7 @@ export async function exchange(x: ExchangeInput): Promise<ExchangeEnd> {
     const { url, fetcher } = t
     const perTryMs = retry?.perTryTimeoutMs ?? 0
     const hedge = retry?.hedge ?? false
-    const common = { url, init: x.init, signal: x.signal, perTryMs, hedge, active: st.active }
+    const common = { url, init: x.init, signal: x.signal, perTryMs, hedge, active: st.active, ...(x.clientBody ? { clientBody: x.clientBody } : {}) }
     live.push(startAttempt({ n: launched, endpoint: choice.endpoint, retry: isRetry, ...common, ...(fetcher ? { fetcher } : {}) }))
     return undefined
   }

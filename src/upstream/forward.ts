@@ -11,6 +11,7 @@ import { problem } from '../http/problem.ts'
 import type { MutationVars } from '../lib/header-mutation.ts'
 import type { RouteHit } from '../router/routes.ts'
 import { admit } from './admission.ts'
+import { isFramedBody, watchClientBody } from './client-body.ts'
 import { type ClusterRuntime, type Endpoint, endpointLabel } from './cluster.ts'
 import { ROUTE_TIMEOUT } from './attempt.ts'
 import { exchange } from './exchange.ts'
@@ -109,6 +110,9 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   const body = prepared instanceof Promise ? await prepared : prepared
   if (body instanceof Response) return body
 
+  // Only the client's own streamed body is watched; a filter's replacement body is the filter's business.
+  const own = !body.replayable && body.body !== null && body.body === rc.request.body && isFramedBody(rc.request.headers)
+  const clientBody = own ? watchClientBody(rc.request.body!, rc.request.headers.get('content-length')) : undefined
   const timer = plan.timeoutMs > 0 ? setTimeout(() => input.abort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
   const disarm = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -117,7 +121,8 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
     rc,
     rt: cluster,
     ...(retry ? { retry } : {}),
-    init: { method: rc.method, headers: rc.headers, body: body.body, redirect: 'manual' },
+    init: { method: rc.method, headers: rc.headers, body: clientBody ? clientBody.body : body.body, redirect: 'manual' },
+    ...(clientBody ? { clientBody } : {}),
     replayable: body.replayable,
     target(e) {
       const fetcher = fetcherFor(e, rc)
