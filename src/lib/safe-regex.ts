@@ -28,8 +28,26 @@ function explain(message: string): string {
   return `${message.replace(/^error parsing regexp: /, '')} (RE2 syntax)`
 }
 
+/**
+ * Compiled patterns (or the reason they do not compile), shared by validation and every config version:
+ * re2js compiles in tens of µs per pattern, and a reload or a validate-then-serve would otherwise pay it twice.
+ * Matching is stateless, so sharing is safe. Bounded: cleared when full.
+ */
+const cache = new Map<string, RE2JS | string>()
+const CACHE_MAX = 4_096
+
 /** Compiles with re2js, or returns why not (syntax, unsupported construct, program too large). */
 function tryCompile(source: string, flags = 0, maxSize = MAX_PROGRAM_SIZE): RE2JS | string {
+  const key = `${flags}:${maxSize}:${source}`
+  let hit = cache.get(key)
+  if (hit === undefined) {
+    if (cache.size >= CACHE_MAX) cache.clear()
+    cache.set(key, (hit = compileUncached(source, flags, maxSize)))
+  }
+  return hit
+}
+
+function compileUncached(source: string, flags: number, maxSize: number): RE2JS | string {
   let re: RE2JS
   try {
     re = RE2JS.compile(source, flags)
@@ -88,7 +106,7 @@ export function compileSearch(source: string): { test(input: string): boolean } 
 export function compileCaptures(source: string, options: { ignoreCase?: boolean } = {}): (input: string) => string[] | undefined {
   const re = compile(source, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0, Infinity)
   const groups = re.groupCount()
-  if (groups === 0) return (input) => (re.testExact(input) ? [''] : undefined)
+  if (groups === 0) return (input) => (re.testExact(input) ? [input] : undefined)
   return (input) => {
     if (!re.testExact(input)) return undefined
     const m = re.matcher(input)
