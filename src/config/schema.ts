@@ -48,7 +48,7 @@ export const routeMatch = z
       .string()
       .regex(/^\/[^?#]*[^?#/]$/, 'must start with "/", not end with "/", and contain no "?" or "#"')
       .optional(),
-    /** Full match of the path (JavaScript regex syntax); `case_sensitive` does not apply (use [Aa]). */
+    /** Full match of the path (RE2 syntax, linear time); `case_sensitive` does not apply (use `(?i)`). */
     regex: regex.optional(),
     /** URI template: `*` one segment, `**` any segments (last only), `{name}`, `{name=*}`, `{name=**}`. */
     template: absPath.max(256).optional(),
