@@ -112,7 +112,7 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
 
   // Only the client's own streamed body is watched; a filter's replacement body is the filter's business.
   const own = !body.replayable && body.body !== null && body.body === rc.request.body && isFramedBody(rc.request.headers)
-  const clientBody = own ? watchClientBody(rc.request.body!, rc.request.headers.get('content-length')) : undefined
+  const clientBody = own ? watchClientBody(rc.request.body!, rc.request.headers) : undefined
   const timer = plan.timeoutMs > 0 ? setTimeout(() => input.abort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
   const disarm = () => {
     if (timer !== undefined) clearTimeout(timer)

@@ -42,12 +42,6 @@ describe('a request body that fails on the client side', () => {
     expect(counter(gw, 'upstream_cx_connect_fail')).toBe(1)
   })
 
-  it('a body longer than its Content-Length is the client fault too', async () => {
-    await publish(simpleConfig([upstreams().echo[0]]))
-    const res = await makeGateway().fetch('/upload', { method: 'POST', body: new Blob(['0123456789']).stream(), headers: { 'content-length': '4' } })
-    expect(res.status).toBe(400)
-  })
-
   it('keeps the framing: a declared length reaches the upstream as Content-Length, a stream as chunked', async () => {
     await publish(simpleConfig([upstreams().echo[0]]))
     const gw = makeGateway()
