@@ -187,7 +187,7 @@ describe('malformed requests over raw TCP', () => {
     for (let i = 0; i < names.length; i += 8)
       await Promise.all(
         names.slice(i, i + 8).map(async (name) => {
-          const out = await rawExchange(gw.port, CORPUS[name]!, 3000)
+          const out = await rawExchange(gw.port, CORPUS[name]!, 5000)
           results.push({ name, replies: repliesOf(out.raw), ...out })
         })
       )
