@@ -101,14 +101,15 @@ export function startAttempt(a: AttemptInit): Attempt {
       return { kind: 'failed', attempt, code: RESET, cause: 'protocol', message }
     } catch (err) {
       const message = (err as Error)?.message ?? String(err)
-      // workerd reports a client body that failed like an upstream reset ("Network connection lost."): not the
-      // upstream's fault, so not its failure (outlier detection, breaker) either.
-      if (a.clientBody && (await settledBy(a.clientBody.settled, CLIENT_BODY_GRACE_MS)))
-        return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message: CLIENT_BODY_FAILED }
+      // A filter's abort or the route timeout keeps its own reply (413, 504, …).
       if (a.signal.aborted) {
         const cause = abortCause(a.signal)
         return { kind: 'failed', attempt, code: cause === 'route_timeout' ? TIMEOUT : RESET, cause, message }
       }
+      // workerd reports a client body that failed like an upstream reset ("Network connection lost."): not the
+      // upstream's fault, so not its failure (outlier detection, breaker) either.
+      if (a.clientBody && (await settledBy(a.clientBody.settled, CLIENT_BODY_GRACE_MS)))
+        return { kind: 'failed', attempt, code: RESET, cause: 'downstream', message: CLIENT_BODY_FAILED }
       if (controller?.signal.reason === PER_TRY) return { kind: 'failed', attempt, code: TIMEOUT, cause: 'per_try_timeout', message }
       if (controller?.signal.reason === CANCELLED) return { kind: 'failed', attempt, code: RESET, cause: 'cancelled', message }
       return { kind: 'failed', attempt, code: RESET, cause: 'reset', message }
