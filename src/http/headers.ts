@@ -105,9 +105,9 @@ export interface UpstreamHeaderInfo {
  * - `x-forwarded-proto`: `proto`, unless trusted hops > 0 and the client sent one. `x-forwarded-port` is dropped
  *   unless trusted hops > 0.
  * - `x-forwarded-host`: `host`. `x-request-id`: `requestId`.
- * - `expect: 100-continue` is removed (Envoy's default, `proxy_100_continue: false`): the runtime in front of the
- *   Worker answers the client's expectation, and workerd's fetch would hand the gateway an upstream's
- *   `100 Continue` in place of its final response. Other expectations pass through.
+ * - `expect: 100-continue` is removed (Envoy's default, `proxy_100_continue: false`): the expectation belongs to
+ *   the hop in front of the Worker, and workerd's fetch would hand the gateway an upstream's `100 Continue` in place
+ *   of its final response. Other expectations pass through.
  * - `te` survives only as `te: trailers`; `upgrade: websocket` + `connection: upgrade` only for a WebSocket
  *   handshake (`websocket`). `content-length` is never copied (the runtime frames the body).
  * - `cf-*` and `host` are left as they are.
