@@ -50,13 +50,11 @@ describe('an upstream status that cannot be forwarded', () => {
     }
   )
 
-  it('is retried like a reset, on another endpoint', async () => {
+  it('is retried like a reset', async () => {
     const key = newKey()
-    await publish(table(upstreams().echo, { forward: { retry_policy: { retry_on: 'reset', num_retries: 2, retry_back_off: { base_interval: '1ms' } } } }))
-    const res = await makeGateway().fetch('/x', { headers: { 'x-upstream-behavior': `interim=103;on=echo-a;key=${key}` } })
+    await publish(table([upstreams().echo[0]], { forward: { retry_policy: { retry_on: 'reset', num_retries: 2, retry_back_off: { base_interval: '1ms' } } } }))
+    const res = await makeGateway().fetch('/x', { headers: { 'x-upstream-behavior': `interim=103;fail-times=1;key=${key}` } })
     expect(res.status).toBe(200)
-    expect(res.headers.get('x-upstream')).not.toBe('echo-a')
-    const seen = await attemptsOf(key)
-    expect([seen.attempts, seen.byServer['echo-a']]).toEqual([2, 1]) // a fresh gateway's round robin starts at echo-a
+    expect((await attemptsOf(key)).attempts).toBe(2)
   })
 })

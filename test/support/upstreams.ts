@@ -20,7 +20,8 @@
  * - `retry-after=2`     add `Retry-After: 2` to a misbehaving status answer
  * - `delay=MS`          also combines: `delay=40;status=503` answers 503 after 40 ms
  * - `interim=100,103`   also combines: send these 1xx interim responses (100 Continue, 102 Processing, 103 Early
- *                       Hints) before anything else (only on the servers `on` names), then behave as asked
+ *                       Hints) before anything else (only on the servers `on` names, only for the first
+ *                       `fail-times` attempts), then behave as asked
  * Control paths, on any server: `GET /__upstream/keys/K` returns the key's attempts (total, per server, the
  * `x-envoy-attempt-count` of each, the most in flight at once, and the most retries in flight at once);
  * `PUT /__upstream/health/K?status=503[&server=echo-b]` sets what `GET /__upstream/health/K` answers (200 until
@@ -50,6 +51,7 @@ function handle(name: string) {
     let { kind } = parsed
     const { arg, opts } = parsed
     let delay = opts.get('delay')
+    let healed: string | undefined // set to '' once fail-times attempts have misbehaved: no more interim responses
     const key = opts.get('key')
     if (key !== undefined) {
       const r = recordOf(key)
@@ -66,12 +68,12 @@ function handle(name: string) {
         if (retry) r.retriesInFlight--
       })
       const failTimes = opts.get('fail-times')
-      if (failTimes !== undefined && r.attempts > Number(failTimes)) kind = delay = ''
+      if (failTimes !== undefined && r.attempts > Number(failTimes)) kind = delay = healed = ''
     }
     const on = opts.get('on')
     if (on !== undefined && !on.split(',').includes(name)) kind = delay = ''
     const retryAfter = opts.get('retry-after')
-    const interim = on === undefined || on.split(',').includes(name) ? (opts.get('interim') ?? '') : ''
+    const interim = healed === undefined && (on === undefined || on.split(',').includes(name)) ? (opts.get('interim') ?? '') : ''
     for (const code of interim.split(',').filter(Boolean)) sendInterim(res, Number(code))
     if (kind === 'reset') {
       req.socket.destroy()
