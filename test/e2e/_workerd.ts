@@ -59,6 +59,7 @@ export async function startWorkerdGateway(table: unknown): Promise<WorkerdGatewa
   }
   await mf.ready.catch(async (e: Error) => {
     await mf.dispose().catch(() => {})
+    rmSync(dir, { recursive: true, force: true })
     throw new Error(`${e.message}\n${log.join('\n')}`)
   })
   const { key, stored, pointer } = await toRecords(table, 0, 'corpus')
