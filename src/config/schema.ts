@@ -32,6 +32,15 @@ function atMostOne(keys: readonly string[], what: string) {
   }
 }
 
+/** `new URL`, or undefined where it would throw. */
+function parseUrl(u: string): URL | undefined {
+  try {
+    return new URL(u)
+  } catch {
+    return undefined
+  }
+}
+
 const PATH_KEYS = ['exact', 'prefix', 'segment_prefix', 'regex', 'template'] as const
 const METHOD = z.string().regex(/^[A-Z]+$/, 'methods are upper-case tokens such as GET')
 const absPath = z.string().startsWith('/', 'must start with "/"')
@@ -145,9 +154,10 @@ const endpoint = z
     /** An http(s) origin: scheme, host and optional port, no path. */
     url: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) origin such as "https://api.internal:8443"' })
+      // zod runs refinements after a failed check too: an unparsable URL is `.url()`'s issue, not a throw here.
       .refine((u) => {
-        const p = new URL(u)
-        return (p.pathname === '/' || p.pathname === '') && !p.search && !p.hash && !p.username
+        const p = parseUrl(u)
+        return !p || ((p.pathname === '/' || p.pathname === '') && !p.search && !p.hash && !p.username && !p.password)
       }, 'an endpoint is an origin: no path, query, fragment or credentials')
       .optional(),
     /** A Workers service binding (a Fetcher in env) by binding name. */

@@ -3,7 +3,7 @@ import type { FilterFactory } from '../filters/types.ts'
 import { captureGroups } from '../lib/safe-regex.ts'
 import { parseTemplate } from '../router/template.ts'
 import { CompileError, compileConfig } from './compile.ts'
-import { type ConfigIssue, fromZod } from './issues.ts'
+import { type ConfigIssue, fromZod, toPath } from './issues.ts'
 import { createConfigSchema, type GatewayConfig, type RouteConfig } from './schema.ts'
 
 export interface ValidateOptions {
@@ -24,8 +24,43 @@ export function schemaFor(filters: readonly FilterFactory[]) {
   return s
 }
 
-/** Validates a parsed YAML/JSON document. Never throws. */
+/**
+ * Validates a parsed YAML/JSON document. Never throws: an exception from a check is a bug in legate, reported as
+ * an issue with its own message (test/config/validate-fuzz.test.ts fails on it) rather than thrown at the caller.
+ */
 export function validateConfig(input: unknown, filters: readonly FilterFactory[], options: ValidateOptions = {}): ValidationResult {
+  try {
+    const tooDeep = checkDepth(input)
+    if (tooDeep) return { ok: false, issues: [tooDeep] }
+    return validate(input, filters, options)
+  } catch (e) {
+    return { ok: false, issues: [{ path: '', message: `${INTERNAL_ERROR}: ${(e as Error)?.message ?? String(e)}` }] }
+  }
+}
+
+/** Prefix of the issue that reports an exception from validation itself. */
+export const INTERNAL_ERROR = 'internal error while validating (a bug in legate)'
+
+/** Deeper than any real table (a jwt_authn requirement nests ~2 levels per `requires_any`); recursion stays bounded. */
+export const MAX_DEPTH = 64
+
+/** Finds a value nested deeper than MAX_DEPTH (or a cycle), iteratively, before a recursive parser meets it. */
+function checkDepth(input: unknown): ConfigIssue | undefined {
+  const stack: { v: unknown; path: PropertyKey[] }[] = [{ v: input, path: [] }]
+  const seen = new Map<object, number>()
+  while (stack.length) {
+    const { v, path } = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (path.length > MAX_DEPTH) return { path: toPath(path), message: `nested deeper than ${MAX_DEPTH} levels` }
+    if ((seen.get(v) ?? -1) >= path.length) continue // shared (YAML alias): already walked from as deep
+    seen.set(v, path.length)
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, i] }))
+    else for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: [...path, k] })
+  }
+  return undefined
+}
+
+function validate(input: unknown, filters: readonly FilterFactory[], options: ValidateOptions): ValidationResult {
   const parsed = schemaFor(filters).safeParse(input)
   if (!parsed.success) {
     // Report everything at once: cross-references are checked on the raw input too, best effort.
@@ -33,7 +68,7 @@ export function validateConfig(input: unknown, filters: readonly FilterFactory[]
     const seen = new Set(issues.map((i) => `${i.path}\0${i.message}`))
     const loose = loosen(input)
     if (loose)
-      for (const i of crossCheck(loose)) if (!seen.has(`${i.path}\0${i.message}`)) issues.push(i)
+      for (const i of crossCheck(loose, true)) if (!seen.has(`${i.path}\0${i.message}`)) issues.push(i)
     return { ok: false, issues }
   }
   const config = parsed.data as unknown as GatewayConfig
@@ -42,7 +77,8 @@ export function validateConfig(input: unknown, filters: readonly FilterFactory[]
     try {
       compileConfig(config, 0, filters)
     } catch (e) {
-      issues.push({ path: e instanceof CompileError ? e.path : '', message: (e as Error).message })
+      if (!(e instanceof CompileError)) throw e
+      issues.push({ path: e.path, message: e.message })
     }
   }
   return issues.length ? { ok: false, issues } : { ok: true, config }
@@ -177,8 +213,11 @@ function checkOverrides(overrides: Record<string, unknown> | undefined, path: st
       issues.push({ path: `${path}.${name}`, message: `filter "${name}" is not in http_filters (chain: ${list(chain)})` })
 }
 
-/** Everything the schema alone cannot see: names, references, domains, captures. */
-export function crossCheck(config: GatewayConfig): ConfigIssue[] {
+/**
+ * Everything the schema alone cannot see: names, references, domains, captures. `loose`: the input failed the
+ * schema (see loosen), so a route that cannot be read is skipped; on a parsed config an exception is a bug.
+ */
+export function crossCheck(config: GatewayConfig, loose = false): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   const clusters = new Map(config.clusters.map((c) => [c.name, c]))
   const chain = new Set(config.http_filters.map((f) => f.name))
@@ -199,8 +238,9 @@ export function crossCheck(config: GatewayConfig): ConfigIssue[] {
       if (r.name !== undefined) routeNames.push({ name: r.name, path: `${path}.name` })
       try {
         checkRoute(r, path, config, clusters, chain, issues)
-      } catch {
-        // Only reachable for schema-invalid input (loosen): the schema errors already describe this route.
+      } catch (e) {
+        // Schema-invalid input: the schema's issues already describe this route.
+        if (!loose) throw e
       }
     })
   })

@@ -13,7 +13,13 @@ const nameMatcher = z.union([headerName, stringMatch])
 export type NameMatcher = z.output<typeof nameMatcher>
 
 const origin = z.url({ protocol: /^https?$/ }).superRefine((u, ctx) => {
-  const url = new URL(u)
+  // Runs after a failed `.url()` check too (zod v4): that one already reported an unparsable URL.
+  let url: URL
+  try {
+    url = new URL(u)
+  } catch {
+    return
+  }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
     ctx.addIssue({ code: 'custom', message: 'url is an origin only (http(s)://host[:port]); put a path in path_prefix' })
 })
