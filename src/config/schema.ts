@@ -154,6 +154,7 @@ const endpoint = z
     /** An http(s) origin: scheme, host and optional port, no path. */
     url: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) origin such as "https://api.internal:8443"' })
+      .max(2048, 'an origin is at most 2048 characters')
       // zod runs refinements after a failed check too: an unparsable URL is `.url()`'s issue, not a throw here.
       .refine((u) => {
         const p = parseUrl(u)

@@ -45,6 +45,17 @@ describe('PUT /__legate/config', () => {
     expect(await text(gw, '/hello')).toBe('live')
   })
 
+  // Issue 12 §2: an endpoint URL that does not parse made validation throw and the PUT answer 503.
+  it.each(['http://1.2.3.4.5', 'http://127.0.0.1:99999', 'http://[::1'])('refuses the endpoint %s with 400 and its path', async (url) => {
+    await publish(hello('live'))
+    const gw = makeGateway()
+    const res = await put(gw, { ...hello('x'), clusters: [{ name: 'c', endpoints: [{ url }] }] })
+    expect(res.status).toBe(400)
+    const problem = await json(res)
+    expect((problem.issues as { path: string }[]).map((i) => i.path)).toContain('clusters[0].endpoints[0].url')
+    expect(await text(gw, '/hello')).toBe('live')
+  })
+
   it.each([
     ['not JSON', '{ nope'],
     ['JSON that is not a table', '[1, 2]'],

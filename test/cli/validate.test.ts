@@ -138,6 +138,16 @@ describe('legate validate', () => {
   })
 })
 
+// Issue 12 §2: a URL that does not parse made `legate validate` exit 70 ("a bug in legate").
+describe('legate validate with an endpoint URL that does not parse', () => {
+  it('reports the url with its line and exits 1', async () => {
+    const dir = tempFiles({ 'api.yaml': BROKEN.replace('http://127.0.0.1:9001', 'http://127.0.0.1:99999') })
+    const r = await legate('validate', join(dir, 'api.yaml'))
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${join(dir, 'api.yaml')}:5 clusters[0].endpoints[0].url:`)
+  })
+})
+
 describe('bin/legate.mjs', () => {
   it('runs the CLI as a process with the documented exit codes', async () => {
     const dir = tempFiles({ 'broken.yaml': BROKEN })

@@ -94,6 +94,19 @@ describe('config validation', () => {
   })
 })
 
+// Issue 12 §2: these endpoint URLs made validateConfig throw (a refinement ran `new URL` after `.url()` failed).
+describe('endpoint URLs that do not parse', () => {
+  const BAD_URLS = ['http://1.2.3.4.5', 'http://127.0.0.1:99999', 'https://xn--', 'http://', 'http://[::1', 'http://a b', '//h', 'http://a\u0000b', `http://${'a'.repeat(1_000_000)}`]
+  it.each(BAD_URLS.map((u) => [u.length > 40 ? `${u.slice(0, 20)}…(${u.length})` : JSON.stringify(u), u]))('%s is an issue at the url, not an exception', (_, url) => {
+    const c = base() as any
+    c.clusters[0].endpoints = [{ url }]
+    const r = validateConfig(c, filters)
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(r.issues.map((i) => i.path)).toContain('clusters[0].endpoints[0].url')
+  })
+})
+
 describe('header value formatter', () => {
   it('rejects a malformed %OPERATOR% in virtual host and route mutations at validation, not at compile time', () => {
     const c = base() as any
