@@ -1,4 +1,5 @@
 /** @module Command-line parsing on node:util parseArgs (strict: unknown flags are usage errors, exit 2). */
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { UsageError } from './exit-codes.ts'
@@ -40,9 +41,29 @@ export function toTarget(
 ): KvTarget {
   if (v.local && v.remote) throw new UsageError('use either --local or --remote, not both', command)
   if (v.env !== undefined && !/^[A-Za-z0-9_-]+$/.test(v.env)) throw new UsageError(`--env ${JSON.stringify(v.env)}: not an environment name`, command)
+  if (v.env !== undefined) checkEnvironment(command, v.env)
   if (v.remote) {
     if (v['persist-to'] !== undefined) throw new UsageError('--persist-to applies to --local only', command)
     return { mode: 'remote', ...(v.env ? { env: v.env } : {}) }
   }
   return { mode: 'local', persistTo: resolve(v['persist-to'] ?? DEFAULT_PERSIST_TO), ...(v.env ? { env: v.env } : {}) }
+}
+
+/** The environments `[env.NAME]` (or `[[env.NAME.…]]`) that a wrangler.toml defines. */
+export function wranglerEnvironments(toml: string): string[] {
+  const names = new Set<string>()
+  for (const m of toml.matchAll(/^[ \t]*\[\[?[ \t]*env\.([A-Za-z0-9_-]+)[ \t]*[.\]]/gm)) names.add(m[1]!)
+  return [...names]
+}
+
+/**
+ * Refuses an `--env` that ./wrangler.toml does not define. wrangler itself only warns and then uses the top-level
+ * bindings, so a typo would write to the default (with --remote: production) namespace (issue 14).
+ */
+function checkEnvironment(command: string, env: string): void {
+  const file = resolve('wrangler.toml')
+  if (!existsSync(file)) throw new UsageError(`--env ${env}: there is no wrangler.toml here (${file}) to define it; run legate from your project's directory`, command)
+  const known = wranglerEnvironments(readFileSync(file, 'utf8'))
+  if (!known.includes(env))
+    throw new UsageError(`--env ${env}: wrangler.toml defines no such environment (known: ${known.join(', ') || 'none'}); add an [env.${env}] section with its own bindings, or fix the name`, command)
 }

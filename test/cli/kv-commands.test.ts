@@ -33,7 +33,11 @@ afterEach(() => {
 
 describe('legate push (fake wrangler)', () => {
   it('--remote --env writes the body, then the pointer, with the exact wrangler command lines', async () => {
-    const r = await legate('push', join(dir, 'routes'), '--remote', '--env', 'staging')
+    // --env must name an environment of ./wrangler.toml (issue 14): run from a project that defines staging.
+    const project = tempFiles({ 'wrangler.toml': 'name = "x"\n[env.staging]\nname = "x-staging"\n' })
+    const cwd = process.cwd()
+    process.chdir(project)
+    const r = await legate('push', join(dir, 'routes'), '--remote', '--env', 'staging').finally(() => process.chdir(cwd))
     expect(r.stderr).not.toContain('legate:')
     expect(r.code).toBe(0)
     const meta = kv()['config/v/0000000001']!.metadata as { pushed_at: string; sha256: string }
@@ -108,6 +112,24 @@ describe('legate diff, history, rollback (fake wrangler)', () => {
       '+ clusters["users"].lb_policy = "random"',
       '~ virtual_hosts["api"].routes["hello"].direct_response.body: "hi" -> "hello"',
     ])
+  })
+
+  // Issue 14: a drift check for CI, as `git diff --exit-code`.
+  it('diff --exit-code exits 1 when the files differ from the live version, 0 when they match', async () => {
+    await legate('push', join(dir, 'routes'), '--remote')
+    expect((await legate('diff', join(dir, 'routes'), '--remote', '--exit-code')).code).toBe(0)
+    const changed = tempFiles({ 'a.yaml': MINIMAL.replace('body: "hi"', 'body: "hello"') })
+    const d = await legate('diff', changed, '--remote', '--exit-code')
+    expect(d.code).toBe(1)
+    expect(d.stdout).toContain('~ virtual_hosts["api"].routes["hello"].direct_response.body: "hi" -> "hello"')
+  })
+
+  // Issue 14: wrangler only warns about an unknown --env and then uses the default namespace.
+  it.each(['push', 'diff'])('%s --env NAME that wrangler.toml does not define exits 2 and writes nothing', async (command) => {
+    const r = await legate(command, join(dir, 'routes'), '--remote', '--env', 'nosuch')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--env nosuch: wrangler.toml defines no such environment (known: none)')
+    expect(calls()).toEqual([])
   })
 
   it('history lists versions newest first and marks the live one; rollback writes a new version', async () => {

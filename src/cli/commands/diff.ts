@@ -26,7 +26,7 @@ export function formatDiff(diff: FlatDiff, io: Io): string[] {
 export const diffCommand: Command = {
   name: NAME,
   summary: 'show what pushing the files would change, against the live version',
-  help: `Usage: legate diff <files|dirs…> [--local | --remote] [--env NAME] [--persist-to DIR] [--filters <module>]
+  help: `Usage: legate diff <files|dirs…> [--exit-code] [--local | --remote] [--env NAME] [--persist-to DIR] [--filters <module>]
 
 Validates the files, reads the live version and prints the differences as paths:
   + path = value          only in the files (would be added)
@@ -37,13 +37,17 @@ Lists of named things (clusters, virtual hosts, routes, filters) are keyed by na
 ${TARGET_HELP}
 
 Options:
+  --exit-code          exit 1 when the files differ from the live version (a drift check for CI)
   --filters <module>   also accept the filters exported by <module>
   -h, --help           show this help
 
-Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 wrangler/KV failure.`,
+Exit codes: 0 (with or without differences, unless --exit-code), 1 invalid files or, with --exit-code,
+differences, 2 usage error, 3 wrangler/KV failure.`,
 
   async run(args, io): Promise<ExitCode> {
-    const input = await filesAndTarget(NAME, this.help, args, io)
+    // Like `git diff --exit-code`; handled here so the flag stays diff's own.
+    const exitCode = args.includes('--exit-code')
+    const input = await filesAndTarget(NAME, this.help, args.filter((a) => a !== '--exit-code'), io)
     if ('exit' in input) return input.exit
     const { target, table } = input
     const store = createKvStore(target, createProgress(io.stderr))
@@ -63,6 +67,6 @@ Exit codes: 0 (with or without differences), 1 invalid files, 2 usage error, 3 w
       io.out('(only the order of keys or list items differs; a push would still write a new version)')
     const { added, removed, changed } = diff
     io.out(`${plural(added.length, 'path')} added, ${removed.length} removed, ${changed.length} changed. Run \`legate push\` with the same files to apply.`)
-    return EXIT.OK
+    return exitCode ? EXIT.INVALID : EXIT.OK
   },
 }
