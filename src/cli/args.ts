@@ -30,8 +30,33 @@ export function parse<O extends Options>(command: string, args: readonly string[
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true })
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command)
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '')
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1]
+    const near = unknown === undefined ? undefined : closest(unknown, Object.keys(options))
+    throw new UsageError(near ? `${message}; did you mean --${near}?` : message, command)
   }
+}
+
+/** The option name nearest to `name` (edit distance at most 2, or a prefix either way), if any. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const c of candidates) {
+    const d = c.startsWith(name) || name.startsWith(c) ? 1 : editDistance(name, c)
+    if (d < bestDistance) [best, bestDistance] = [c, d]
+  }
+  return best
+}
+
+/** Levenshtein distance (two rows). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]!
 }
 
 /** `--local | --remote [--env] [--persist-to]` → a KV target. */

@@ -76,6 +76,10 @@ export function readSources(files: readonly string[]): { sources: SourceFile[]; 
       }
       continue
     }
+    if (doc.contents === null) {
+      syntax.push({ file: name, line: 1, column: 1, message: 'the file is empty (a route table is a YAML or JSON object with clusters, virtual_hosts, …)' })
+      continue
+    }
     sources.push({ name, doc, lines })
   }
   return { sources, syntax }

@@ -109,7 +109,7 @@ export const forwardAction = z
     /** Covers the whole upstream exchange, until the response completes. "0s" disables. @default 15s */
     timeout: duration.default(15_000),
     /** Status when the cluster does not exist. @default 503 */
-    cluster_not_found_response_code: z.union([z.literal(503), z.literal(404), z.literal(500)]).default(503),
+    cluster_not_found_response_code: z.literal([503, 404, 500]).default(503),
     /** Retries for this route; replaces the virtual host's `retry_policy` entirely. */
     retry_policy: retryPolicy.optional(),
   })
@@ -129,7 +129,7 @@ export const redirectAction = z
     prefix_rewrite: z.string().optional(),
     regex_rewrite: regexRewrite.optional(),
     /** @default 301 */
-    response_code: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(301),
+    response_code: z.literal([301, 302, 303, 307, 308]).default(301),
     /** @default false */
     strip_query: z.boolean().default(false),
   })

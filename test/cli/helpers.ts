@@ -67,3 +67,18 @@ virtual_hosts:
         match: { exact: /hello }
         direct_response: { status: 200, body: "hi" }
 `
+
+/**
+ * Runs `fn` in a project whose wrangler.toml defines the environments `envs` (`--env` must name one: issue 14),
+ * then returns to the previous working directory.
+ */
+export async function inProjectWithEnvs<T>(envs: readonly string[], fn: () => Promise<T>): Promise<T> {
+  const project = tempFiles({ 'wrangler.toml': ['name = "x"', ...envs.map((e) => `[env.${e}]\nname = "x-${e}"`)].join('\n') })
+  const cwd = process.cwd()
+  process.chdir(project)
+  try {
+    return await fn()
+  } finally {
+    process.chdir(cwd)
+  }
+}

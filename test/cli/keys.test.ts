@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseExpires } from '../../src/cli/commands/keys.ts'
 import { type ApiKeyRecord, apiKeyRecord } from '../../src/lib/api-keys.ts'
-import { FAKE_WRANGLER, legate, tempFiles } from './helpers.ts'
+import { FAKE_WRANGLER, inProjectWithEnvs, legate, tempFiles } from './helpers.ts'
 
 let dir: string
 const log = () => join(dir, 'argv.jsonl')
@@ -42,7 +42,9 @@ async function create(...args: string[]) {
 describe('legate keys create', () => {
   it('prints the key once on stdout and stores only its SHA-256 with the record (--remote --env)', async () => {
     const before = Date.now()
-    const { key, stdout, stderr } = await create('--consumer', 'acme', '--scopes', 'orders:read, orders:write,orders:read', '--expires', '30d', '--remote', '--env', 'prod')
+    const { key, stdout, stderr } = await inProjectWithEnvs(['prod'], () =>
+      create('--consumer', 'acme', '--scopes', 'orders:read, orders:write,orders:read', '--expires', '30d', '--remote', '--env', 'prod')
+    )
     expect(key).toMatch(/^lgk_[A-Za-z0-9_-]{43}$/)
     expect(stdout).toBe(`${key}\n`)
     expect(stderr).toContain(`created API key ${key.slice(0, 12)}… for acme in remote KV [env prod]`)

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { configHash } from '../../src/config/publish.ts'
 import type { ConfigPointer, StoredConfig } from '../../src/config/store-keys.ts'
-import { FAKE_WRANGLER, legate, legateProcess, MINIMAL, tempFiles } from './helpers.ts'
+import { FAKE_WRANGLER, inProjectWithEnvs, legate, legateProcess, MINIMAL, tempFiles } from './helpers.ts'
 
 let dir: string
 const log = () => join(dir, 'argv.jsonl')
@@ -33,11 +33,7 @@ afterEach(() => {
 
 describe('legate push (fake wrangler)', () => {
   it('--remote --env writes the body, then the pointer, with the exact wrangler command lines', async () => {
-    // --env must name an environment of ./wrangler.toml (issue 14): run from a project that defines staging.
-    const project = tempFiles({ 'wrangler.toml': 'name = "x"\n[env.staging]\nname = "x-staging"\n' })
-    const cwd = process.cwd()
-    process.chdir(project)
-    const r = await legate('push', join(dir, 'routes'), '--remote', '--env', 'staging').finally(() => process.chdir(cwd))
+    const r = await inProjectWithEnvs(['staging'], () => legate('push', join(dir, 'routes'), '--remote', '--env', 'staging'))
     expect(r.stderr).not.toContain('legate:')
     expect(r.code).toBe(0)
     const meta = kv()['config/v/0000000001']!.metadata as { pushed_at: string; sha256: string }

@@ -111,11 +111,27 @@ describe('legate validate', () => {
     [['push', 'routes/', '--local', '--remote'], 'use either --local or --remote, not both'],
     [['push', 'routes/', '--remote', '--persist-to', 'x'], '--persist-to applies to --local only'],
     [['rollback', 'latest'], '"latest" is not a version number'],
+    // Issue 14: a near miss gets a suggestion.
+    [['push', 'routes/', '--remot'], "Unknown option '--remot'; did you mean --remote?"],
+    [['diff', 'routes/', '--exitcode'], "Unknown option '--exitcode'; did you mean --exit-code?"],
   ])('exits 2 on usage error: legate %j', async (args, message) => {
     const r = await legate(...args)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(message)
     expect(r.stderr).toContain('--help` for usage')
+  })
+
+  // Issue 14: the validator's wording says what to write, and an empty file says it is empty.
+  it('lists the allowed values of a literal set, and says a file is empty', async () => {
+    const dir = tempFiles({
+      'empty.yaml': '',
+      'r.yaml': 'virtual_hosts:\n  - name: v\n    domains: ["*"]\n    routes:\n      - match: { prefix: / }\n        redirect: { path_redirect: /x, response_code: 304 }\n',
+    })
+    const empty = await legate('validate', join(dir, 'empty.yaml'))
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toContain(`${join(dir, 'empty.yaml')}:1:1 the file is empty`)
+    const code = await legate('validate', join(dir, 'r.yaml'))
+    expect(code.stderr).toContain('redirect.response_code: Invalid option: expected one of 301|302|303|307|308')
   })
 
   it('exits 2 for a directory without route files', async () => {

@@ -45,10 +45,10 @@ Exit codes: 0 (with or without differences, unless --exit-code), 1 invalid files
 differences, 2 usage error, 3 wrangler/KV failure.`,
 
   async run(args, io): Promise<ExitCode> {
-    // Like `git diff --exit-code`; handled here so the flag stays diff's own.
-    const exitCode = args.includes('--exit-code')
-    const input = await filesAndTarget(NAME, this.help, args.filter((a) => a !== '--exit-code'), io)
+    const input = await filesAndTarget(NAME, this.help, args, io, ['exit-code'])
     if ('exit' in input) return input.exit
+    // Like `git diff --exit-code`: 1 when the files differ from the live version.
+    const exitCode = input.flags['exit-code'] === true
     const { target, table } = input
     const store = createKvStore(target, createProgress(io.stderr))
     const pointer = await store.readPointer()

@@ -36,16 +36,19 @@ export async function filesAndTarget(
   name: string,
   help: string,
   args: readonly string[],
-  io: Io
-): Promise<{ exit: ExitCode } | { target: KvTarget; table: ValidTable }> {
-  const { values, positionals } = parse(name, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
+  io: Io,
+  flags: readonly string[] = []
+): Promise<{ exit: ExitCode } | { target: KvTarget; table: ValidTable; flags: Record<string, boolean> }> {
+  const own = Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }]))
+  const { values, positionals } = parse(name, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS, ...own })
   if (values.help) {
     io.out(help)
     return { exit: EXIT.OK }
   }
   const target = toTarget(name, values)
   const table = await loadValid(name, positionals, values.filters, io)
-  return table ? { target, table } : { exit: EXIT.INVALID }
+  const set = Object.fromEntries(flags.map((f) => [f, (values as Record<string, unknown>)[f] === true]))
+  return table ? { target, table, flags: set } : { exit: EXIT.INVALID }
 }
 
 export const validateCommand: Command = {

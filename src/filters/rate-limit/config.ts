@@ -98,7 +98,7 @@ export const rateLimitEntry = z
         /** The binding's `limit`, for the RateLimit-Policy header. */
         limit: z.number().int().min(1),
         /** The binding's `period`: 10 or 60 seconds. */
-        period: z.union([z.literal(10), z.literal(60)]),
+        period: z.literal([10, 60]),
       })
       .optional(),
     /**
