@@ -15,22 +15,11 @@ import { createStatsFlusher } from './observability/flush.ts'
 import { createObserver } from './observability/observer.ts'
 import { createRecorderClient } from './observability/recorder-client.ts'
 import { createStatsStore } from './observability/stats.ts'
+import { tryParseUrl } from './lib/url.ts'
 import { handleRequest } from './pipeline.ts'
 
 /** Never echoes the input: the Host header or target may be anything a client sent. */
 const BAD_URL_DETAIL = 'the Host header and request target do not form a valid URL (an invalid host name or port?).'
-
-/**
- * `request.url`, parsed; undefined when it does not parse. workerd builds it from the Host header and the target
- * without checking them, so `Host: h:99999` or `Host: [::1` reach the Worker as an invalid URL.
- */
-function parseUrl(raw: string): URL | undefined {
-  try {
-    return new URL(raw)
-  } catch {
-    return undefined
-  }
-}
 
 export interface GatewayOptions {
   /** Your own filters, registered next to the built-ins (see docs/filters.md). */
@@ -61,7 +50,8 @@ export function createGateway(options: GatewayOptions = {}) {
     try {
       const current = store.current(env.CONFIG, waitUntil)
       const snapshot = current instanceof Promise ? await current : current
-      const url = parseUrl(request.url)
+      // workerd builds request.url from the Host header and the target unchecked: `Host: h:99999` does not parse.
+      const url = tryParseUrl(request.url)
       const path = url?.pathname
       if (path === ADMIN_PREFIX || path?.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
       requestId = snapshot ? requestIdFor(request.headers, snapshot.settings.preserve_external_request_id) : crypto.randomUUID()

@@ -5,6 +5,7 @@
 import * as z from 'zod'
 import type { FilterFactory } from '../filters/types.ts'
 import { observabilitySettings, type ObservabilitySettings } from '../observability/config.ts'
+import { isBareOrigin, tryParseUrl } from '../lib/url.ts'
 import { clusterResilienceFields, retryPolicy } from '../upstream/resilience-config.ts'
 import {
   cookieMatch,
@@ -29,15 +30,6 @@ function atMostOne(keys: readonly string[], what: string) {
   return (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
     const set = keys.filter((k) => v[k] !== undefined)
     if (set.length > 1) ctx.addIssue({ code: 'custom', message: `set at most one ${what}: ${set.join(', ')}` })
-  }
-}
-
-/** `new URL`, or undefined where it would throw. */
-function parseUrl(u: string): URL | undefined {
-  try {
-    return new URL(u)
-  } catch {
-    return undefined
   }
 }
 
@@ -157,8 +149,8 @@ const endpoint = z
       .max(2048, 'an origin is at most 2048 characters')
       // zod runs refinements after a failed check too: an unparsable URL is `.url()`'s issue, not a throw here.
       .refine((u) => {
-        const p = parseUrl(u)
-        return !p || ((p.pathname === '/' || p.pathname === '') && !p.search && !p.hash && !p.username && !p.password)
+        const p = tryParseUrl(u)
+        return !p || isBareOrigin(p)
       }, 'an endpoint is an origin: no path, query, fragment or credentials')
       .optional(),
     /** A Workers service binding (a Fetcher in env) by binding name. */

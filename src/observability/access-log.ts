@@ -4,6 +4,7 @@
  * sampling come from `observability.access_log`, compiled once per config version.
  */
 import { ACCESS_LOG_FIELDS, type AccessLogField, type AccessLogSettings } from './config.ts'
+import { tryParseUrl } from '../lib/url.ts'
 
 /**
  * The request summary: what the observer gathers once per request, after the pipeline, for the access log and the
@@ -108,14 +109,11 @@ export function contentLength(headers: Headers): number | null {
  * Never throws.
  */
 export function authorityAndPath(rawUrl: string, headers: Headers): { authority: string; path: string } {
-  try {
-    const url = new URL(rawUrl)
-    return { authority: url.host, path: url.pathname }
-  } catch {
-    const afterScheme = rawUrl.indexOf('://')
-    const slash = afterScheme < 0 ? -1 : rawUrl.indexOf('/', afterScheme + 3)
-    const target = slash < 0 ? '' : rawUrl.slice(slash)
-    const query = target.search(/[?#]/)
-    return { authority: headers.get('host') ?? '', path: query < 0 ? target : target.slice(0, query) }
-  }
+  const url = tryParseUrl(rawUrl)
+  if (url) return { authority: url.host, path: url.pathname }
+  const afterScheme = rawUrl.indexOf('://')
+  const slash = afterScheme < 0 ? -1 : rawUrl.indexOf('/', afterScheme + 3)
+  const target = slash < 0 ? '' : rawUrl.slice(slash)
+  const query = target.search(/[?#]/)
+  return { authority: headers.get('host') ?? '', path: query < 0 ? target : target.slice(0, query) }
 }

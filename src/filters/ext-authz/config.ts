@@ -1,6 +1,7 @@
 /** @module ext_authz filter config (Envoy `ExtAuthz` with an `http_service`, flattened). */
 import * as z from 'zod'
 import { duration, headerName, headerValue, stringMatch } from '../../config/primitives.ts'
+import { isBareOrigin, tryParseUrl } from '../../lib/url.ts'
 
 /** Counters this filter records (`ext_authz.<name>`), as Envoy's `cluster.<target>.ext_authz.*`. */
 export const EXT_AUTHZ_STATS = ['ok', 'denied', 'error', 'failure_mode_allowed'] as const
@@ -14,13 +15,8 @@ export type NameMatcher = z.output<typeof nameMatcher>
 
 const origin = z.url({ protocol: /^https?$/ }).superRefine((u, ctx) => {
   // Runs after a failed `.url()` check too (zod v4): that one already reported an unparsable URL.
-  let url: URL
-  try {
-    url = new URL(u)
-  } catch {
-    return
-  }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+  const url = tryParseUrl(u)
+  if (url && !isBareOrigin(url))
     ctx.addIssue({ code: 'custom', message: 'url is an origin only (http(s)://host[:port]); put a path in path_prefix' })
 })
 
