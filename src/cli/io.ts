@@ -9,6 +9,11 @@ export interface Io {
   readonly stderr: NodeJS.WriteStream
   /** Colour only when stdout is a terminal and NO_COLOR is unset. */
   readonly color: boolean
+  /**
+   * Adds fields to the command's result document; present only under `--json`, where stdout carries that one
+   * document instead of the text lines (see jsonIo). Commands call it as `io.record?.({ … })`.
+   */
+  record?(fields: Record<string, unknown>): void
 }
 
 export function createIo(): Io {
@@ -28,4 +33,28 @@ export function paint(io: Pick<Io, 'color'>): Record<keyof typeof PAINT, (s: str
   if (io.color) return PAINT
   const id = (s: string) => s
   return { red: id, green: id, yellow: id, dim: id, bold: id }
+}
+
+/**
+ * `--json`: stdout text is held back, `record` collects the result fields, stderr (progress, diagnostics) stays
+ * as it is. `document(exitCode)` is the one JSON document to print; a command that recorded nothing (help)
+ * gets its text lines as `output`.
+ */
+export function jsonIo(base: Io, command: string | undefined): { io: Io; document(exitCode: number): string } {
+  const fields: Record<string, unknown> = {}
+  const lines: string[] = []
+  const io: Io = {
+    out: (line) => lines.push(line),
+    err: base.err,
+    stderr: base.stderr,
+    color: false,
+    record: (more) => Object.assign(fields, more),
+  }
+  return {
+    io,
+    document: (exitCode) => {
+      const recorded = Object.keys(fields).length > 0
+      return JSON.stringify({ command: command ?? null, ok: exitCode === 0, exit_code: exitCode, ...fields, ...(recorded ? {} : { output: lines }) }, null, 2)
+    },
+  }
 }

@@ -4,13 +4,14 @@ import type { Command } from './command.ts'
 import { diffCommand } from './commands/diff.ts'
 import { historyCommand } from './commands/history.ts'
 import { keysCommand } from './commands/keys.ts'
+import { pullCommand } from './commands/pull.ts'
 import { pushCommand } from './commands/push.ts'
 import { rollbackCommand } from './commands/rollback.ts'
 import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
-import { createIo, paint, type Io } from './io.ts'
+import { createIo, jsonIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, historyCommand, rollbackCommand, keysCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70
@@ -31,10 +32,16 @@ Examples:
   legate diff routes/                      what a push would change
   legate push routes/                      local KV, picked up by \`npm start\`
   legate push routes/ --remote --env prod  your Cloudflare KV namespace
+  legate pull -o live/                     the live version back as live/routes.yaml
   legate history && legate rollback
   legate keys create --consumer acme       an API key for the api_key filter (shown once)
 
-Exit codes: 0 ok, 1 invalid route table, 2 usage error, 3 wrangler/KV failure, ${EXIT_INTERNAL} internal error.
+Options for every command:
+  --json               print one JSON document on stdout: the result's fields, or \`error\` with its hints
+                       (progress and diagnostics stay on stderr); \`ok\` and \`exit_code\` always
+
+Exit codes: 0 ok, 1 invalid route table (doctor: a check failed), 2 usage error, 3 wrangler/KV failure,
+${EXIT_INTERNAL} internal error.
 Environment: LEGATE_WRANGLER=<path> runs that executable instead of the bundled wrangler.`
 }
 
@@ -43,8 +50,20 @@ function version(): string {
   return pkg.version
 }
 
-/** Runs one `legate` invocation; resolves with the process exit code. */
+/**
+ * Runs one `legate` invocation; resolves with the process exit code. `--json` anywhere in argv makes stdout
+ * one JSON document (result fields, or `error`), whatever the command.
+ */
 export async function main(argv: readonly string[], io: Io = createIo()): Promise<number> {
+  if (!argv.includes('--json')) return run(argv, io)
+  const args = argv.filter((a) => a !== '--json')
+  const json = jsonIo(io, args[0])
+  const code = await run(args, json.io)
+  io.out(json.document(code))
+  return code
+}
+
+async function run(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv
   try {
     if (name === undefined) {
@@ -66,8 +85,10 @@ export async function main(argv: readonly string[], io: Io = createIo()): Promis
     if (isCliError(e)) {
       io.err(c.red(`legate: ${e.message}`))
       for (const hint of e.hints) io.err(hint)
+      io.record?.({ error: { message: e.message, hints: e.hints } })
       return e.exitCode
     }
+    io.record?.({ error: { message: `internal error: ${(e as Error)?.message ?? String(e)}`, hints: ['This is a bug in legate; please report it with the command you ran.'] } })
     io.err(c.red(`legate: internal error: ${(e as Error)?.stack ?? String(e)}`))
     io.err('This is a bug in legate; please report it with the command you ran.')
     return EXIT_INTERNAL

@@ -10,6 +10,8 @@ import { UsageError } from './exit-codes.ts'
 const ROUTE_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
 /** Generated for editors, never a route table. */
 const SKIPPED = new Set(['schema.json'])
+/** Whether a directory entry named `name` is one of its route files (what a directory argument expands to). */
+export const isRouteFile = (name: string) => ROUTE_EXTENSIONS.has(extname(name).toLowerCase()) && !SKIPPED.has(name)
 
 /** One parsed route file. */
 export interface SourceFile {
@@ -52,7 +54,7 @@ export function expandPaths(paths: readonly string[], command: string): string[]
       continue
     }
     const found = readdirSync(p, { withFileTypes: true })
-      .filter((e) => e.isFile() && ROUTE_EXTENSIONS.has(extname(e.name).toLowerCase()) && !SKIPPED.has(e.name))
+      .filter((e) => e.isFile() && isRouteFile(e.name))
       .map((e) => join(p, e.name))
       .sort()
     if (found.length === 0) throw new UsageError(`${p}: no *.yaml, *.yml or *.json route files in this directory`, command)

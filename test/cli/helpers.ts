@@ -1,9 +1,9 @@
 /** @module Test helpers for the `legate` CLI: in-process runs with captured output, and real subprocess runs. */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { afterAll } from 'vitest'
+import { afterAll, afterEach, beforeEach } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import type { Io } from '../../src/cli/io.ts'
 
@@ -80,5 +80,36 @@ export async function inProjectWithEnvs<T>(envs: readonly string[], fn: () => Pr
     return await fn()
   } finally {
     process.chdir(cwd)
+  }
+}
+
+/**
+ * Routes every wrangler call of the test file's tests to the fake wrangler (fixtures/fake-wrangler.mjs), with a
+ * fresh directory per test for its argv log and KV store. Call at the top of a test file.
+ */
+export function useFakeWrangler(files: () => Record<string, string> = () => ({})) {
+  let dir = ''
+  const log = () => join(dir, 'argv.jsonl')
+  const kvFile = () => join(dir, 'kv.json')
+  beforeEach(() => {
+    dir = tempFiles(files())
+    process.env.LEGATE_WRANGLER = FAKE_WRANGLER
+    process.env.FAKE_WRANGLER_LOG = log()
+    process.env.FAKE_WRANGLER_KV = kvFile()
+  })
+  afterEach(() => {
+    for (const k of ['LEGATE_WRANGLER', 'FAKE_WRANGLER_LOG', 'FAKE_WRANGLER_KV', 'FAKE_WRANGLER_FAIL']) delete process.env[k]
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    /** This test's directory (its files, the argv log and the fake KV). */
+    dir: () => dir,
+    /** Every wrangler invocation so far, with temp file paths replaced by <file>. */
+    calls: (): string[] =>
+      existsSync(log())
+        ? readFileSync(log(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as string[]).map((a) => (/\/legate-[A-Za-z0-9]{6}\/(keys|value)\.json$/.test(a) ? '<file>' : a)).join(' '))
+        : [],
+    /** The fake KV's contents. */
+    kv: () => (existsSync(kvFile()) ? (JSON.parse(readFileSync(kvFile(), 'utf8')) as Record<string, { value: string; metadata?: unknown }>) : {}),
   }
 }

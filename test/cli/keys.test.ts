@@ -3,34 +3,21 @@
  * record (hash only, never the key), revocation by key and by prefix, and usage errors. No network, fast.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { parseExpires } from '../../src/cli/commands/keys.ts'
 import { type ApiKeyRecord, apiKeyRecord } from '../../src/lib/api-keys.ts'
-import { FAKE_WRANGLER, inProjectWithEnvs, legate, tempFiles } from './helpers.ts'
+import { inProjectWithEnvs, legate, useFakeWrangler } from './helpers.ts'
 
-let dir: string
-const log = () => join(dir, 'argv.jsonl')
+const fake = useFakeWrangler()
+const { calls } = fake
+const kv = () => fake.kv()
 const kvFile = () => join(dir, 'kv.json')
-const calls = (): string[] =>
-  existsSync(log())
-    ? readFileSync(log(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as string[]).map((a) => (/\/legate-[A-Za-z0-9]{6}\/(keys|value)\.json$/.test(a) ? '<file>' : a)).join(' '))
-    : []
-const kv = () => (existsSync(kvFile()) ? (JSON.parse(readFileSync(kvFile(), 'utf8')) as Record<string, { value: string }>) : {})
+let dir: string
+beforeEach(() => void (dir = fake.dir()))
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 const recordOf = (key: string) => JSON.parse(kv()[`apikey/${sha256(key)}`]!.value) as ApiKeyRecord
-
-beforeEach(() => {
-  dir = tempFiles()
-  process.env.LEGATE_WRANGLER = FAKE_WRANGLER
-  process.env.FAKE_WRANGLER_LOG = log()
-  process.env.FAKE_WRANGLER_KV = kvFile()
-})
-afterEach(() => {
-  for (const k of ['LEGATE_WRANGLER', 'FAKE_WRANGLER_LOG', 'FAKE_WRANGLER_KV', 'FAKE_WRANGLER_FAIL']) delete process.env[k]
-  rmSync(dir, { recursive: true, force: true })
-})
 
 async function create(...args: string[]) {
   const r = await legate('keys', 'create', ...args)

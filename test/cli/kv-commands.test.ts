@@ -2,34 +2,20 @@
  * The KV side of push/diff/history/rollback through a fake wrangler (LEGATE_WRANGLER): exact command lines for
  * --remote/--env/--local, the stored layout (body first, then pointer), and failures. No network, fast.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { configHash } from '../../src/config/publish.ts'
 import type { ConfigPointer, StoredConfig } from '../../src/config/store-keys.ts'
-import { FAKE_WRANGLER, inProjectWithEnvs, legate, legateProcess, MINIMAL, tempFiles } from './helpers.ts'
+import { inProjectWithEnvs, legate, legateProcess, MINIMAL, tempFiles, useFakeWrangler } from './helpers.ts'
 
-let dir: string
-const log = () => join(dir, 'argv.jsonl')
+const fake = useFakeWrangler(() => ({ 'routes/api.yaml': MINIMAL, 'v2/api.yaml': MINIMAL.replace('body: "hi"', 'body: "hello"') }))
+const { calls } = fake
+const kv = () => fake.kv()
 const kvFile = () => join(dir, 'kv.json')
-/** Every wrangler invocation so far, with temp file paths replaced by <file>. */
-const calls = (): string[] =>
-  existsSync(log())
-    ? readFileSync(log(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as string[]).map((a) => (/\/legate-[A-Za-z0-9]{6}\/(keys|value)\.json$/.test(a) ? '<file>' : a)).join(' '))
-    : []
-const kv = () => JSON.parse(readFileSync(kvFile(), 'utf8')) as Record<string, { value: string; metadata?: unknown }>
+let dir: string
+beforeEach(() => void (dir = fake.dir()))
 const value = <T>(key: string) => JSON.parse(kv()[key]!.value) as T
-
-beforeEach(() => {
-  dir = tempFiles({ 'routes/api.yaml': MINIMAL, 'v2/api.yaml': MINIMAL.replace('body: "hi"', 'body: "hello"') })
-  process.env.LEGATE_WRANGLER = FAKE_WRANGLER
-  process.env.FAKE_WRANGLER_LOG = log()
-  process.env.FAKE_WRANGLER_KV = kvFile()
-})
-afterEach(() => {
-  for (const k of ['LEGATE_WRANGLER', 'FAKE_WRANGLER_LOG', 'FAKE_WRANGLER_KV', 'FAKE_WRANGLER_FAIL']) delete process.env[k]
-  rmSync(dir, { recursive: true, force: true })
-})
 
 describe('legate push (fake wrangler)', () => {
   it('--remote --env writes the body, then the pointer, with the exact wrangler command lines', async () => {

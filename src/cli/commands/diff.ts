@@ -53,19 +53,29 @@ differences, 2 usage error, 3 wrangler/KV failure.`,
     const store = createKvStore(target, createProgress(io.stderr))
     const pointer = await store.readPointer()
     // The pointer carries the live sha: identical content needs no body read.
+    const where = describeTarget(target)
     if (pointer && (await configHash(table.raw)) === pointer.sha256) {
+      io.record?.({ target: where, live_version: pointer.version, differs: false, added: [], removed: [], changed: [] })
       io.out(`no differences: the files match live version ${pointer.version} (sha ${shortSha(pointer.sha256)}).`)
       return EXIT.OK
     }
     const live = pointer ? (await store.read([pointer.version], `reading version ${pointer.version}`)).stored.get(pointer.version) : undefined
-    if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${describeTarget(target)}`)
-    const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${describeTarget(target)} (nothing pushed yet)`
+    if (pointer && !live) io.err(`warning: config/current names version ${pointer.version}, which is missing from ${where}`)
+    const base = live ? `live version ${live.version} (sha ${shortSha(live.sha256)})` : `an empty ${where} (nothing pushed yet)`
     const diff = diffFlat(flatten(live?.config ?? {}), flatten(table.raw))
     io.out(`Comparing ${table.files.join(', ')} with ${base}:`)
     for (const line of formatDiff(diff, io)) io.out(line)
     if (!diff.added.length && !diff.removed.length && !diff.changed.length)
       io.out('(only the order of keys or list items differs; a push would still write a new version)')
     const { added, removed, changed } = diff
+    io.record?.({
+      target: where,
+      live_version: live?.version ?? null,
+      differs: true, // another sha: even a reordering would write a new version
+      added: added.map(([path, value]) => ({ path, value })),
+      removed: removed.map(([path, value]) => ({ path, value })),
+      changed: changed.map(([path, from, to]) => ({ path, from, to })),
+    })
     io.out(`${plural(added.length, 'path')} added, ${removed.length} removed, ${changed.length} changed. Run \`legate push\` with the same files to apply.`)
     return exitCode ? EXIT.INVALID : EXIT.OK
   },

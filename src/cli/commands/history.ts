@@ -4,7 +4,7 @@ import type { Command } from '../command.ts'
 import { EXIT, type ExitCode } from '../exit-codes.ts'
 import { shortSha } from '../format.ts'
 import { paint } from '../io.ts'
-import { createKvStore, describeTarget, type VersionMeta } from '../kv-store.ts'
+import { createKvStore, describeTarget } from '../kv-store.ts'
 import { createProgress } from '../progress.ts'
 
 const NAME = 'history'
@@ -34,6 +34,7 @@ Exit codes: 0 ok, 2 usage error, 3 wrangler/KV failure.`,
     const store = createKvStore(target, createProgress(io.stderr))
     const listed = await store.listVersions()
     if (listed.length === 0) {
+      io.record?.({ target: describeTarget(target), live_version: null, versions: [] })
       io.out(`no versions in ${describeTarget(target)} yet: run \`legate push routes/\` first.`)
       return EXIT.OK
     }
@@ -41,9 +42,18 @@ Exit codes: 0 ok, 2 usage error, 3 wrangler/KV failure.`,
     const bare = listed.filter((l) => !l.meta).map((l) => l.version)
     const { pointer, stored } = await store.read(bare, 'reading the live version')
     const c = paint(io)
+    const rows = [...listed].reverse().map(({ version, meta }) => ({ version, meta: meta ?? stored.get(version) }))
+    io.record?.({
+      target: describeTarget(target),
+      live_version: pointer?.version ?? null,
+      versions: rows.map(({ version, meta: m }) => ({
+        version,
+        live: pointer?.version === version,
+        ...(m ? { pushed_at: m.pushed_at, sha256: m.sha256, source: m.source } : { readable: false }),
+      })),
+    })
     io.out(`  ${'VERSION'.padStart(7)}  ${'PUSHED AT'.padEnd(24)}  ${'SHA'.padEnd(12)}  SOURCE`)
-    for (const { version, meta } of [...listed].reverse()) {
-      const m: VersionMeta | undefined = meta ?? stored.get(version)
+    for (const { version, meta: m } of rows) {
       const row = m
         ? `${String(version).padStart(7)}  ${m.pushed_at.padEnd(24)}  ${shortSha(m.sha256).padEnd(12)}  ${m.source}`
         : `${String(version).padStart(7)}  (listed but not readable)`

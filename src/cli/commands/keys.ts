@@ -66,6 +66,7 @@ async function create(args: readonly string[], io: Io, now: number): Promise<Exi
   io.err(`created API key ${record.prefix}… for ${record.consumer} in ${describeTarget(target)}`)
   io.err(`  scopes: ${record.scopes.join(', ') || '(none)'}; expires: ${record.expires_at ?? 'never'}`)
   io.err('The key is printed below, once: Legate stores only its SHA-256 and cannot show it again.')
+  io.record?.({ key, record, target: describeTarget(target) })
   io.out(key)
   return EXIT.OK
 }
@@ -82,6 +83,7 @@ async function list(args: readonly string[], io: Io, now: number): Promise<ExitC
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`, NAME)
   const target = toTarget(NAME, values)
   const all = await readAll(createKvStore(target, createProgress(io.stderr)))
+  io.record?.({ target: describeTarget(target), keys: [...all].map(([name, r]) => (r ? { ...r, status: status(r, now) } : { storage_key: name, readable: false })) })
   if (all.size === 0) {
     io.out(`no API keys in ${describeTarget(target)} yet: create one with \`legate keys create --consumer NAME\`.`)
     return EXIT.OK
@@ -117,6 +119,7 @@ async function revoke(args: readonly string[], io: Io, now: number): Promise<Exi
       'Pass the whole key to revoke just one.',
     ])
   const [name, record] = found[0]!
+  io.record?.({ target: describeTarget(target), prefix: record.prefix, consumer: record.consumer, already_revoked: !record.enabled })
   if (!record.enabled) {
     io.out(`${record.prefix}… (${record.consumer}) was already revoked${record.revoked_at ? ` at ${record.revoked_at}` : ''}.`)
     return EXIT.OK

@@ -24,6 +24,15 @@ export function propagationNote(target: KvTarget, config: GatewayConfig): string
 /** Prints the outcome of a publish, the same way for push, rollback and `npm start`. */
 export function reportPublish(io: Io, result: PublishResult, target: KvTarget, config: GatewayConfig): void {
   const c = paint(io)
+  const live = result.status === 'unchanged' ? result.live : result.pointer
+  io.record?.({
+    status: result.status,
+    target: describeTarget(target),
+    version: live.version,
+    sha256: live.sha256,
+    ...(result.status === 'published' ? { previous_version: result.previous?.version ?? null } : {}),
+    summary: summarize(config),
+  })
   if (result.status === 'unchanged') {
     io.out(`${c.yellow('unchanged')}: version ${result.live.version} in ${describeTarget(target)} already has this content (sha ${shortSha(result.live.sha256)}); nothing written.`)
     return

@@ -64,11 +64,13 @@ version, nothing to roll back), 3 wrangler/KV failure.`,
     const table = checkTable(body.config as Record<string, unknown>, filters)
     if (!table.ok) {
       for (const issue of table.issues) io.err(formatIssue(issue))
+      io.record?.({ issues: table.issues })
       throw new CliError(`version ${version} does not validate with this build's filters: nothing was written`, EXIT.INVALID, [
         'Push a corrected table instead, or pass --filters if it used your own filters.',
       ])
     }
     const result = await publish(store, body.config, `rollback of ${version}`, pointer)
+    io.record?.({ rolled_back_to: version })
     if (result.status === 'published') io.out(`rolled back to the content of version ${version} (pushed ${body.pushed_at} by ${body.source}):`)
     reportPublish(io, result, target, table.config)
     return EXIT.OK

@@ -22,6 +22,7 @@ export async function loadValid(
   if (table.ok) return table
   const c = paint(io)
   for (const issue of table.issues) io.err(formatIssue(issue))
+  io.record?.({ files: table.files, issues: table.issues })
   const writes = command === 'push' || command === 'start'
   const again = command === 'start' ? '`npm start`' : `\`legate ${command}\``
   io.err(c.red(`${plural(table.issues.length, 'error')} in ${plural(table.files.length, 'file')}${writes ? ': nothing was written' : ''}. Fix the lines above and run ${again} again.`))
@@ -75,7 +76,9 @@ Exit codes: 0 valid, 1 invalid, 2 usage error (unknown flag, missing file).`,
     }
     const table = await loadValid(NAME, positionals, values.filters, io)
     if (!table) return EXIT.INVALID
-    io.out(`${paint(io).green('valid')}: ${table.files.join(', ')}: ${formatSummary(summarize(table.config))}`)
+    const summary = summarize(table.config)
+    io.record?.({ files: table.files, summary })
+    io.out(`${paint(io).green('valid')}: ${table.files.join(', ')}: ${formatSummary(summary)}`)
     return EXIT.OK
   },
 }
