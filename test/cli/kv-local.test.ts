@@ -12,7 +12,7 @@ const state = ['--persist-to', join(dir, 'state')]
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('legate with the real local wrangler KV', () => {
-  it('pushes, skips unchanged content, diffs, rolls back and lists history', { timeout: 300_000 }, async () => {
+  it('pushes, skips unchanged content, diffs, rolls back, lists history and pulls', { timeout: 300_000 }, async () => {
     const v1 = await legate('push', join(dir, 'v1'), ...state)
     expect(v1.stderr).not.toContain('legate:')
     expect(v1.code).toBe(0)
@@ -48,5 +48,12 @@ describe('legate with the real local wrangler KV', () => {
       '2 | cli',
       '1 | cli',
     ])
+
+    // The live version (3, the content of 1) back as a file: diffing it against the live version is clean.
+    const pulled = await legate('pull', '-o', join(dir, 'pulled'), ...state)
+    expect(pulled.stderr).toContain('wrote version 3 (live)')
+    const clean = await legate('diff', join(dir, 'pulled'), '--exit-code', ...state)
+    expect(clean.stdout).toContain('no differences: the files match live version 3')
+    expect(clean.code).toBe(0)
   })
 })
