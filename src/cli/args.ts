@@ -65,7 +65,6 @@ export function toTarget(
   v: { local?: boolean; remote?: boolean; env?: string; 'persist-to'?: string }
 ): KvTarget {
   if (v.local && v.remote) throw new UsageError('use either --local or --remote, not both', command)
-  if (v.env !== undefined && !/^[A-Za-z0-9_-]+$/.test(v.env)) throw new UsageError(`--env ${JSON.stringify(v.env)}: not an environment name`, command)
   if (v.env !== undefined) checkEnvironment(command, v.env)
   if (v.remote) {
     if (v['persist-to'] !== undefined) throw new UsageError('--persist-to applies to --local only', command)
@@ -85,7 +84,8 @@ export function wranglerEnvironments(toml: string): string[] {
  * Refuses an `--env` that ./wrangler.toml does not define. wrangler itself only warns and then uses the top-level
  * bindings, so a typo would write to the default (with --remote: production) namespace (issue 14).
  */
-function checkEnvironment(command: string, env: string): void {
+export function checkEnvironment(command: string, env: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(env)) throw new UsageError(`--env ${JSON.stringify(env)}: not an environment name`, command)
   const file = resolve('wrangler.toml')
   if (!existsSync(file)) throw new UsageError(`--env ${env}: there is no wrangler.toml here (${file}) to define it; run legate from your project's directory`, command)
   const known = wranglerEnvironments(readFileSync(file, 'utf8'))

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from './command.ts'
 import { diffCommand } from './commands/diff.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { historyCommand } from './commands/history.ts'
 import { keysCommand } from './commands/keys.ts'
 import { pullCommand } from './commands/pull.ts'
@@ -11,7 +12,7 @@ import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
 import { createIo, jsonIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand, doctorCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70
@@ -35,6 +36,7 @@ Examples:
   legate pull -o live/                     the live version back as live/routes.yaml
   legate history && legate rollback
   legate keys create --consumer acme       an API key for the api_key filter (shown once)
+  legate doctor --env prod --remote        what a deploy of [env.prod] still needs
 
 Options for every command:
   --json               print one JSON document on stdout: the result's fields, or \`error\` with its hints
