@@ -1,15 +1,10 @@
-/** @module Worker entry: wiring only. Users with their own filters write their own entry with createGateway. */
-import type { Env } from './env.ts'
-import { createGateway } from './gateway.ts'
-
-export { createGateway } from './gateway.ts'
-export { ClusterHealth } from '../durable/cluster-health.ts'
-export { RateLimiter } from '../durable/rate-limiter.ts'
-export { Recorder } from '../durable/recorder.ts'
-export { Stats } from '../durable/stats.ts'
+/**
+ * @module Legate as a library (`import … from 'legate'`): build a gateway with your own filters. No side effects
+ * and nothing from `cloudflare:workers`, so the CLI (`legate validate --filters`) and tests can import it. The
+ * Worker entry is src/worker.ts; a custom entry also re-exports 'legate/durable-objects' (docs/filters.md).
+ */
+export { createGateway, type GatewayOptions } from './gateway.ts'
 export { defineFilter, FilterConfigError } from './filters/types.ts'
-export type { FilterFactory, HttpFilter, RequestContext } from './filters/types.ts'
-
-const gateway = createGateway()
-
-export default { fetch: gateway.fetch } satisfies ExportedHandler<Env>
+export type { FactoryContext, FilterFactory, HttpFilter, Identity, RequestContext } from './filters/types.ts'
+export { problem, type ProblemInit } from './http/problem.ts'
+export type { Env } from './env.ts'

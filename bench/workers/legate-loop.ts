@@ -9,10 +9,10 @@
  * as a user's. Everything else goes to the real Worker.
  */
 import { createGateway } from '../../src/gateway.ts'
-import gateway from '../../src/index.ts'
+import gateway from '../../src/worker.ts'
 import type { Env } from '../../src/env.ts'
 
-export * from '../../src/index.ts'
+export * from '../../src/worker.ts'
 
 const SUFFIX = '.variant.bench'
 const gateways = new Map<string, { gw: ReturnType<typeof createGateway>; env: Env }>()

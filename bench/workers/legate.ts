@@ -1,5 +1,5 @@
 /**
- * @module Benchmark entry for Legate: the real Worker (src/index.ts, default export and every named export, so
+ * @module Benchmark entry for Legate: the real Worker (src/worker.ts, default export and every named export, so
  * Durable Object classes declared in wrangler.toml resolve) plus one thing the benchmark needs, a count of the
  * Durable Object calls the gateway makes.
  *
@@ -10,10 +10,10 @@
  * cost is one substring test on the URL and one WeakMap lookup; a Worker without Durable Object bindings gets its
  * `env` untouched.
  */
-import gateway from '../../src/index.ts'
+import gateway from '../../src/worker.ts'
 import type { Env } from '../../src/env.ts'
 
-export * from '../../src/index.ts'
+export * from '../../src/worker.ts'
 
 const BENCH_PATH = '/__bench/do-calls'
 let doCalls = 0

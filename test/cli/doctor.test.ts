@@ -16,7 +16,7 @@ useFakeWrangler()
 
 async function doctor(files: Record<string, string>, ...args: string[]) {
   const cwd = process.cwd()
-  process.chdir(tempFiles({ 'src/index.ts': '', ...files }))
+  process.chdir(tempFiles({ 'src/worker.ts': '', ...files }))
   try {
     const r = await legate('doctor', ...args, '--json')
     const doc = JSON.parse(r.stdout) as { checks?: { name: string; status: string; message: string; fix?: string }[]; error?: { message: string } }
@@ -76,7 +76,7 @@ describe('legate doctor', () => {
 describe('doctor checks', () => {
   const base: ResolvedConfig = {
     name: 'legate',
-    main: 'src/index.ts',
+    main: 'src/worker.ts',
     compatibility_date: TESTED_COMPATIBILITY_DATE,
     kv_namespaces: [{ binding: 'CONFIG', id: 'abc' }],
     durable_objects: { bindings: Object.entries(REQUIRED_OBJECTS).map(([name, class_name]) => ({ name, class_name })) },

@@ -1,5 +1,5 @@
 /**
- * @module The gateway in workerd with nothing in front of it, for raw-socket tests: src/index.ts bundled as
+ * @module The gateway in workerd with nothing in front of it, for raw-socket tests: src/worker.ts bundled as
  * wrangler bundles it, run by Miniflare with wrangler.toml's options on a direct socket (no entry Worker, no
  * wrangler dev proxy), its KV seeded with a route table as `legate push` writes it.
  */
@@ -24,11 +24,11 @@ export interface WorkerdGateway {
   close(): Promise<void>
 }
 
-/** Bundles src/index.ts, starts it in workerd and pushes `table` to its CONFIG namespace. */
+/** Bundles src/worker.ts, starts it in workerd and pushes `table` to its CONFIG namespace. */
 export async function startWorkerdGateway(table: unknown): Promise<WorkerdGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'legate-workerd-'))
   const script = join(dir, 'legate.js')
-  await build({ entryPoints: [join(ROOT, 'src/index.ts')], outfile: script, ...WORKER_BUNDLE })
+  await build({ entryPoints: [join(ROOT, 'src/worker.ts')], outfile: script, ...WORKER_BUNDLE })
   const base = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml')).workerOptions
   const log: string[] = []
   // Miniflare keeps scratch files in os.tmpdir(): point it into our directory so close() removes them.

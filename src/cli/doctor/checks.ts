@@ -57,7 +57,7 @@ export function runChecks(c: ResolvedConfig, p: ProjectFacts): Check[] {
   const add = (name: string, status: CheckStatus, message: string, fix?: string) => checks.push({ name, status, message, ...(fix ? { fix } : {}) })
 
   if (p.mainExists) add('main', 'ok', `entry ${c.main}`)
-  else add('main', 'fail', `the entry point ${c.main ?? '(main is not set)'} does not exist`, 'set main = "src/index.ts" (or your own entry) in wrangler.toml')
+  else add('main', 'fail', `the entry point ${c.main ?? '(main is not set)'} does not exist`, 'set main = "src/worker.ts" (or your own entry) in wrangler.toml')
 
   const date = c.compatibility_date
   if (!date) add('compatibility_date', 'fail', 'compatibility_date is not set', `add compatibility_date = "${TESTED_COMPATIBILITY_DATE}"`)
