@@ -1,6 +1,7 @@
 /** @module The filter extension point: what a filter is, what it sees per request. */
 import type { z } from 'zod'
 import type { Env } from '../env.ts'
+import type { ErrorDef } from '../http/problem.ts'
 import type { Stats } from '../observability/stats.ts'
 import type { ClusterRuntime } from '../upstream/cluster.ts'
 
@@ -82,6 +83,25 @@ export interface FactoryContext {
   readonly clusters?: ReadonlyMap<string, ClusterRuntime>
 }
 
+/** A stat a filter records (through `rc.stats`), for the docs and the conformance kit. */
+export interface StatDef {
+  readonly type: 'counter' | 'gauge' | 'histogram'
+  /** What one increment (or sample) means. */
+  readonly help: string
+}
+
+/** `{ '<prefix>.<name>': StatDef }` from `{ name: help }`: the usual shape of a filter's `stats`. */
+export function declareStats<P extends string, C extends string, H extends string = never>(
+  prefix: P,
+  counters: Readonly<Record<C, string>>,
+  histograms: Readonly<Record<H, string>> = {} as Record<H, string>
+): Record<`${P}.${C | H}`, StatDef> {
+  const out: Record<string, StatDef> = {}
+  for (const [name, help] of Object.entries<string>(counters)) out[`${prefix}.${name}`] = { type: 'counter', help }
+  for (const [name, help] of Object.entries<string>(histograms)) out[`${prefix}.${name}`] = { type: 'histogram', help }
+  return out as Record<`${P}.${C | H}`, StatDef>
+}
+
 /** A named filter: its config schema and a factory that runs once per route per config version. */
 export interface FilterFactory<S extends z.ZodType = z.ZodType> {
   /** Stable name used in route tables (`http_filters[].name`, per-route `filters:` keys). Never renamed. */
@@ -90,6 +110,13 @@ export interface FilterFactory<S extends z.ZodType = z.ZodType> {
   /** One line for the README's filter table. */
   readonly description: string
   readonly configSchema: S
+  /**
+   * The error codes of its local replies (`ERR_…`, unique across the registry), passed to `problem()` as its
+   * second argument. Core codes (ERR_BAD_REQUEST, ERR_BODY_TOO_LARGE…) need no declaration.
+   */
+  readonly errors?: Readonly<Record<string, ErrorDef>>
+  /** Every stat it records, by full name (`<filter name>.…`). The conformance kit fails on an undeclared one. */
+  readonly stats?: Readonly<Record<string, StatDef>>
   /** Runs at compile time, once per distinct resolved (most specific) config; precompute everything here. */
   create(config: z.output<S>, ctx: FactoryContext): HttpFilter
 }

@@ -3,7 +3,17 @@
  * code, an Envoy response flag in `x-legate-response-flags` and the request id.
  */
 
-/** Stable error codes, one per deliberate local reply. */
+/** What a stable error code stands for: its default status, Envoy response flag and problem title. */
+export interface ErrorDef {
+  readonly status: number
+  readonly flag: string
+  readonly title: string
+}
+
+/**
+ * The core's stable error codes, one per deliberate local reply. Filters declare their own (`errors` on the
+ * factory, e.g. ERR_JWT_MISSING in jwt_authn) and pass them to `problem()`; the registry keeps every code unique.
+ */
 export const ERROR_CODES = {
   ERR_ROUTE_NOT_FOUND: { status: 404, flag: 'NR', title: 'No route matches this request' },
   ERR_CLUSTER_NOT_FOUND: { status: 503, flag: 'NC', title: 'The route names a cluster that does not exist' },
@@ -17,36 +27,22 @@ export const ERROR_CODES = {
   ERR_BAD_PATH: { status: 400, flag: 'DPE', title: 'The request path is malformed' },
   ERR_BAD_REQUEST: { status: 400, flag: 'DPE', title: 'The request is malformed' },
   ERR_BODY_TOO_LARGE: { status: 413, flag: 'DPE', title: 'The request body is too large' },
-  ERR_FAULT_ABORT: { status: 503, flag: 'FI', title: 'Aborted by fault injection' },
-  ERR_CORS_FORBIDDEN: { status: 403, flag: 'DPE', title: 'CORS request from a disallowed origin' },
   ERR_UNAUTHORIZED: { status: 401, flag: 'UAEX', title: 'Missing or wrong credentials' },
-  ERR_JWT_MISSING: { status: 401, flag: 'UAEX', title: 'This route requires a JWT' },
-  ERR_JWT_INVALID: { status: 401, flag: 'UAEX', title: 'The JWT is invalid' },
-  ERR_JWT_FORBIDDEN: { status: 403, flag: 'UAEX', title: 'The JWT does not grant access to this route' },
   ERR_NO_CONFIG: { status: 503, flag: 'NFCF', title: 'The gateway has no route table yet' },
   ERR_INTERNAL: { status: 502, flag: 'IE', title: 'The gateway failed while handling this request' },
-  ERR_RATE_LIMITED: { status: 429, flag: 'RL', title: 'Too many requests: a rate limit was exceeded' },
-  ERR_RATE_LIMIT_SERVICE: { status: 503, flag: 'RLSE', title: 'The rate limit service could not be consulted' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, flag: 'NR', title: 'This admin endpoint does not accept that method' },
   ERR_CONFIG_INVALID: { status: 400, flag: 'DPE', title: 'The route table is invalid' },
   ERR_CONFIG_VERSION_NOT_FOUND: { status: 404, flag: 'NR', title: 'No such config version' },
   ERR_ADMIN_BACKEND: { status: 503, flag: 'UF', title: 'A store behind the admin API failed' },
-  ERR_API_KEY_MISSING: { status: 401, flag: 'UAEX', title: 'No API key in the request' },
-  ERR_API_KEY_INVALID: { status: 401, flag: 'UAEX', title: 'The API key is unknown, revoked or expired' },
-  ERR_API_KEY_FORBIDDEN: { status: 403, flag: 'UAEX', title: 'The API key lacks a scope this route requires' },
-  ERR_API_KEY_UNAVAILABLE: { status: 503, flag: 'UAEX', title: 'API keys cannot be checked right now' },
-  ERR_EXT_AUTHZ_DENIED: { status: 403, flag: 'UAEX', title: 'Denied by the authorization service' },
-  ERR_EXT_AUTHZ_ERROR: { status: 403, flag: 'UAEX', title: 'The authorization service could not be consulted' },
-  ERR_IP_FILTER_DENIED: { status: 403, flag: 'UAEX', title: 'Requests from this address or location are not accepted here' },
-} as const satisfies Record<string, { status: number; flag: string; title: string }>
+} as const satisfies Record<string, ErrorDef>
 
 export type GatewayErrorCode = keyof typeof ERROR_CODES
 
 export const FLAGS_HEADER = 'x-legate-response-flags'
 export const REQUEST_ID_HEADER = 'x-request-id'
 
-export interface ProblemInit {
-  code: GatewayErrorCode
+export interface ProblemInit<C extends string = GatewayErrorCode> {
+  code: C
   /** What happened and what to do about it, for a human. */
   detail: string
   requestId: string
@@ -59,9 +55,14 @@ export interface ProblemInit {
   extra?: Record<string, unknown>
 }
 
-/** Builds the problem+json reply. Never throws. */
-export function problem(init: ProblemInit): Response {
-  const def = ERROR_CODES[init.code]
+/**
+ * Builds the problem+json reply. Never throws. A filter passes its own `errors` as `codes` to answer with one
+ * of its codes: `problem({ code: 'ERR_TENANT_MISSING', detail, requestId: rc.requestId }, errors)`.
+ */
+export function problem(init: ProblemInit): Response
+export function problem<C extends string>(init: ProblemInit<NoInfer<C>>, codes: Readonly<Record<C, ErrorDef>>): Response
+export function problem(init: ProblemInit<string>, codes?: Readonly<Record<string, ErrorDef>>): Response {
+  const def: ErrorDef = codes?.[init.code] ?? ERROR_CODES[init.code as GatewayErrorCode] ?? ERROR_CODES.ERR_INTERNAL
   const status = init.status ?? def.status
   const flag = init.flag ?? def.flag
   const body = {

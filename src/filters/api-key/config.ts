@@ -3,20 +3,28 @@ import * as z from 'zod'
 import { duration, headerName } from '../../config/primitives.ts'
 import { INTERNAL_HEADER_PREFIXES } from '../../http/headers.ts'
 import { scopeName } from '../../lib/api-keys.ts'
+import { declareStats } from '../types.ts'
 
-/** Counters this filter records (`api_key.<name>`). `denied.*` carry the reason. */
-export const API_KEY_STATS = [
-  'allowed',
-  'denied.missing',
-  'denied.malformed',
-  'denied.unknown',
-  'denied.disabled',
-  'denied.expired',
-  'denied.scope',
-  'error',
-  'cache.hit',
-  'cache.miss',
-] as const
+/** `denied.*` carry the reason. */
+export const API_KEY_STATS = declareStats('api_key', {
+  allowed: 'requests with a valid key that has the required scopes',
+  'denied.missing': 'requests without a key (401 ERR_API_KEY_MISSING)',
+  'denied.malformed': 'keys sent twice or not 1-256 visible characters (401 ERR_API_KEY_INVALID)',
+  'denied.unknown': 'keys not in KV (401 ERR_API_KEY_INVALID)',
+  'denied.disabled': 'revoked keys (401 ERR_API_KEY_INVALID)',
+  'denied.expired': 'expired keys (401 ERR_API_KEY_INVALID)',
+  'denied.scope': 'keys without a required scope (403 ERR_API_KEY_FORBIDDEN)',
+  error: 'KV could not be read (503 ERR_API_KEY_UNAVAILABLE, fail closed)',
+  'cache.hit': 'lookups answered from the isolate cache',
+  'cache.miss': 'lookups that read KV',
+})
+
+export const API_KEY_ERRORS = {
+  ERR_API_KEY_MISSING: { status: 401, flag: 'UAEX', title: 'No API key in the request' },
+  ERR_API_KEY_INVALID: { status: 401, flag: 'UAEX', title: 'The API key is unknown, revoked or expired' },
+  ERR_API_KEY_FORBIDDEN: { status: 403, flag: 'UAEX', title: 'The API key lacks a scope this route requires' },
+  ERR_API_KEY_UNAVAILABLE: { status: 503, flag: 'UAEX', title: 'API keys cannot be checked right now' },
+} as const
 
 /** Longest cache TTL: the revocation bound stays short. */
 const MAX_TTL_MS = 300_000

@@ -1,12 +1,12 @@
 /** @module api_key filter: authenticates a request by an API key stored (hashed) in KV; sets rc.identity. */
-import { problem, type GatewayErrorCode } from '../../http/problem.ts'
+import { problem } from '../../http/problem.ts'
 import { hashApiKey, isWellFormedKey } from '../../lib/api-keys.ts'
 import { defineFilter, type RequestContext } from '../types.ts'
 import { lookupKey } from './cache.ts'
-import { apiKeyConfig, resolveApiKeyConfig, type API_KEY_STATS, type ApiKeyConfig } from './config.ts'
+import { API_KEY_ERRORS, API_KEY_STATS, apiKeyConfig, resolveApiKeyConfig, type ApiKeyConfig } from './config.ts'
 import { takeQueryParam } from './query.ts'
 
-type Stat = (typeof API_KEY_STATS)[number]
+type Stat = keyof typeof API_KEY_STATS extends `api_key.${infer S}` ? S : never
 
 /** What happened to one request, in `rc.state.api_key`. */
 export interface ApiKeyState {
@@ -30,6 +30,8 @@ export const apiKeyFilter = defineFilter({
   status: 'alpha',
   description: 'Authenticates requests by API key (SHA-256 hashed in KV), forwards consumer and scopes upstream',
   configSchema: apiKeyConfig,
+  errors: API_KEY_ERRORS,
+  stats: API_KEY_STATS,
   create(input, ctx) {
     const config = resolveApiKeyConfig(input, ctx.base as ApiKeyConfig | undefined)
     const header = config.header.toLowerCase()
@@ -37,11 +39,11 @@ export const apiKeyFilter = defineFilter({
     const required = config.required_scopes
     const lookupOptions = { ttlMs: config.cache_ttl, negativeTtlMs: config.negative_cache_ttl }
 
-    const deny = (rc: RequestContext, outcome: Stat, code: GatewayErrorCode, detail: string) => {
+    const deny = (rc: RequestContext, outcome: Stat, code: keyof typeof API_KEY_ERRORS, detail: string) => {
       rc.stats.counter(`api_key.${outcome}`)
       rc.state.api_key = { outcome } satisfies ApiKeyState
       const headers = code === 'ERR_API_KEY_FORBIDDEN' || code === 'ERR_API_KEY_UNAVAILABLE' ? undefined : { 'www-authenticate': REALM }
-      return problem({ code, detail, requestId: rc.requestId, headers })
+      return problem({ code, detail, requestId: rc.requestId, headers }, API_KEY_ERRORS)
     }
 
     return {

@@ -1,8 +1,11 @@
 /** @module body_limit filter config (Envoy `buffer` filter's `max_request_bytes`, without buffering). */
 import * as z from 'zod'
+import { declareStats } from '../types.ts'
 
-/** Per-request counter this filter reports through `rc.state.body_limit` (Envoy HCM `downstream_rq_too_large`). */
-export const BODY_LIMIT_STATS = ['rq_too_large'] as const
+/** Envoy HCM's `downstream_rq_too_large`. Its replies use the core's ERR_BODY_TOO_LARGE. */
+export const BODY_LIMIT_STATS = declareStats('body_limit', {
+  rq_too_large: 'requests refused with 413: Content-Length or the streamed count over max_request_bytes',
+})
 
 /** `body_limit` config. */
 export const bodyLimitConfig = z.strictObject({

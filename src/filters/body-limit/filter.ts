@@ -1,7 +1,7 @@
 /** @module body_limit filter: 413 for request bodies over a limit, by Content-Length or by counting the stream. */
 import { problem } from '../../http/problem.ts'
 import { defineFilter, type RequestContext } from '../types.ts'
-import { bodyLimitConfig } from './config.ts'
+import { BODY_LIMIT_STATS, bodyLimitConfig } from './config.ts'
 
 /** What happened to one request, in `rc.state.body_limit`. */
 export interface BodyLimitState {
@@ -22,6 +22,7 @@ export class BodyTooLargeError extends Error {
 const DIGITS_RE = /^\d+$/
 
 function tooLarge(rc: RequestContext, limit: number): Response {
+  rc.stats.counter('body_limit.rq_too_large')
   return problem({
     code: 'ERR_BODY_TOO_LARGE',
     detail: `The request body is larger than this route accepts (${limit} bytes)`,
@@ -56,6 +57,7 @@ export const bodyLimitFilter = defineFilter({
   status: 'stable',
   description: 'Rejects request bodies over a size limit with 413, streaming (Envoy buffer max_request_bytes)',
   configSchema: bodyLimitConfig,
+  stats: BODY_LIMIT_STATS,
   create(config) {
     const limit = config.max_request_bytes
     return {

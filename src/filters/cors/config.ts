@@ -1,14 +1,22 @@
 /** @module cors filter config (Envoy `CorsPolicy`). */
 import * as z from 'zod'
 import { stringMatch } from '../../config/primitives.ts'
+import { declareStats } from '../types.ts'
 
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+"
 const LIST_RE = new RegExp(`^\\s*${TOKEN}(\\s*,\\s*${TOKEN})*\\s*$`)
 const tokenList = (what: string) =>
   z.string().regex(LIST_RE, `expected a comma-separated list of ${what}, e.g. "GET, POST" or "*"`)
 
-/** Per-request counters this filter reports through `rc.state.cors` (Envoy `cors.origin_{valid,invalid}`). */
-export const CORS_STATS = ['origin_valid', 'origin_invalid'] as const
+/** Envoy's `cors.origin_{valid,invalid}`, counted for requests with an `Origin`. */
+export const CORS_STATS = declareStats('cors', {
+  origin_valid: 'requests whose Origin the policy allows',
+  origin_invalid: 'requests whose Origin the policy does not allow',
+})
+
+export const CORS_ERRORS = {
+  ERR_CORS_FORBIDDEN: { status: 403, flag: 'DPE', title: 'CORS request from a disallowed origin' },
+} as const
 
 /**
  * `cors` config: Envoy CorsPolicy. A request is a CORS request when it has a non-empty `Origin`; a preflight is

@@ -3,7 +3,7 @@ import { problem } from '../../http/problem.ts'
 import { toMutableResponse } from '../../lib/header-mutation.ts'
 import { compileStringMatch } from '../../router/matchers.ts'
 import { defineFilter } from '../types.ts'
-import { corsConfig } from './config.ts'
+import { CORS_ERRORS, CORS_STATS, corsConfig } from './config.ts'
 
 /** What the request phase decided, in `rc.state.cors`; absent when the request had no `Origin`. */
 export interface CorsState {
@@ -38,6 +38,8 @@ export const corsFilter = defineFilter({
   status: 'stable',
   description: 'CORS: answers preflights, adds access-control-* headers to responses (Envoy CorsPolicy)',
   configSchema: corsConfig,
+  errors: CORS_ERRORS,
+  stats: CORS_STATS,
   create(config) {
     const matchers = config.allow_origin_string_match.map((m) => compileStringMatch(m))
     // Envoy: a matcher that matches "*" allows every origin.
@@ -81,16 +83,16 @@ export const corsFilter = defineFilter({
         const origin = req.get('origin')
         if (!origin) return
         const allowed = isAllowed(origin)
+        rc.stats.counter(allowed ? 'cors.origin_valid' : 'cors.origin_invalid')
         const isPreflight = rc.method === 'OPTIONS' && !!req.get('access-control-request-method')
         rc.state.cors = { origin, allowed, preflight: isPreflight } satisfies CorsState
         if (!isPreflight) return
         if (allowed) return preflight(origin, req)
         if (forwardNotMatching) return
-        return problem({
-          code: 'ERR_CORS_FORBIDDEN',
-          detail: "The request's Origin is not allowed by this route's CORS policy",
-          requestId: rc.requestId,
-        })
+        return problem(
+          { code: 'ERR_CORS_FORBIDDEN', detail: "The request's Origin is not allowed by this route's CORS policy", requestId: rc.requestId },
+          CORS_ERRORS
+        )
       },
       onResponse: function corsResponse(rc, response) {
         const res = toMutableResponse(response)

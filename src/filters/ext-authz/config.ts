@@ -2,9 +2,24 @@
 import * as z from 'zod'
 import { duration, headerName, headerValue, stringMatch } from '../../config/primitives.ts'
 import { isBareOrigin, tryParseUrl } from '../../lib/url.ts'
+import { declareStats } from '../types.ts'
 
-/** Counters this filter records (`ext_authz.<name>`), as Envoy's `cluster.<target>.ext_authz.*`. */
-export const EXT_AUTHZ_STATS = ['ok', 'denied', 'error', 'failure_mode_allowed'] as const
+/** As Envoy's `cluster.<target>.ext_authz.*`. */
+export const EXT_AUTHZ_STATS = declareStats(
+  'ext_authz',
+  {
+    ok: 'requests the service allowed',
+    denied: 'requests the service denied (ERR_EXT_AUTHZ_DENIED)',
+    error: 'checks that failed: unreachable, timed out, or an answer that is not a decision',
+    failure_mode_allowed: 'failed checks let through by failure_mode_allow',
+  },
+  { check_ms: 'time the service took to decide, ms' }
+)
+
+export const EXT_AUTHZ_ERRORS = {
+  ERR_EXT_AUTHZ_DENIED: { status: 403, flag: 'UAEX', title: 'Denied by the authorization service' },
+  ERR_EXT_AUTHZ_ERROR: { status: 403, flag: 'UAEX', title: 'The authorization service could not be consulted' },
+} as const
 
 /** Largest `max_request_bytes`: the body is held in the isolate's memory (128 MB) while the service decides. */
 export const MAX_BUFFERED_BODY = 8 * 1024 * 1024

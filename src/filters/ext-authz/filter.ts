@@ -5,7 +5,7 @@ import { compileStringMatch } from '../../router/matchers.ts'
 import { defineFilter, type FactoryContext, FilterConfigError, type RequestContext } from '../types.ts'
 import { bufferBody } from './_body.ts'
 import { check, type CheckPlan, type CheckTarget } from './_check.ts'
-import { extAuthzConfig, type ExtAuthzConfig, type NameMatcher } from './config.ts'
+import { EXT_AUTHZ_ERRORS, EXT_AUTHZ_STATS, extAuthzConfig, type ExtAuthzConfig, type NameMatcher } from './config.ts'
 
 /** The flag on every denial and failed check (Envoy `UAEX`). */
 export const UAEX = 'UAEX'
@@ -43,6 +43,8 @@ export const extAuthzFilter = defineFilter({
   status: 'alpha',
   description: 'Asks an HTTP authorization service to allow or deny each request (Envoy ext_authz)',
   configSchema: extAuthzConfig,
+  errors: EXT_AUTHZ_ERRORS,
+  stats: EXT_AUTHZ_STATS,
   create(config, ctx) {
     const plan: CheckPlan = {
       target: toTarget(config, ctx),
@@ -66,12 +68,15 @@ export const extAuthzFilter = defineFilter({
       if (config.failure_mode_allow) return void done(rc, { outcome: 'failure_mode_allowed', reason })
       rc.state.ext_authz = { outcome: 'error', reason } satisfies ExtAuthzState
       rc.flags.add(UAEX)
-      return problem({
-        code: 'ERR_EXT_AUTHZ_ERROR',
-        status: config.status_on_error,
-        detail: 'the authorization service could not be consulted, so the request is refused.',
-        requestId: rc.requestId,
-      })
+      return problem(
+        {
+          code: 'ERR_EXT_AUTHZ_ERROR',
+          status: config.status_on_error,
+          detail: 'the authorization service could not be consulted, so the request is refused.',
+          requestId: rc.requestId,
+        },
+        EXT_AUTHZ_ERRORS
+      )
     }
 
     return {
@@ -107,7 +112,10 @@ export const extAuthzFilter = defineFilter({
         done(rc, { outcome: 'denied' })
         rc.flags.add(UAEX)
         if (result.body.byteLength === 0)
-          return problem({ code: 'ERR_EXT_AUTHZ_DENIED', status: result.status, detail: 'the authorization service denied this request.', requestId: rc.requestId, headers: clientHeaders(result.headers, toClient) })
+          return problem(
+            { code: 'ERR_EXT_AUTHZ_DENIED', status: result.status, detail: 'the authorization service denied this request.', requestId: rc.requestId, headers: clientHeaders(result.headers, toClient) },
+            EXT_AUTHZ_ERRORS
+          )
         const headers = clientHeaders(result.headers, toClient)
         headers.set(FLAGS_HEADER, UAEX)
         headers.set(REQUEST_ID_HEADER, rc.requestId)

@@ -1,9 +1,18 @@
 /** @module fault filter config (Envoy `HTTPFault`: delay and abort injection). */
 import * as z from 'zod'
 import { duration } from '../../config/primitives.ts'
+import { declareStats } from '../types.ts'
 
-/** Per-request counters this filter reports through `rc.state.fault` (Envoy `fault.*` stats). */
-export const FAULT_STATS = ['delays_injected', 'aborts_injected', 'faults_overflow'] as const
+/** Envoy's `fault.*` stats. */
+export const FAULT_STATS = declareStats('fault', {
+  delays_injected: 'requests held by an injected delay (flag DI)',
+  aborts_injected: 'requests answered by an injected abort (flag FI)',
+  faults_overflow: 'faults not injected because max_active_faults were already active',
+})
+
+export const FAULT_ERRORS = {
+  ERR_FAULT_ABORT: { status: 503, flag: 'FI', title: 'Aborted by fault injection' },
+} as const
 
 /** Share of requests, 0 to 100 (fractions allowed: 0.5 = one request in 200). */
 const percentage = z.number().min(0).max(100)

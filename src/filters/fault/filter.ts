@@ -1,7 +1,7 @@
 /** @module fault filter: injects delays (flag DI) and aborts (ERR_FAULT_ABORT, flag FI), Envoy HTTPFault. */
 import { problem } from '../../http/problem.ts'
 import { defineFilter, type RequestContext } from '../types.ts'
-import { faultConfig } from './config.ts'
+import { FAULT_ERRORS, FAULT_STATS, faultConfig } from './config.ts'
 
 /** What happened to one request, in `rc.state.fault`. */
 export interface FaultState {
@@ -58,6 +58,8 @@ export const faultFilter = defineFilter({
   status: 'stable',
   description: 'Injects delays and aborts for resilience testing (Envoy HTTPFault)',
   configSchema: faultConfig,
+  errors: FAULT_ERRORS,
+  stats: FAULT_STATS,
   create(config) {
     const abort = config.abort
     const delay = config.delay
@@ -88,22 +90,28 @@ export const faultFilter = defineFilter({
       if (status === undefined || !chosen(pct)) return undefined
       if (activeFaults >= maxActive) {
         state.overflow = true
+        rc.stats.counter('fault.faults_overflow')
         return undefined
       }
       state.aborted_status = status
       rc.flags.add('FI')
-      return problem({
+      rc.stats.counter('fault.aborts_injected')
+      return problem(
+        {
         code: 'ERR_FAULT_ABORT',
         detail: 'The request was aborted by fault injection configured on this route',
         requestId: rc.requestId,
         status,
         flag: 'FI',
-      })
+        },
+        FAULT_ERRORS
+      )
     }
 
     async function delayThenAbort(rc: RequestContext, state: FaultState, ms: number) {
       state.delayed_ms = ms
       rc.flags.add('DI')
+      rc.stats.counter('fault.delays_injected')
       activeFaults++
       try {
         await sleep(ms)
@@ -121,6 +129,7 @@ export const faultFilter = defineFilter({
         if (ms > 0) {
           if (activeFaults < maxActive) return delayThenAbort(rc, state, ms)
           state.overflow = true
+          rc.stats.counter('fault.faults_overflow')
         }
         return maybeAbort(rc, state)
       },

@@ -2,9 +2,17 @@
 import * as z from 'zod'
 import { headerMatch } from '../../config/primitives.ts'
 import { parseCidr } from '../../lib/cidr.ts'
+import { declareStats } from '../types.ts'
 
-/** Counters this filter records (`ip_filter.<name>`), as Envoy RBAC's `rbac.allowed` / `rbac.denied`. */
-export const IP_FILTER_STATS = ['allowed', 'denied'] as const
+/** As Envoy RBAC's `rbac.allowed` / `rbac.denied`. */
+export const IP_FILTER_STATS = declareStats('ip_filter', {
+  allowed: 'requests the rules let through',
+  denied: 'requests refused with 403 ERR_IP_FILTER_DENIED',
+})
+
+export const IP_FILTER_ERRORS = {
+  ERR_IP_FILTER_DENIED: { status: 403, flag: 'UAEX', title: 'Requests from this address or location are not accepted here' },
+} as const
 
 const cidr = z.string().superRefine((s, ctx) => {
   const r = parseCidr(s)

@@ -3,7 +3,7 @@ import { problem } from '../../http/problem.ts'
 import { compileCidrSet, parseIp, type IpAddress } from '../../lib/cidr.ts'
 import { compileHeaderMatch } from '../../router/matchers.ts'
 import { defineFilter, type RequestContext } from '../types.ts'
-import { ipFilterConfig, type IpRuleList } from './config.ts'
+import { IP_FILTER_ERRORS, IP_FILTER_STATS, ipFilterConfig, type IpRuleList } from './config.ts'
 
 /** What happened to one request, in `rc.state.ip_filter`. */
 export interface IpFilterState {
@@ -47,6 +47,8 @@ export const ipFilterFilter = defineFilter({
   status: 'alpha',
   description: 'Allows or denies requests by client CIDR (IPv4/IPv6), country and headers, with a 403 problem',
   configSchema: ipFilterConfig,
+  errors: IP_FILTER_ERRORS,
+  stats: IP_FILTER_STATS,
   create(config) {
     const deny = compileRules(config.deny)
     const allow = compileRules(config.allow)
@@ -55,11 +57,10 @@ export const ipFilterFilter = defineFilter({
       rc.stats.counter('ip_filter.denied')
       rc.state.ip_filter = { outcome: 'denied', reason } satisfies IpFilterState
       rc.flags.add('UAEX')
-      return problem({
-        code: 'ERR_IP_FILTER_DENIED',
-        detail: 'this route does not accept requests from your network, location or client.',
-        requestId: rc.requestId,
-      })
+      return problem(
+        { code: 'ERR_IP_FILTER_DENIED', detail: 'this route does not accept requests from your network, location or client.', requestId: rc.requestId },
+        IP_FILTER_ERRORS
+      )
     }
 
     return {

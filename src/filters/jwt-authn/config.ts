@@ -8,16 +8,11 @@ import { ALGORITHMS, type Algorithm, ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MAX
 import { requirement } from './requirement-config.ts'
 import { hmacSecret, remoteJwks } from './source-config.ts'
 
-/** Counters under `jwt_authn.` (Envoy `allowed`/`denied`, denials by reason; JWKS and cache activity). */
-export const JWT_AUTHN_STATS = [
-  'allowed',
-  'denied.<reason>',
-  'jwks_fetch.success',
-  'jwks_fetch.failure',
-  'jwks_refetch.suppressed',
-  'cache.hit',
-  'cache.miss',
-] as const
+export const JWT_AUTHN_ERRORS = {
+  ERR_JWT_MISSING: { status: 401, flag: 'UAEX', title: 'This route requires a JWT' },
+  ERR_JWT_INVALID: { status: 401, flag: 'UAEX', title: 'The JWT is invalid' },
+  ERR_JWT_FORBIDDEN: { status: 403, flag: 'UAEX', title: 'The JWT does not grant access to this route' },
+} as const
 
 const providerName = z
   .string()

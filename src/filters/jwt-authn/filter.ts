@@ -5,12 +5,12 @@
  */
 import { defineFilter, type FactoryContext, type RequestContext } from '../types.ts'
 import { claimAt, claimHeaderValue, scopesOf, toPath } from './claims.ts'
-import { type JwtAuthnConfig, jwtAuthnConfig } from './config.ts'
+import { JWT_AUTHN_ERRORS, type JwtAuthnConfig, jwtAuthnConfig } from './config.ts'
 import { stripToken } from './extract.ts'
 import { providerRuntime, type ProviderRuntime } from './provider.ts'
 import { compileRequirement, evaluate, type Evaluation, type Grant } from './requirement.ts'
 import type { Requirement } from './requirement-config.ts'
-import { DENIED_STAT, denyReply, isForbidden, toRealm } from './reply.ts'
+import { DENIED_STAT, denyReply, isForbidden, JWT_AUTHN_STATS, toRealm } from './reply.ts'
 import type { DenyReason } from './token.ts'
 
 /** What the request phase decided, in `rc.state.jwt_authn` (Envoy's dynamic metadata, in short). */
@@ -113,6 +113,8 @@ export const jwtAuthnFilter = defineFilter({
   status: 'alpha',
   description: 'JWT authentication: providers with remote or local JWKS, per-route requirements (Envoy jwt_authn)',
   configSchema: jwtAuthnConfig,
+  errors: JWT_AUTHN_ERRORS,
+  stats: JWT_AUTHN_STATS,
   create(config, ctx) {
     return createJwtAuthn(config, ctx.base as JwtAuthnConfig | undefined, ctx)
   },

@@ -4,6 +4,8 @@
  * 403 with `error="insufficient_scope"`. Bodies are problem+json with the reason; nothing of the token is echoed.
  */
 import { problem } from '../../http/problem.ts'
+import { declareStats } from '../types.ts'
+import { JWT_AUTHN_ERRORS } from './config.ts'
 import type { DenyReason } from './token.ts'
 
 const DETAIL: Record<DenyReason, string> = {
@@ -30,6 +32,17 @@ const DETAIL: Record<DenyReason, string> = {
 /** `jwt_authn.denied.<reason>`, interned: the hot path builds no stat names. */
 export const DENIED_STAT = Object.fromEntries(Object.keys(DETAIL).map((r) => [r, `jwt_authn.denied.${r}`])) as Record<DenyReason, string>
 
+/** Envoy's `allowed`/`denied`, denials by reason; JWKS and cache activity. */
+export const JWT_AUTHN_STATS = declareStats('jwt_authn', {
+  allowed: 'requests whose requirement was satisfied',
+  ...Object.fromEntries(Object.entries(DETAIL).map(([reason, detail]) => [`denied.${reason}`, `refused: ${detail}`])),
+  'jwks_fetch.success': 'JWKS documents fetched',
+  'jwks_fetch.failure': 'JWKS fetches that failed',
+  'jwks_refetch.suppressed': 'refetches for an unknown kid held back by the cooldown',
+  'cache.hit': 'tokens found in the verified-token cache',
+  'cache.miss': 'tokens verified anew',
+})
+
 /** 403 reasons; every other failure is 401. */
 export const isForbidden = (r: DenyReason) => r === 'audience' || r === 'scope' || r === 'claim'
 
@@ -48,5 +61,5 @@ export function denyReply(reason: DenyReason, realm: string, requestId: string, 
     challenge += ', error="insufficient_scope"'
     if (reason === 'scope' && scopes?.length) challenge += `, scope="${scopes.join(' ')}"`
   }
-  return problem({ code, detail: DETAIL[reason], requestId, headers: { 'www-authenticate': challenge }, extra: { reason } })
+  return problem({ code, detail: DETAIL[reason], requestId, headers: { 'www-authenticate': challenge }, extra: { reason } }, JWT_AUTHN_ERRORS)
 }

@@ -5,9 +5,22 @@
  */
 import * as z from 'zod'
 import { duration, headerMatch } from '../../config/primitives.ts'
+import { declareStats } from '../types.ts'
 
-/** Counters this filter records (`rate_limit.<name>`), one per request that any limit applied to. */
-export const RATE_LIMIT_STATS = ['ok', 'over_limit', 'shadow_over_limit', 'error', 'failure_mode_allowed', 'do_calls'] as const
+/** One of ok / over_limit / error per request that any limit applied to, plus what happened on the way. */
+export const RATE_LIMIT_STATS = declareStats('rate_limit', {
+  ok: 'requests admitted (shadow refusals included)',
+  over_limit: 'requests refused with 429 ERR_RATE_LIMITED',
+  shadow_over_limit: 'requests a shadow_mode limit would have refused',
+  error: 'requests whose limits could not be consulted',
+  failure_mode_allowed: 'of those, requests let through (failure_mode: allow)',
+  do_calls: 'calls to RateLimiter Durable Objects',
+})
+
+export const RATE_LIMIT_ERRORS = {
+  ERR_RATE_LIMITED: { status: 429, flag: 'RL', title: 'Too many requests: a rate limit was exceeded' },
+  ERR_RATE_LIMIT_SERVICE: { status: 503, flag: 'RLSE', title: 'The rate limit service could not be consulted' },
+} as const
 
 const descriptorKey = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'descriptor keys use letters, digits and "_.:-"')
 const skipIfAbsent = {

@@ -8,7 +8,7 @@ import { problem } from '../../http/problem.ts'
 import { compactKey } from '../../ratelimit/shard.ts'
 import { defineFilter, type FilterFactory, type RequestContext } from '../types.ts'
 import { type CompiledLimit, compileLimits } from './compile.ts'
-import { rateLimitConfig } from './config.ts'
+import { RATE_LIMIT_ERRORS, RATE_LIMIT_STATS, rateLimitConfig } from './config.ts'
 import { type DescriptorInput } from './descriptors.ts'
 import { appendLimitHeaders, type LimitHeaders, rateLimitItem } from './headers.ts'
 import { type IsolateLimiter, ISOLATE_LIMITER } from './isolate.ts'
@@ -52,6 +52,8 @@ export function createRateLimitFilter(options: RateLimitFilterOptions = {}): Fil
     status: 'alpha',
     description: 'Global (Durable Object, exact or leased) and local rate limits on Envoy descriptors, IETF RateLimit headers',
     configSchema: rateLimitConfig,
+    errors: RATE_LIMIT_ERRORS,
+    stats: RATE_LIMIT_STATS,
     create(config) {
       const limits = compileLimits(config)
       const remote = new Remote({ binding: config.durable_object_binding, shards: config.shards })
@@ -104,22 +106,28 @@ export function createRateLimitFilter(options: RateLimitFilterOptions = {}): Fil
           if (headerMode !== 'off') appendLimitHeaders(h, headers)
           else appendLimitHeaders(h, { policies: [], states: [], ...(headers.retryAfterMs === undefined ? {} : { retryAfterMs: headers.retryAfterMs }) })
           const refused = state.decisions.filter((d) => d.kind === 'over' && !d.shadow).map((d) => d.name)
-          return problem({
-            code: 'ERR_RATE_LIMITED',
-            detail: `rate limit ${refused.map((n) => `"${n}"`).join(', ')} exceeded; retry after the Retry-After delay.`,
-            requestId: rc.requestId,
-            status: config.rate_limited_status,
-            headers: h,
-            extra: { limits: refused },
-          })
+          return problem(
+            {
+              code: 'ERR_RATE_LIMITED',
+              detail: `rate limit ${refused.map((n) => `"${n}"`).join(', ')} exceeded; retry after the Retry-After delay.`,
+              requestId: rc.requestId,
+              status: config.rate_limited_status,
+              headers: h,
+              extra: { limits: refused },
+            },
+            RATE_LIMIT_ERRORS
+          )
         }
         if (deny)
-          return problem({
-            code: 'ERR_RATE_LIMIT_SERVICE',
-            detail: 'the rate limit service could not be consulted and this route refuses requests then (failure_mode: deny).',
-            requestId: rc.requestId,
-            status: config.status_on_error,
-          })
+          return problem(
+            {
+              code: 'ERR_RATE_LIMIT_SERVICE',
+              detail: 'the rate limit service could not be consulted and this route refuses requests then (failure_mode: deny).',
+              requestId: rc.requestId,
+              status: config.status_on_error,
+            },
+            RATE_LIMIT_ERRORS
+          )
         if (failed) stats.counter('rate_limit.failure_mode_allowed')
         stats.counter('rate_limit.ok')
         return undefined
