@@ -4,7 +4,8 @@
  * Worker entry is src/worker.ts; a custom entry also re-exports 'legate/durable-objects' (docs/filters.md).
  */
 export { createGateway, type GatewayOptions } from './gateway.ts'
-export { defineFilter, FilterConfigError } from './filters/types.ts'
-export type { FactoryContext, FilterFactory, HttpFilter, Identity, RequestContext } from './filters/types.ts'
-export { problem, type ProblemInit } from './http/problem.ts'
+export { declareStats, defineFilter, FilterConfigError } from './filters/types.ts'
+export type { FactoryContext, FilterFactory, HttpFilter, StatDef } from './filters/types.ts'
+export type { FilterStateMap, Identity, RequestContext, UpstreamOutcome } from './context.ts'
+export { problem, type ErrorDef, type ProblemInit } from './http/problem.ts'
 export type { Env } from './env.ts'

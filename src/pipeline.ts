@@ -4,7 +4,9 @@
  */
 import type { CompiledRoute, RedirectPlan, Snapshot } from './config/compile.ts'
 import type { Env } from './env.ts'
-import type { HttpFilter, RequestContext } from './filters/types.ts'
+import type { RequestContext } from './context.ts'
+import type { HttpFilter } from './filters/types.ts'
+import { ownedResponse } from './http/owned-response.ts'
 import { trustedClientAddress } from './http/client.ts'
 import { toUpstreamHeaders } from './http/headers.ts'
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
@@ -104,11 +106,12 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     local = (r instanceof Promise ? await r : r) ?? undefined
   }
   if (local) ran--
-  let out: Response = local ?? (await act(snapshot, route, rc, hit, path, upstreamAbort))
+  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, upstreamAbort)
 
   for (let i = ran - 1; i >= 0; i--) {
     const r: Response | void | Promise<Response | void> = (chain[i] as HttpFilter).onResponse?.(rc, out)
-    out = (r instanceof Promise ? await r : r) ?? out
+    const replaced = r instanceof Promise ? await r : r
+    if (replaced && replaced !== out) out = ownedResponse(replaced)
   }
   if (rc.flags.size) appendFlags(out, rc.flags)
   return out
@@ -170,9 +173,5 @@ function appendFlags(response: Response, flags: Set<string>) {
   const existing = response.headers.get(FLAGS_HEADER)
   const all = new Set(existing ? existing.split(',') : [])
   for (const f of flags) all.add(f)
-  try {
-    response.headers.set(FLAGS_HEADER, [...all].join(','))
-  } catch {
-    // Immutable headers (a filter returned a fetched Response as is): flags stay in the access log only.
-  }
+  response.headers.set(FLAGS_HEADER, [...all].join(','))
 }

@@ -1,60 +1,12 @@
 /** @module The filter extension point: what a filter is, what it sees per request. */
 import type { z } from 'zod'
-import type { Env } from '../env.ts'
+import type { RequestContext } from '../context.ts'
 import type { ErrorDef } from '../http/problem.ts'
-import type { Stats } from '../observability/stats.ts'
 import type { ClusterRuntime } from '../upstream/cluster.ts'
 
+export type { FilterStateMap, Identity, RequestContext, UpstreamOutcome } from '../context.ts'
+
 type MaybePromise<T> = T | Promise<T>
-
-/**
- * Who the request is, as established by an authentication filter (jwt_authn, api_key). The one sanctioned
- * channel between filters: auth filters write it, later filters (rate_limit descriptors, header mutations) read it.
- */
-export interface Identity {
-  /** Consumer name (API key metadata) or the JWT subject. */
-  consumer?: string
-  /** Verified JWT claims, by provider name. */
-  claims?: Record<string, Record<string, unknown>>
-  /** Granted scopes (JWT `scope`/`scp`, API key scopes). */
-  scopes?: string[]
-}
-
-/** What a filter's request and response phases see. One per request, created by the pipeline. */
-export interface RequestContext {
-  /** The downstream request as received (its URL is the raw one). */
-  readonly request: Request
-  /** The normalized URL: the path that was matched is the path that is forwarded. Filters may change the query. */
-  readonly url: URL
-  /** Headers that go upstream. Mutable; hop-by-hop and control headers are already removed. */
-  readonly headers: Headers
-  /** The body that goes upstream. A filter may replace it (e.g. wrap it in a counting stream). */
-  body: ReadableStream<Uint8Array> | null
-  readonly method: string
-  readonly requestId: string
-  /** The trusted client address (CF-Connecting-IP, or from X-Forwarded-For per `xff_num_trusted_hops`). */
-  readonly clientAddress: string
-  readonly routeName: string
-  readonly vhostName: string
-  readonly env: Env
-  readonly waitUntil: (promise: Promise<unknown>) => void
-  /** Envoy response flags raised while handling this request (e.g. "FI", "DI"). */
-  readonly flags: Set<string>
-  /** Set by authentication filters; read by later filters. */
-  readonly identity: Identity
-  /** Counters, gauges and histograms (names like `jwt_authn.denied.expired`); recorded in memory. */
-  readonly stats: Stats
-  /** Per-request scratch space, one key per filter name. Filters never read each other's keys. */
-  readonly state: Record<string, unknown>
-  /** Milliseconds since the epoch when the request arrived. */
-  readonly startedAt: number
-  /**
-   * Aborts the upstream exchange (the connection is reset; the pipeline answers with a local reply that the
-   * aborting filter may replace in its response phase). Erroring an upload stream is not enough: workerd ends
-   * such an upload as if it were complete (workerd#5114).
-   */
-  abortUpstream(reason: Error): void
-}
 
 /** A filter built for one route: both phases are optional. */
 export interface HttpFilter {
@@ -63,7 +15,10 @@ export interface HttpFilter {
    * are skipped, and the response phase runs only for the filters before this one.
    */
   onRequest?(rc: RequestContext): MaybePromise<Response | void>
-  /** Response phase, in reverse chain order. Returning a Response replaces the one passed in. */
+  /**
+   * Response phase, in reverse chain order. `response` always has mutable headers (the pipeline copies a
+   * Response a filter returns, once): set headers on it and return nothing, or return a Response to replace it.
+   */
   onResponse?(rc: RequestContext, response: Response): MaybePromise<Response | void>
 }
 

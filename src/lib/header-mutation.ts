@@ -181,20 +181,3 @@ export function compileHeaderMutations(levels: readonly HeaderMutationLevel[]): 
   }
   return compileHeaderOps(ops)
 }
-
-const PROBE = 'x-legate-mutability-probe'
-
-/**
- * Returns a response whose headers can be edited: the same object when they already can, else a copy that shares
- * the body stream (no copy of the bytes). Responses returned by `fetch()` have immutable headers.
- * @example response = toMutableResponse(response); response.headers.set('x-request-id', rc.requestId)
- */
-export function toMutableResponse(response: Response): Response {
-  try {
-    // Deleting an absent header is a no-op, but throws a TypeError when the headers are immutable.
-    response.headers.delete(PROBE)
-    return response
-  } catch {
-    return new Response(response.body, response)
-  }
-}

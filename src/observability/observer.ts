@@ -7,7 +7,7 @@
  */
 import type { Snapshot } from '../config/compile.ts'
 import type { Env } from '../env.ts'
-import type { RequestContext } from '../filters/types.ts'
+import type { RequestContext, UpstreamOutcome } from '../context.ts'
 import { peerAddress } from '../http/client.ts'
 import { isoTime } from '../lib/iso-time.ts'
 import { FLAGS_HEADER } from '../http/problem.ts'
@@ -25,13 +25,6 @@ export interface RequestRecord {
   rc?: RequestContext
 }
 
-/** What the upstream step leaves in `rc.state.upstream` (src/upstream/forward.ts). */
-interface UpstreamState {
-  cluster?: string
-  endpoint?: string
-  ms?: number
-  attempts?: number
-}
 
 interface Compiled {
   settings: ObservabilitySettings
@@ -112,7 +105,7 @@ export function createObserver(options: ObserverOptions) {
             stats.histogram(names.time, durationMs)
           }
         }
-        const up = rc?.state.upstream as UpstreamState | undefined
+        const up = rc?.upstream
         let flags: string | undefined
         const flagsOf = () => (flags ??= response.headers.get(FLAGS_HEADER) ?? (rc?.flags.size ? [...rc.flags].join(',') : '-'))
         // Before routing, the only 404 is "no route" (bad paths are 400, no config 503).
@@ -139,7 +132,7 @@ export function createObserver(options: ObserverOptions) {
 }
 
 /** The request summary shared by the access log and the Analytics Engine sink, gathered once per request. */
-function summarize(obs: RequestObservation, request: Request, response: Response, flags: string, up: UpstreamState | undefined, durationMs: number, requestId: string): RequestFacts {
+function summarize(obs: RequestObservation, request: Request, response: Response, flags: string, up: UpstreamOutcome | undefined, durationMs: number, requestId: string): RequestFacts {
   const rc = obs.record.rc
   const { authority, path } = rc ? { authority: rc.url.host, path: rc.url.pathname } : authorityAndPath(request.url, request.headers)
   const cf = (request as { cf?: { httpProtocol?: unknown; country?: unknown } }).cf
@@ -171,14 +164,9 @@ function summarize(obs: RequestObservation, request: Request, response: Response
 /** Adds Server-Timing (copying the response when its headers are immutable). */
 function withServerTiming(response: Response, totalMs: number, upstreamMs: number | undefined): Response {
   const value = upstreamMs === undefined ? `gateway;dur=${totalMs}` : `gateway;dur=${totalMs}, upstream;dur=${upstreamMs}`
-  try {
-    response.headers.append('server-timing', value)
-    return response
-  } catch {
-    const copy = new Response(response.body, response)
-    copy.headers.append('server-timing', value)
-    return copy
-  }
+  // The pipeline hands out responses with mutable headers (src/pipeline.ts `owned`).
+  response.headers.append('server-timing', value)
+  return response
 }
 
 export type Observer = ReturnType<typeof createObserver>

@@ -6,7 +6,7 @@
  * sampled telemetry, and nothing leaves the gateway unless a trigger fires and someone asks.
  */
 import type { Env } from '../env.ts'
-import type { RequestContext } from '../filters/types.ts'
+import type { RequestContext } from '../context.ts'
 import { batchSettings, type CompiledTrigger, compileTriggers, recorderName, type RequestSummary } from './recorder.ts'
 import type { RecorderSettings } from './recorder-config.ts'
 

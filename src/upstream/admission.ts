@@ -3,7 +3,7 @@
  * fails fast, half-open lets `permitted_calls_in_half_open` through per isolate) and Envoy's `max_requests`
  * threshold, per isolate. Rejections are 503 local replies, flag UO, and never count as upstream outcomes.
  */
-import type { RequestContext } from '../filters/types.ts'
+import type { RequestContext } from '../context.ts'
 import { problem } from '../http/problem.ts'
 import { effectivePhase } from './breaker.ts'
 import type { ClusterRuntime } from './cluster.ts'

@@ -4,7 +4,7 @@
  * the route timeout leaves room for the back-off. With hedging, a per-try timeout starts another attempt without
  * cancelling the first; the first good answer wins and the others are aborted.
  */
-import type { RequestContext } from '../filters/types.ts'
+import type { RequestContext } from '../context.ts'
 import { abortCause, type Attempt, type AttemptEnd, sleep, startAttempt } from './attempt.ts'
 import type { Random } from './backoff.ts'
 import type { WatchedBody } from './client-body.ts'

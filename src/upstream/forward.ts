@@ -5,7 +5,7 @@
  * shared state is read from a cached snapshot and refreshed in the background.
  */
 import type { ForwardPlan } from '../config/compile.ts'
-import type { RequestContext } from '../filters/types.ts'
+import type { RequestContext } from '../context.ts'
 import { stripDownstreamHopByHop, toDownstreamHeaders } from '../http/headers.ts'
 import { problem } from '../http/problem.ts'
 import type { MutationVars } from '../lib/header-mutation.ts'
@@ -146,7 +146,7 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   }
 
   const { res, attempt } = end
-  rc.state.upstream = { cluster: cluster.name, endpoint: endpointLabel(attempt.endpoint), ms: attempt.ms, attempts: attempt.n }
+  rc.upstream = { cluster: cluster.name, endpoint: endpointLabel(attempt.endpoint), ms: attempt.ms, attempts: attempt.n }
   if (end.limitExceeded) rc.flags.add('URX')
   const tag = (headers: Headers) => {
     headers.set('x-envoy-upstream-service-time', String(attempt.ms))

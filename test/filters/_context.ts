@@ -1,115 +1,13 @@
-/** @module Test helpers for filters: a RequestContext built like the pipeline builds it, and a mini pipeline. */
-import { createStatsStore } from '../../src/observability/stats.ts'
+/** @module Test helpers for filters: the exported kit (src/testing/), with the test Worker's real bindings as `env`. */
 import { env } from 'cloudflare:workers'
-import { expect } from 'vitest'
-import type { z } from 'zod'
 import type { Env } from '../../src/env.ts'
-import type { FactoryContext, FilterFactory, HttpFilter, RequestContext } from '../../src/filters/types.ts'
+import type { RequestContext } from '../../src/context.ts'
+import { type ContextInit, makeContext as makeKitContext } from '../../src/testing/context.ts'
 
-/** What a test request looks like; everything has a default. */
-export interface ContextInit {
-  /** Absolute, or a path on https://gw.test. @default '/' */
-  url?: string
-  /** @default 'GET' */
-  method?: string
-  headers?: HeadersInit
-  body?: BodyInit | null
-  /** @default 'req-1' */
-  requestId?: string
-  /** @default '203.0.113.7' */
-  clientAddress?: string
-  /** @default 'vh/0' */
-  routeName?: string
-  /** @default Date.parse('2026-11-26T12:00:00Z') */
-  startedAt?: number
-}
+export { expectProblem } from '../../src/testing/conformance.ts'
+export { aborted, build, type ContextInit, deepFreeze, FACTORY_CTX, okUpstream, run, type RunResult, STARTED_AT, type Upstream } from '../../src/testing/context.ts'
 
-export const FACTORY_CTX: FactoryContext = { scope: 'http_filters' }
-export const STARTED_AT = Date.parse('2026-11-26T12:00:00Z')
-
-/** Client copies of these are removed from the upstream headers at ingress, as the core does. */
-const INTERNAL_PREFIXES = ['x-envoy-', 'x-legate-']
-
-/** Builds a RequestContext: `headers` is a sanitized copy of the request's, `body` is the request's stream. */
+/** Builds a RequestContext as the pipeline does, with the real KV and Durable Object bindings. */
 export function makeContext(init: ContextInit = {}): RequestContext {
-  const url = (init.url ?? '/').startsWith('http') ? init.url! : `https://gw.test${init.url ?? '/'}`
-  const request = new Request(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body ?? null })
-  const headers = new Headers()
-  for (const [k, v] of request.headers) if (!INTERNAL_PREFIXES.some((p) => k.startsWith(p))) headers.append(k, v)
-  return {
-    request,
-    url: new URL(request.url),
-    headers,
-    body: request.body,
-    method: request.method,
-    requestId: init.requestId ?? 'req-1',
-    clientAddress: init.clientAddress ?? '203.0.113.7',
-    routeName: init.routeName ?? 'vh/0',
-    vhostName: 'vh',
-    env: env as unknown as Env,
-    waitUntil: () => {},
-    flags: new Set(),
-    identity: {},
-    stats: createStatsStore(),
-    state: {},
-    startedAt: init.startedAt ?? STARTED_AT,
-    abortUpstream(reason) {
-      aborted.push(reason)
-    },
-  }
-}
-
-/** Reasons passed to rc.abortUpstream by filters under test, most recent last. */
-export const aborted: Error[] = []
-
-/** Parses `input` with the filter's schema (throwing on invalid configs) and creates the filter. */
-export function build<S extends z.ZodType>(factory: FilterFactory<S>, input: unknown = {}): HttpFilter {
-  return factory.create(factory.configSchema.parse(input), FACTORY_CTX)
-}
-
-export type Upstream = (rc: RequestContext) => Response | Promise<Response>
-
-/** The default upstream: 200 "upstream". */
-export const okUpstream: Upstream = () =>
-  new Response('upstream', { status: 200, headers: { 'content-type': 'text/plain' } })
-
-/** A response whose headers are immutable, like one returned by `fetch()`. */
-export function immutableResponse(): Response {
-  return Response.redirect('https://upstream.test/next', 302)
-}
-
-export interface RunResult {
-  response: Response
-  /** The filter answered in its request phase. */
-  local: boolean
-  /** What the upstream saw, when it was called. */
-  upstreamRc?: RequestContext
-}
-
-/** Runs one filter as the pipeline does: request phase, upstream unless answered locally, response phase. */
-export async function run(filter: HttpFilter, rc: RequestContext, upstream: Upstream = okUpstream): Promise<RunResult> {
-  const local = (await filter.onRequest?.(rc)) ?? undefined
-  if (local) return { response: local, local: true }
-  const response = await upstream(rc)
-  const replaced = (await filter.onResponse?.(rc, response)) ?? response
-  return { response: replaced, local: false, upstreamRc: rc }
-}
-
-/** Asserts an RFC 9457 problem reply with the gateway's members. */
-export async function expectProblem(res: Response, want: { status: number; code: string; requestId?: string; flag?: string }) {
-  expect(res.status).toBe(want.status)
-  expect(res.headers.get('content-type')).toBe('application/problem+json')
-  const body = (await res.json()) as Record<string, unknown>
-  expect(body).toMatchObject({ status: want.status, code: want.code, request_id: want.requestId ?? 'req-1' })
-  if (want.flag) expect(res.headers.get('x-legate-response-flags')).toBe(want.flag)
-  return body
-}
-
-/** Recursively freezes an object graph (configs after parsing), so any mutation throws in strict mode. */
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const v of Object.values(value)) deepFreeze(v)
-  }
-  return value
+  return makeKitContext({ env: env as unknown as Env, ...init })
 }

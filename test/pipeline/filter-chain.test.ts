@@ -8,13 +8,18 @@ const tagFilter = defineFilter({
   name: 'tag',
   status: 'alpha',
   description: 'Tags requests and responses; answers 418 when asked to.',
-  configSchema: z.strictObject({ value: z.string().default('chain'), teapot: z.boolean().default(false), explode: z.boolean().default(false) }),
+  configSchema: z.strictObject({ value: z.string().default('chain'), teapot: z.boolean().default(false), explode: z.boolean().default(false), fetched: z.boolean().default(false) }),
   create(config) {
     return {
       onRequest(rc) {
         if (config.explode) throw new Error('boom')
         rc.headers.append('x-tag', config.value)
         if (config.teapot) return new Response('short and stout', { status: 418 })
+        // Response.redirect has immutable headers, as a fetched Response does.
+        if (config.fetched) {
+          rc.flags.add('FI')
+          return Response.redirect('https://elsewhere.example/next', 307)
+        }
       },
       onResponse(_rc, res) {
         res.headers.append('x-tag-response', config.value)
@@ -59,6 +64,7 @@ function table(echo: string) {
           { name: 'off', match: { prefix: '/off' }, filters: { tag: false, order: false }, forward: { cluster: 'echo' } },
           { name: 'teapot', match: { prefix: '/teapot' }, filters: { tag: { teapot: true } }, forward: { cluster: 'echo' } },
           { name: 'explode', match: { prefix: '/explode' }, filters: { tag: { explode: true } }, forward: { cluster: 'echo' } },
+          { name: 'fetched', match: { prefix: '/fetched' }, filters: { tag: { fetched: true } }, forward: { cluster: 'echo' } },
           { name: 'inherit', match: { prefix: '/' }, forward: { cluster: 'echo' } },
         ],
       },
@@ -67,6 +73,15 @@ function table(echo: string) {
 }
 
 describe('the filter chain', () => {
+  it('hands every response phase a mutable response, even when a filter answers with one whose headers are immutable', async () => {
+    await publish(table(upstreams().echo[0]))
+    const res = await makeGateway({ filters: [tagFilter, orderFilter] }).fetch('/fetched')
+    expect(res.status).toBe(307)
+    expect(res.headers.get('location')).toBe('https://elsewhere.example/next')
+    expect(res.headers.get('x-order')).toBe('out:first')
+    expect(res.headers.get('x-legate-response-flags')).toBe('FI')
+  })
+
   it('runs filters in list order on the way in and reverse order on the way out', async () => {
     await publish(table(upstreams().echo[0]))
     const res = await makeGateway({ filters: [tagFilter, orderFilter] }).fetch('/x')

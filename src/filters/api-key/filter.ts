@@ -15,6 +15,12 @@ export interface ApiKeyState {
   consumer?: string
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    api_key: ApiKeyState
+  }
+}
+
 const REALM = 'ApiKey realm="legate"'
 
 /**

@@ -11,6 +11,12 @@ export interface BodyLimitState {
   exceeded: boolean
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    body_limit: BodyLimitState
+  }
+}
+
 /** The reason the upstream exchange is aborted with when the streamed count passes the limit. */
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError'
@@ -77,7 +83,7 @@ export const bodyLimitFilter = defineFilter({
         rc.body = rc.body.pipeThrough(countingStream(rc, limit, state))
       },
       onResponse: function bodyLimitResponse(rc, response) {
-        const state = rc.state.body_limit as BodyLimitState | undefined
+        const state = rc.state.body_limit
         if (!state?.exceeded) return
         response.body?.cancel().catch(() => {})
         return tooLarge(rc, limit)

@@ -1,6 +1,5 @@
 /** @module cors filter: answers preflights locally and adds CORS headers to actual responses (Envoy cors). */
 import { problem } from '../../http/problem.ts'
-import { toMutableResponse } from '../../lib/header-mutation.ts'
 import { compileStringMatch } from '../../router/matchers.ts'
 import { defineFilter } from '../types.ts'
 import { CORS_ERRORS, CORS_STATS, corsConfig } from './config.ts'
@@ -11,6 +10,12 @@ export interface CorsState {
   /** The origin matched `allow_origin_string_match` (Envoy stat `origin_valid`, else `origin_invalid`). */
   allowed: boolean
   preflight: boolean
+}
+
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    cors: CorsState
+  }
 }
 
 const normalizeList = (list: string | undefined) =>
@@ -95,14 +100,13 @@ export const corsFilter = defineFilter({
         )
       },
       onResponse: function corsResponse(rc, response) {
-        const res = toMutableResponse(response)
-        addVary(res.headers, 'Origin')
-        const state = rc.state.cors as CorsState | undefined
-        if (!state?.allowed) return res
-        res.headers.set('access-control-allow-origin', allowOrigin(state.origin))
-        if (credentials) res.headers.set('access-control-allow-credentials', 'true')
-        if (exposeHeaders !== undefined) res.headers.set('access-control-expose-headers', exposeHeaders)
-        return res
+        const headers = response.headers
+        addVary(headers, 'Origin')
+        const state = rc.state.cors
+        if (!state?.allowed) return
+        headers.set('access-control-allow-origin', allowOrigin(state.origin))
+        if (credentials) headers.set('access-control-allow-credentials', 'true')
+        if (exposeHeaders !== undefined) headers.set('access-control-expose-headers', exposeHeaders)
       },
     }
   },

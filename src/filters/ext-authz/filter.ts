@@ -17,6 +17,12 @@ export interface ExtAuthzState {
   reason?: string
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    ext_authz: ExtAuthzState
+  }
+}
+
 /** Never copied from the service's answer to the upstream request or to the client. */
 const NEVER_COPIED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer'])
 

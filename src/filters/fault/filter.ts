@@ -13,6 +13,12 @@ export interface FaultState {
   overflow?: boolean
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    fault: FaultState
+  }
+}
+
 const ABORT_HEADER = 'x-envoy-fault-abort-request'
 const ABORT_PCT_HEADER = 'x-envoy-fault-abort-request-percentage'
 const DELAY_HEADER = 'x-envoy-fault-delay-request'

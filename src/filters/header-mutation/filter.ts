@@ -4,7 +4,6 @@ import {
   EMPTY_MUTATION,
   type HeaderOp,
   type MutationVars,
-  toMutableResponse,
 } from '../../lib/header-mutation.ts'
 import { defineFilter, type RequestContext } from '../types.ts'
 import { type HeaderMutationConfig, headerMutationConfig } from './config.ts'
@@ -67,9 +66,7 @@ export const headerMutationFilter = defineFilter({
         onRes === EMPTY_MUTATION
           ? undefined
           : function headerMutationResponse(rc, response) {
-              const res = toMutableResponse(response)
-              onRes(res.headers, varsOf(rc))
-              return res
+              onRes(response.headers, varsOf(rc))
             },
     }
   },

@@ -12,6 +12,12 @@ export interface IpFilterState {
   reason?: 'deny_rule' | 'not_allowed'
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    ip_filter: IpFilterState
+  }
+}
+
 /** What a rule list sees of a request. */
 interface Subject {
   address: IpAddress | undefined

@@ -23,6 +23,12 @@ export interface JwtAuthnState {
   tolerated: { provider: string; reason: DenyReason }[]
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    jwt_authn: JwtAuthnState
+  }
+}
+
 interface ClaimHeader {
   header: string
   path: string[]

@@ -23,6 +23,12 @@ export interface RateLimitState {
   headers: LimitHeaders
 }
 
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    rate_limit: RateLimitState
+  }
+}
+
 export interface RateLimitFilterOptions {
   /** Per-isolate lease and local-bucket state. @default the isolate's own (one per isolate) */
   isolate?: IsolateLimiter
@@ -136,18 +142,10 @@ export function createRateLimitFilter(options: RateLimitFilterOptions = {}): Fil
       return {
         onRequest: rateLimit,
         onResponse: function rateLimitHeaders(rc, response) {
-          const state = rc.state.rate_limit as RateLimitState | undefined
+          const state = rc.state.rate_limit
           if (headerMode !== 'always' || !state || !state.headers.policies.length || response.status === 101) return undefined
-          const h = { policies: state.headers.policies, states: state.headers.states }
-          try {
-            appendLimitHeaders(response.headers, h)
-            return undefined
-          } catch {
-            // Immutable headers (a Response passed through as fetched): copy it, body untouched.
-            const out = new Response(response.body, response)
-            appendLimitHeaders(out.headers, h)
-            return out
-          }
+          appendLimitHeaders(response.headers, { policies: state.headers.policies, states: state.headers.states })
+          return undefined
         },
       }
     },

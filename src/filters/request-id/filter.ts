@@ -1,6 +1,5 @@
 /** @module request_id filter: echoes the request id on responses and copies it to extra upstream headers. */
 import { REQUEST_ID_HEADER } from '../../http/problem.ts'
-import { toMutableResponse } from '../../lib/header-mutation.ts'
 import { defineFilter } from '../types.ts'
 import { requestIdConfig } from './config.ts'
 
@@ -26,9 +25,7 @@ export const requestIdFilter = defineFilter({
       onResponse: !setInResponse
         ? undefined
         : function requestIdResponse(rc, response) {
-            const res = toMutableResponse(response)
-            res.headers.set(REQUEST_ID_HEADER, rc.requestId)
-            return res
+            response.headers.set(REQUEST_ID_HEADER, rc.requestId)
           },
     }
   },

@@ -8,7 +8,6 @@ import {
   compileHeaderValue,
   EMPTY_MUTATION,
   type MutationVars,
-  toMutableResponse,
 } from '../../../src/lib/header-mutation.ts'
 import { STARTED_AT } from '../_context.ts'
 
@@ -122,21 +121,5 @@ describe('compileHeaderMutations', () => {
     // The schema refuses such values first (see test/config/validate.test.ts); compile is the backstop.
     const raw = { header: { key: 'x', value: '5%' }, append_action: 'append_if_exists_or_add', keep_empty_value: false } as const
     expect(() => compileHeaderMutations([{ add: [raw], remove: [] }])).toThrow('lone "%"')
-  })
-})
-
-describe('toMutableResponse', () => {
-  it('returns the same response when its headers are mutable', () => {
-    const res = new Response('x')
-    expect(toMutableResponse(res)).toBe(res)
-  })
-
-  it('copies a response with immutable headers, keeping status, headers and body', async () => {
-    const res = Response.redirect('https://a.test/next', 307)
-    expect(() => res.headers.set('x', '1')).toThrow(TypeError)
-    const copy = toMutableResponse(res)
-    expect(copy).not.toBe(res)
-    copy.headers.set('x', '1')
-    expect([copy.status, copy.headers.get('location'), copy.headers.get('x')]).toEqual([307, 'https://a.test/next', '1'])
   })
 })

@@ -155,11 +155,5 @@ describe('rate_limit, headers', () => {
     const out = (await iso.filter.onResponse!(rc.rc, upstream)) ?? upstream
     expect(parseSfList(out.headers.get('ratelimit-policy')).map((i) => i.name)).toEqual(['origin', 'gw'])
     expect(parseSfList(out.headers.get('ratelimit')).map((i) => i.name)).toEqual(['origin', 'gw'])
-    // A response with immutable headers (as fetched) is copied, not dropped.
-    const fetched = Response.redirect('https://upstream.test/next', 302)
-    const copy = await iso.filter.onResponse!(rc.rc, fetched)
-    expect(copy).toBeInstanceOf(Response)
-    expect(copy!.status).toBe(302)
-    expect(parseSfList(copy!.headers.get('ratelimit-policy')).map((i) => i.name)).toEqual(['gw'])
   })
 })
