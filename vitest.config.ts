@@ -25,7 +25,7 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/cli/**', 'test/node/**'],
           globalSetup: ['./test/support/global-setup.ts', './test/support/setup-jwks.ts', './test/support/setup-authz.ts'],
         },
