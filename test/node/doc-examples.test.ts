@@ -7,27 +7,20 @@
  *   <!-- fragment: filter-config NAME -->  the `config` of filter NAME
  *   <!-- fragment: route | virtual_host | cluster -->  one, or a list
  *   <!-- fragment: gateway -->             the `gateway:` settings
+ *   <!-- file: PATH -->                    a whole table, shown as the file PATH holds it (filter-docs.test.ts)
  * Fragments are wrapped into a minimal table, with a stub cluster for every cluster they name but do not define.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { LineCounter, parseDocument } from 'yaml'
-import * as z from 'zod'
 import { lineOf, parsePath, type Segment } from '../../src/cli/locate.ts'
 import { validateConfig } from '../../src/config/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
-import { defineFilter } from '../../src/filters/types.ts'
+import { requireTenant } from '../../examples/custom-filter/src/require-tenant.ts'
 
 const ROOT = new URL('../../', import.meta.url)
 
-/** The custom filter docs/filters.md defines in TypeScript, so its YAML example can be validated too. */
-const requireTenant = defineFilter({
-  name: 'require_tenant',
-  status: 'alpha',
-  description: 'docs/filters.md example',
-  configSchema: z.strictObject({ header: z.string() }),
-  create: () => ({}),
-})
+/** The custom filter of docs/filters.md (examples/custom-filter), so its YAML examples are validated too. */
 const FILTERS = createRegistry([requireTenant])
 
 interface Block {
@@ -85,6 +78,7 @@ function withStubClusters(table: Record<string, unknown>): Record<string, unknow
 
 /** The table to validate for a block, and where the block sits in it (to map issue paths back to lines). */
 function toTable(marker: string | undefined, value: unknown): { table: unknown; at: Segment[] } | { error: string } {
+  if (marker?.startsWith('file:')) return { table: value, at: [] }
   const kind = marker?.match(/^fragment:\s*(.+)$/)?.[1]?.trim()
   if (marker !== undefined && kind === undefined) return { error: `unknown marker <!-- ${marker} --> (use not-config or fragment: …)` }
   if (kind === undefined) return { table: value, at: [] }
