@@ -1,11 +1,12 @@
 /**
  * @module Filter chains at compile time: each route's chain resolved (route override > virtual host override >
- * http_filters entry) and instantiated once per distinct config, with a factory's errors reported at the field
- * that caused them.
+ * http_filters entry; override configs arrive already merged, src/config/overrides.ts) and instantiated once per
+ * distinct config, with a factory's errors reported at the field that caused them.
  */
 import { type FactoryContext, type FilterFactory, type HttpFilter, isFilterConfigError } from '../filters/types.ts'
 import type { ClusterRuntime } from '../upstream/cluster.ts'
 import { toPath } from './issues.ts'
+import { PARSED_ORIGINS } from './overrides.ts'
 import type { GatewayConfig, RouteConfig, VirtualHostConfig } from './schema.ts'
 
 /** A config that passed the schema but cannot be built (e.g. a filter's reference to a missing cluster). */
@@ -40,25 +41,26 @@ const join = (base: string, rest: PropertyKey[]) => {
 }
 
 /**
- * The CompileError for an error from `create()`. A FilterConfigError is reported inside the first of `sources`
- * (config object, its path) that holds the object it names: the override's own config, else the inherited base.
- * Any other error, at `sources[0]`.
+ * The CompileError for an error from `create()`. A FilterConfigError is reported at the field it names inside
+ * `config`, or, for a field an override inherited, inside the config that sets it. Any other error, at `path`.
  */
-function compileError(e: unknown, filter: string, sources: [unknown, string][]): CompileError {
+function compileError(e: unknown, filter: string, config: unknown, path: string): CompileError {
   const message = `filter "${filter}": ${(e as Error).message}`
-  if (isFilterConfigError(e))
-    for (const [root, path] of sources) {
-      const at = locate(root, e.at)
-      if (at) return new CompileError(join(path, e.field === undefined ? at : [...at, e.field]), message)
+  if (isFilterConfigError(e)) {
+    const at = locate(config, e.at)
+    if (at) {
+      const origin = at.length && typeof config === 'object' && config !== null ? PARSED_ORIGINS.get(config)?.[String(at[0])] : undefined
+      return new CompileError(join(origin ?? path, e.field === undefined ? at : [...at, e.field]), message)
     }
-  return new CompileError(sources[0]![1], message)
+  }
+  return new CompileError(path, message)
 }
 
-function instantiate(factory: FilterFactory, cfg: unknown, ctx: FactoryContext, sources: [unknown, string][]): HttpFilter {
+function instantiate(factory: FilterFactory, cfg: unknown, ctx: FactoryContext, path: string): HttpFilter {
   try {
     return factory.create(cfg, ctx)
   } catch (e) {
-    throw compileError(e, factory.name, sources)
+    throw compileError(e, factory.name, cfg, path)
   }
 }
 
@@ -81,7 +83,7 @@ export function instantiateEntries(
     try {
       instance = factory.create(entry.config, { scope: 'http_filters', clusters })
     } catch (e) {
-      if (isFilterConfigError(e)) throw compileError(e, entry.name, [[entry.config, `http_filters[${i}].config`]])
+      if (isFilterConfigError(e)) throw compileError(e, entry.name, entry.config, `http_filters[${i}].config`)
       return
     }
     instances.set(entry.config, instance)
@@ -127,10 +129,7 @@ export function buildChain(
     let instance = instances.get(key)
     if (!instance) {
       const parsed = cfg === undefined ? factory.configSchema.parse({}) : cfg
-      const base = scope === 'http_filters' ? undefined : entry.config
-      const sources: [unknown, string][] = [[parsed, path]]
-      if (base !== undefined) sources.push([base, `http_filters[${index}].config`])
-      instance = instantiate(factory, parsed, { scope, clusters, ...(base === undefined ? {} : { base }) }, sources)
+      instance = instantiate(factory, parsed, { scope, clusters }, path)
       instances.set(key, instance)
     }
     chain.push(instance)

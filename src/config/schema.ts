@@ -233,7 +233,10 @@ export function createConfigSchema(filters: readonly FilterFactory[]) {
     entries.length === 0
       ? z.never()
       : z.discriminatedUnion('name', entries as unknown as [z.ZodObject, ...z.ZodObject[]])
-  /** Per-vhost/route overrides: false disables, true enables with the chain config, an object replaces it. */
+  /**
+   * Per-vhost/route overrides: false disables, true enables with the inherited config, an object is merged over
+   * it one level deep (src/config/overrides.ts: the schema sees the merged config).
+   */
   const overrides = z
     .strictObject(
       Object.fromEntries(filters.map((f) => [f.name, z.union([z.boolean(), f.configSchema]).optional()]))

@@ -4,6 +4,7 @@ import { captureGroups } from '../lib/safe-regex.ts'
 import { parseTemplate } from '../router/template.ts'
 import { CompileError, compileConfig } from './compile.ts'
 import { type ConfigIssue, fromZod, toPath } from './issues.ts'
+import { linkInherited, mergeOverrides, originOf } from './overrides.ts'
 import { createConfigSchema, type GatewayConfig, type RouteConfig } from './schema.ts'
 
 export interface ValidateOptions {
@@ -61,17 +62,25 @@ function checkDepth(input: unknown): ConfigIssue | undefined {
 }
 
 function validate(input: unknown, filters: readonly FilterFactory[], options: ValidateOptions): ValidationResult {
-  const parsed = schemaFor(filters).safeParse(input)
+  const merged = mergeOverrides(input)
+  const parsed = schemaFor(filters).safeParse(merged.input)
   if (!parsed.success) {
-    // Report everything at once: cross-references are checked on the raw input too, best effort.
-    const issues = fromZod(parsed.error.issues)
-    const seen = new Set(issues.map((i) => `${i.path}\0${i.message}`))
+    // Report everything at once: cross-references are checked on the raw input too, best effort. An issue in a
+    // field an override inherited is reported where the field is written (once, as the entry reports it too).
+    const issues: ConfigIssue[] = []
+    const seen = new Set<string>()
+    for (const i of fromZod(parsed.error.issues)) {
+      const issue = { ...i, path: originOf(i.path, merged.byPath) }
+      if (!seen.has(`${issue.path}\0${issue.message}`)) issues.push(issue)
+      seen.add(`${issue.path}\0${issue.message}`)
+    }
     const loose = loosen(input)
     if (loose)
       for (const i of crossCheck(loose, true)) if (!seen.has(`${i.path}\0${i.message}`)) issues.push(i)
     return { ok: false, issues }
   }
   const config = parsed.data as unknown as GatewayConfig
+  linkInherited(config, merged.byPath)
   const issues = [...crossCheck(config), ...checkDefaultConfigs(config, filters)]
   if (!issues.length && options.trialCompile !== false) {
     try {

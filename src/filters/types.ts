@@ -29,11 +29,6 @@ export interface HttpFilter {
 export interface FactoryContext {
   /** Where the config came from: "http_filters", "virtual host <name>" or "route <name>". */
   readonly scope: string
-  /**
-   * The http_filters entry's config (parsed) when `create` builds a virtual-host or route override, so an
-   * override may inherit what it omits (jwt_authn: providers defined once). Undefined otherwise.
-   */
-  readonly base?: unknown
   /** The config version's clusters, for filters that call a service (jwt_authn remote JWKS, ext_authz). */
   readonly clusters?: ReadonlyMap<string, ClusterRuntime>
 }

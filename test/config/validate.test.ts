@@ -122,7 +122,8 @@ describe('trial compile', () => {
   it('reports what only building the table finds (a filter naming a missing cluster), with its path', () => {
     const c = base() as any
     c.http_filters = [{ name: 'ext_authz', disabled: true, config: { url: 'http://127.0.0.1:9' } }]
-    c.virtual_hosts[0].routes[0].filters = { ext_authz: { cluster: 'authz-missing' } }
+    // The override switches the service from `url` to `cluster`: null removes the inherited url (merge patch).
+    c.virtual_hosts[0].routes[0].filters = { ext_authz: { cluster: 'authz-missing', url: null } }
     const errors = errorsOf(c)
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatch(/^virtual_hosts\[0\]\.routes\[0\]\.filters\.ext_authz\.cluster: filter "ext_authz": .*authz-missing/)

@@ -81,15 +81,12 @@ export const API_KEY_DEFAULTS = {
   required_scopes: [],
 } as const satisfies ApiKeyConfig
 
-/** Every field resolved: the override's own, else the inherited entry's, else the default. */
+/** Every field resolved: the config's own, else the default. */
 export type ResolvedApiKeyConfig = Required<Omit<ApiKeyConfig, 'query_param'>> & Pick<ApiKeyConfig, 'query_param'>
 
-/**
- * Resolves a config field by field, most specific first.
- * @param base the `http_filters` entry's config when `config` is a virtual-host or route override.
- */
-export function resolveApiKeyConfig(config: ApiKeyConfig, base?: ApiKeyConfig): ResolvedApiKeyConfig {
-  const c = { ...API_KEY_DEFAULTS, ...defined(base), ...defined(config) }
+/** Every field: the config's own (an override arrives merged over what it inherits), else the default. */
+export function resolveApiKeyConfig(config: ApiKeyConfig): ResolvedApiKeyConfig {
+  const c = { ...API_KEY_DEFAULTS, ...defined(config) }
   return { ...c, required_scopes: [...c.required_scopes] }
 }
 

@@ -39,7 +39,7 @@ export const apiKeyFilter = defineFilter({
   errors: API_KEY_ERRORS,
   stats: API_KEY_STATS,
   create(input, ctx) {
-    const config = resolveApiKeyConfig(input, ctx.base as ApiKeyConfig | undefined)
+    const config = resolveApiKeyConfig(input)
     const header = config.header.toLowerCase()
     const param = config.query_param
     const required = config.required_scopes

@@ -145,11 +145,11 @@ export const jwtAuthnConfig = z
     if (c.providers && Object.keys(c.providers).length === 0)
       ctx.addIssue({ code: 'custom', path: ['providers'], message: 'define at least one provider' })
     if (c.providers && c.requires)
-      for (const name of providerNames(c.requires))
+      for (const [name, path] of providerRefs(c.requires, ['requires']))
         if (!Object.hasOwn(c.providers, name))
           ctx.addIssue({
             code: 'custom',
-            path: ['requires'],
+            path,
             message: `unknown provider "${name}" (known: ${Object.keys(c.providers).join(', ')})`,
           })
   })
@@ -161,7 +161,8 @@ export function allowedAlgorithms(p: { algorithms?: Algorithm[] | undefined; hma
 }
 
 /** Every provider name a requirement refers to. */
-export function providerNames(r: z.output<typeof requirement>): string[] {
-  if (r.provider !== undefined) return [r.provider]
-  return [...(r.requires_any ?? []), ...(r.requires_all ?? [])].flatMap(providerNames)
+/** Each provider a requirement names, with the path of its `provider` field. */
+function providerRefs(r: z.output<typeof requirement>, at: PropertyKey[]): [string, PropertyKey[]][] {
+  if (r.provider !== undefined) return [[r.provider, [...at, 'provider']]]
+  return (['requires_any', 'requires_all'] as const).flatMap((k) => (r[k] ?? []).flatMap((sub, i) => providerRefs(sub, [...at, k, i])))
 }

@@ -51,10 +51,10 @@ function grant(rc: RequestContext, grants: readonly Grant[], claimHeaders: Map<P
   }
 }
 
-/** Builds the filter for one resolved config; an override inherits the top-level fields it omits from `base`. */
-function createJwtAuthn(config: JwtAuthnConfig, base: JwtAuthnConfig | undefined, ctx: FactoryContext) {
+/** Builds the filter for one config (an override arrives merged over the fields it inherits). */
+function createJwtAuthn(config: JwtAuthnConfig, ctx: FactoryContext) {
   const where = `jwt_authn (${ctx.scope})`
-  const providerConfigs = config.providers ?? base?.providers
+  const providerConfigs = config.providers
   if (!providerConfigs || Object.keys(providerConfigs).length === 0)
     throw new Error(`${where}: no providers: define them in the http_filters entry's config`)
   const providers = new Map<string, ProviderRuntime>()
@@ -62,8 +62,8 @@ function createJwtAuthn(config: JwtAuthnConfig, base: JwtAuthnConfig | undefined
   const names = [...providers.keys()]
   // Fail closed: without a requirement, some provider must verify a token (Envoy would require nothing).
   const fallback: Requirement = names.length === 1 ? { provider: names[0]! } : { requires_any: names.map((provider) => ({ provider })) }
-  const root = compileRequirement(config.requires ?? base?.requires ?? fallback, providers, where)
-  const realm = config.realm ?? base?.realm
+  const root = compileRequirement(config.requires ?? fallback, providers, where)
+  const realm = config.realm
   const all = [...providers.values()]
   const claimHeaders = new Map(
     all.map((p) => [p, p.config.claim_to_headers.map((c) => ({ header: c.header_name, path: toPath(c.claim_name) }))])
@@ -122,6 +122,6 @@ export const jwtAuthnFilter = defineFilter({
   errors: JWT_AUTHN_ERRORS,
   stats: JWT_AUTHN_STATS,
   create(config, ctx) {
-    return createJwtAuthn(config, ctx.base as JwtAuthnConfig | undefined, ctx)
+    return createJwtAuthn(config, ctx)
   },
 })

@@ -52,22 +52,4 @@ describe('api_key config resolution', () => {
       required_scopes: [],
     })
   })
-
-  it('an override inherits what it omits from the http_filters entry, field by field', () => {
-    const base = parse({ header: 'x-key', query_param: 'k', consumer_header: 'x-consumer', required_scopes: ['read'], cache_ttl: '10s' })
-    expect(resolveApiKeyConfig(parse({ required_scopes: ['admin'], cache_ttl: '0s' }), base)).toEqual({
-      header: 'x-key',
-      query_param: 'k',
-      cache_ttl: 0,
-      negative_cache_ttl: 5_000,
-      consumer_header: 'x-consumer',
-      scopes_header: 'x-legate-scopes',
-      required_scopes: ['admin'],
-    })
-  })
-
-  it('an override can clear inherited scopes with an empty list', () => {
-    const base = parse({ required_scopes: ['read'] })
-    expect(resolveApiKeyConfig(parse({ required_scopes: [] }), base).required_scopes).toEqual([])
-  })
 })

@@ -178,9 +178,9 @@ describe('api_key: keys in the query', () => {
 describe('api_key: per-route overrides', () => {
   it('a route override inherits the header names it omits, so a forged consumer header never survives', async () => {
     const key = await storeKey({ consumer: 'acme', scopes: ['admin'] })
-    const base = apiKeyFilter.configSchema.parse({ header: 'x-key', consumer_header: 'x-consumer' })
-    const override = apiKeyFilter.configSchema.parse({ required_scopes: ['admin'] })
-    const filter = apiKeyFilter.create(override, { scope: 'route admin', base })
+    // The override as validation merges it over the entry (src/config/overrides.ts).
+    const override = apiKeyFilter.configSchema.parse({ header: 'x-key', consumer_header: 'x-consumer', ...{ required_scopes: ['admin'] } })
+    const filter = apiKeyFilter.create(override, { scope: 'route admin' })
     const rc = makeContext({ headers: { 'x-key': key, 'x-consumer': 'root' } })
     expect(await filter.onRequest!(rc)).toBeUndefined()
     expect(rc.headers.get('x-consumer')).toBe('acme')

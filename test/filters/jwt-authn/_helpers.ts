@@ -5,15 +5,14 @@ import type { FactoryContext, HttpFilter, RequestContext } from '../../../src/fi
 import type { StatsStore } from '../../../src/observability/stats.ts'
 import { type ContextInit, makeContext, run, type RunResult } from '../_context.ts'
 
-/** Parses and creates the filter; `base` plays the http_filters entry when `input` is an override. */
+/**
+ * Parses and creates the filter; with `base` (the http_filters entry), `input` is an override merged over it one
+ * level deep, as src/config/overrides.ts merges every override.
+ */
 export function buildJwt(input: unknown, extra: { base?: unknown; clusters?: FactoryContext['clusters'] } = {}): HttpFilter {
-  const base = extra.base === undefined ? undefined : jwtAuthnConfig.parse(extra.base)
-  const ctx: FactoryContext = {
-    scope: base ? 'route r' : 'http_filters',
-    ...(base ? { base } : {}),
-    ...(extra.clusters ? { clusters: extra.clusters } : {}),
-  }
-  return jwtAuthnFilter.create(jwtAuthnConfig.parse(input), ctx)
+  const merged = extra.base === undefined ? input : { ...(extra.base as object), ...(input as object) }
+  const ctx: FactoryContext = { scope: extra.base ? 'route r' : 'http_filters', ...(extra.clusters ? { clusters: extra.clusters } : {}) }
+  return jwtAuthnFilter.create(jwtAuthnConfig.parse(merged), ctx)
 }
 
 /** A request with `Authorization: Bearer <token>` (plus `init`). */

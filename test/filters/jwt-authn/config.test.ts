@@ -122,7 +122,7 @@ describe('jwt_authn', () => {
     })
 
     it('refuses an override that names a provider the entry does not define', () => {
-      expect(() => buildJwt({ requires: { provider: 'b' } }, { base: { providers: { a: local } } })).toThrow('provider "b", which is not defined')
+      expect(() => buildJwt({ requires: { provider: 'b' } }, { base: { providers: { a: local } } })).toThrow('unknown provider \\"b\\" (known: a)')
     })
 
     it('refuses a config that ends up without providers', () => {

@@ -240,10 +240,21 @@ describe('jwt_authn requirements', () => {
     await serveJwks(name, { keys: [key.jwk] })
     const entry = { providers: { idp: { remote_jwks: { uri: jwksUrl(name) } } } }
     const chain = buildJwt(entry)
-    // The compiler hands the parsed entry to every override; the same parsed object here, as there.
-    const { jwtAuthnConfig, jwtAuthnFilter } = await import('../../../src/filters/jwt-authn/index.ts')
-    const base = jwtAuthnConfig.parse(entry)
-    const routeA = jwtAuthnFilter.create(jwtAuthnConfig.parse({ requires: { provider: 'idp', scopes: ['w'] } }), { scope: 'route a', base })
+    // Validation merges the override over the entry and links the inherited providers to the entry's own.
+    const { jwtAuthnFilter } = await import('../../../src/filters/jwt-authn/index.ts')
+    const { validateConfig } = await import('../../../src/config/validate.ts')
+    const result = validateConfig(
+      {
+        http_filters: [{ name: 'jwt_authn', config: entry }],
+        virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, filters: { jwt_authn: { requires: { provider: 'idp', scopes: ['w'] } } }, direct_response: { status: 200 } }] }],
+      },
+      [jwtAuthnFilter],
+      { trialCompile: false }
+    )
+    if (!result.ok) throw new Error(JSON.stringify(result.issues))
+    const base = result.config.http_filters[0]!.config as Parameters<typeof jwtAuthnFilter.create>[0]
+    const override = result.config.virtual_hosts[0]!.routes[0]!.filters!.jwt_authn as Parameters<typeof jwtAuthnFilter.create>[0]
+    const routeA = jwtAuthnFilter.create(override, { scope: 'route a' })
     const routeB = jwtAuthnFilter.create(base, { scope: 'http_filters' })
     expect((await send(chain, bearer(await token(key)))).local).toBe(false)
     await expectDenied((await send(routeA, bearer(await token(key)))).response, 'scope')

@@ -119,7 +119,7 @@ describe('jwt_authn through the gateway', () => {
     gw.clock.now += 2_000
     await gw.fetchAndSettle('/public/x')
     const status = gw.gateway.store.status()
-    expect(status.last_error?.message).toContain('provider "nope", which is not defined')
+    expect(status.last_error?.issues).toContainEqual({ path: 'virtual_hosts[0].routes[0].filters.jwt_authn.requires.provider', message: 'unknown provider "nope" (known: idp)' })
     expect((await gw.fetch('/public/x')).status).toBe(200)
   })
 })
