@@ -2,8 +2,10 @@
  * @module SQLite storage of the ClusterHealth object: a `meta` table (spec, version, and a `state` row with the
  * breaker, counters and clocks) and one
  * `endpoints` row per endpoint (health-check verdict and counts, outlier counts and ejection). Migrations are
- * numbered and idempotent; every query goes through `exec` with `?` bindings.
+ * numbered and idempotent; every query goes through src/lib/sql.ts `exec` with `?` bindings. (Objects created
+ * before it kept their schema version in `meta`; the first migration is idempotent, so they simply re-run it.)
  */
+import { exec, migrate as migrateSql } from '../src/lib/sql.ts'
 import { createBreakerState } from '../src/upstream/breaker.ts'
 import type { EjectionReason } from '../src/upstream/outlier.ts'
 import { createSharedDoc, type EndpointShared, parseSpec, type SharedDoc } from '../src/upstream/shared-health.ts'
@@ -18,30 +20,9 @@ const MIGRATIONS = [
      ejected_until INTEGER NOT NULL, ejected_at INTEGER NOT NULL, reason TEXT NOT NULL, times_ejected INTEGER NOT NULL)`,
 ]
 
-/** A query failed; carries the statement. */
-export class SqlError extends Error {
-  override readonly name = 'SqlError'
-  constructor(readonly query: string, cause: unknown) {
-    super(`${(cause as Error)?.message ?? cause} (in: ${query.slice(0, 80)})`)
-  }
-}
-
-function exec<Row extends Record<string, SqlStorageValue>>(sql: SqlStorage, query: string, ...params: SqlStorageValue[]) {
-  try {
-    return sql.exec<Row>(query, ...params)
-  } catch (err) {
-    throw new SqlError(query, err)
-  }
-}
-
-/** Applies the migrations not applied yet (schema version in `meta`). */
+/** Applies the migrations not applied yet (src/lib/sql.ts, the one SQL helper of every Durable Object). */
 export function migrate(sql: SqlStorage): void {
-  exec(sql, 'CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)')
-  const row = exec<{ v: string }>(sql, "SELECT v FROM meta WHERE k = 'schema_version'").toArray()[0]
-  for (let v = Number(row?.v ?? 0); v < MIGRATIONS.length; v++) {
-    exec(sql, MIGRATIONS[v]!)
-    exec(sql, "INSERT OR REPLACE INTO meta (k, v) VALUES ('schema_version', ?)", String(v + 1))
-  }
+  migrateSql(sql, MIGRATIONS)
 }
 
 type EndpointRow = {
@@ -66,7 +47,7 @@ const lastOf = (v: string | null): EndpointShared['health']['last'] =>
 
 export function loadDoc(sql: SqlStorage): SharedDoc {
   const doc = createSharedDoc()
-  const meta = new Map(exec<{ k: string; v: string }>(sql, 'SELECT k, v FROM meta').toArray().map((r) => [r.k, r.v]))
+  const meta = new Map(exec<{ k: string; v: string }>(sql, 'SELECT k, v FROM meta').map((r) => [r.k, r.v]))
   const state = meta.has('state') ? (JSON.parse(meta.get('state')!) as Partial<SharedDoc>) : {}
   doc.retiredVersion = state.retiredVersion ?? -1
   const spec = meta.get('spec')
@@ -78,7 +59,7 @@ export function loadDoc(sql: SqlStorage): SharedDoc {
   doc.counters = state.counters ?? {}
   doc.lastSweepAt = state.lastSweepAt ?? 0
   doc.lastContact = state.lastContact ?? 0
-  doc.endpoints = exec<EndpointRow>(sql, 'SELECT * FROM endpoints ORDER BY position').toArray().map((r) => ({
+  doc.endpoints = exec<EndpointRow>(sql, 'SELECT * FROM endpoints ORDER BY position').map((r) => ({
     key: r.key,
     health: { healthy: r.healthy === 1, successes: r.hc_successes, failures: r.hc_failures, last: lastOf(r.hc_last), unejectSeq: r.uneject_seq },
     outlier: {

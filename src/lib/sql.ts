@@ -1,5 +1,5 @@
 /**
- * @module The one SQL helper of the Durable Objects (Stats, Recorder, RateLimiter): parameterised `?` bindings, typed rows,
+ * @module The one SQL helper of the Durable Objects (Stats, Recorder, RateLimiter, ClusterHealth): parameterised `?` bindings, typed rows,
  * numbered idempotent migrations, and failures wrapped in a `SqlError` that carries the query.
  */
 
