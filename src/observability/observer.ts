@@ -98,6 +98,7 @@ export function createObserver(options: ObserverOptions) {
           stats.counter(DOWNSTREAM.total)
           stats.counter(DOWNSTREAM.classes[cls]!)
           stats.histogram(DOWNSTREAM.time, durationMs)
+          stats.counter(rc?.upstream ? DOWNSTREAM.proxied : DOWNSTREAM.local)
           if (rc) {
             const names = routeStatNames(rc.vhostName, rc.routeName)
             stats.counter(names.total)

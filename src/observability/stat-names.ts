@@ -15,10 +15,17 @@ export const DOWNSTREAM = {
   time: 'http.downstream_rq_time',
   /** Requests no route matched (Envoy router `no_route`). */
   noRoute: 'http.no_route',
+  /**
+   * Answered by the gateway itself: no route, malformed requests, redirects, direct responses, filter replies
+   * (401, 403, 429, …) and upstream failures (502, 503, 504). With `proxied`, sums to `total`.
+   */
+  local: 'http.downstream_rq_local',
+  /** Answered with an upstream's response (the forward action got one; a retried request counts once). */
+  proxied: 'http.downstream_rq_proxied',
 } as const
 
 /** Core stats that exist from the start, shown at 0 by `/stats` unless `usedonly`. */
-export const CORE_STATS = [DOWNSTREAM.total, ...DOWNSTREAM.classes.slice(1), DOWNSTREAM.noRoute, 'config.update_attempt', 'config.update_success', 'config.update_rejected', 'config.update_failure']
+export const CORE_STATS = [DOWNSTREAM.total, ...DOWNSTREAM.classes.slice(1), DOWNSTREAM.noRoute, DOWNSTREAM.local, DOWNSTREAM.proxied, 'config.update_attempt', 'config.update_success', 'config.update_rejected', 'config.update_failure']
 
 export interface RouteStatNames {
   total: string
