@@ -1,10 +1,13 @@
 /**
  * @module The dashboard's script (plain ES2017, no dependencies), inlined into the page. Every 2 s it reads
  * `/stats?usedonly&histogram_buckets=disjoint`, `/clusters`, `/status` and `/recorder/snapshots` with the
- * token, and redraws: request rate and interval latency percentiles (from bucket deltas) as SVG lines, status
- * classes per route and per cluster as bars, cluster health and breakers, config version and rejections.
- * All text goes through textContent (names come from config, still escaped). `#refresh=<ms>` changes the period.
+ * token, and redraws: gateway-wide totals, request rate and interval latency percentiles (from bucket deltas)
+ * on a time axis (ui-chart-script.ts), the route and cluster panels (ui-panels-script.ts), config version and
+ * rejections, flight-recorder snapshots. All text goes through textContent. `#refresh=<ms>` changes the period.
  */
+import { CHART_SCRIPT } from './ui-chart-script.ts'
+import { PANELS_SCRIPT } from './ui-panels-script.ts'
+
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
   'use strict';
@@ -14,22 +17,10 @@ export const DASHBOARD_SCRIPT = String.raw`
   if (hash.get('token')) { sessionStorage.setItem('legate-token', hash.get('token')); history.replaceState(null, '', location.pathname); }
   var token = sessionStorage.getItem('legate-token');
   var $ = function (id) { return document.getElementById(id); };
-  var prev = null, rate = [], lat = { p50: [], p90: [], p99: [] };
+  var prev = null, times = [], rate = [], lat = { p50: [], p90: [], p99: [] };
 
-  function el(tag, attrs, kids) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) { if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]); }
-    (kids || []).forEach(function (c) { if (c) e.appendChild(c); });
-    return e;
-  }
-  function svgEl(tag, attrs) {
-    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    return e;
-  }
   function push(list, v) { list.push(v); if (list.length > POINTS) list.shift(); }
-  function fmt(v) { return v === null || v === undefined ? '–' : v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10); }
-
+${CHART_SCRIPT}${PANELS_SCRIPT}
   function login(message) {
     $('app').hidden = true; $('login').hidden = false; $('login-error').textContent = message || '';
   }
@@ -60,76 +51,22 @@ export const DASHBOARD_SCRIPT = String.raw`
     return m;
   }
 
-  function lineChart(svg, series) {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var W = 600, H = 160, pad = 22, max = 0;
-    series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null && v > max) max = v; }); });
-    max = max > 0 ? max * 1.15 : 1;
-    [0, 0.5, 1].forEach(function (f) {
-      var y = H - pad - f * (H - 2 * pad);
-      svg.appendChild(svgEl('line', { x1: 30, x2: W, y1: y, y2: y, class: 'grid' }));
-      var t = svgEl('text', { x: 2, y: y + 3 }); t.textContent = fmt(f * max); svg.appendChild(t);
-    });
-    var points = 0;
-    series.forEach(function (s) {
-      var path = '', pen = false;
-      s.values.forEach(function (v, i) {
-        if (v === null) { pen = false; return; }
-        var x = 30 + (i / (POINTS - 1)) * (W - 30), y = H - pad - (v / max) * (H - 2 * pad);
-        path += (pen ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1) + ' '; pen = true; if (s === series[0]) points++;
-      });
-      if (path) svg.appendChild(svgEl('path', { d: path, fill: 'none', style: 'stroke:' + s.color + ';stroke-width:2', 'data-series': s.name }));
-    });
-    svg.setAttribute('data-points', String(points));
-    return points;
-  }
-
-  function classBar(counts) {
-    var total = counts.reduce(function (a, b) { return a + b; }, 0) || 1;
-    return el('div', { class: 'bar', title: counts.map(function (c, i) { return (i + 1) + 'xx: ' + c; }).join('  ') },
-      counts.map(function (c, i) { return c ? el('span', { class: 'k' + (i + 1), style: 'width:' + (100 * c / total) + '%' }) : null; }));
-  }
-  function classes(counters, prefix) {
-    return [1, 2, 3, 4, 5].map(function (k) { return counters[prefix + 'upstream_rq_' + k + 'xx'] || 0; });
-  }
-  function fill(tbody, rows) { while (tbody.firstChild) tbody.removeChild(tbody.firstChild); rows.forEach(function (r) { tbody.appendChild(r); }); }
-
   function render(stats, clusters, status, snaps) {
     var now = Date.now(), c = stats.counters, h = stats.histograms['http.downstream_rq_time'];
     var total = c['http.downstream_rq_total'] || 0, buckets = bucketMap(h);
     if (prev) {
       var dt = (now - prev.t) / 1000, delta = {};
+      push(times, now);
       push(rate, Math.max(0, (total - prev.total) / dt));
       for (var k in buckets) { var d = buckets[k] - (prev.buckets[k] || 0); if (d > 0) delta[k] = d; }
       push(lat.p50, quantile(delta, 0.5)); push(lat.p90, quantile(delta, 0.9)); push(lat.p99, quantile(delta, 0.99));
       $('rate-now').textContent = fmt(rate[rate.length - 1]) + ' req/s';
     }
     prev = { t: now, total: total, buckets: buckets };
-    if (lineChart($('rate-chart'), [{ name: 'rate', color: 'var(--c1)', values: rate }]) >= 2) $('rate-panel').dataset.ready = '1';
-    if (lineChart($('latency-chart'), [{ name: 'p50', color: 'var(--c2)', values: lat.p50 }, { name: 'p90', color: 'var(--c3)', values: lat.p90 }, { name: 'p99', color: 'var(--c4)', values: lat.p99 }]) >= 2) $('latency-panel').dataset.ready = '1';
-
-    var routes = {};
-    Object.keys(c).forEach(function (name) {
-      var m = /^vhost\.([^.]+)\.route\.(.+)\.upstream_rq_total$/.exec(name);
-      if (m) routes[m[1] + ' / ' + m[2]] = 'vhost.' + m[1] + '.route.' + m[2] + '.';
-    });
-    fill($('routes'), Object.keys(routes).sort().map(function (label) {
-      var p = routes[label], counts = classes(c, p), time = stats.histograms[p + 'upstream_rq_time'];
-      return el('tr', {}, [el('td', { text: label }), el('td', { class: 'num', text: String(c[p + 'upstream_rq_total']) }), el('td', {}, [classBar(counts)]), el('td', { class: 'num' + (counts[4] ? ' bad' : ''), text: String(counts[4]) }), el('td', { class: 'num', text: fmt(time && time.p99) })]);
-    }));
-    if (Object.keys(routes).length) $('routes-panel').dataset.ready = '1';
-
-    fill($('clusters'), clusters.clusters.map(function (cl) {
-      var up = cl.endpoints.filter(function (e) { return e.available !== false && !e.ejection && e.health !== 'unhealthy'; }).length;
-      var eps = el('div', {}, cl.endpoints.map(function (e) {
-        var bad = e.ejection || e.health === 'unhealthy';
-        return el('div', { class: bad ? 'bad' : 'ok', text: (bad ? '✗ ' : '✓ ') + e.address + (e.ejection ? ' (ejected: ' + e.ejection.reason + ')' : e.health === 'unhealthy' ? ' (failing health checks)' : '') });
-      }));
-      var br = cl.failure_rate_breaker ? cl.failure_rate_breaker.state : 'closed';
-      var active = cl.circuit_breakers ? cl.circuit_breakers.rq_active : 0;
-      return el('tr', {}, [el('td', { text: cl.name + ' (' + up + '/' + cl.endpoints.length + ')' }), el('td', {}, [eps]), el('td', {}, [el('span', { class: 'pill ' + (br === 'closed' ? 'ok' : 'bad'), text: br })]), el('td', { class: 'num', text: String(active) }), el('td', {}, [classBar(classes(c, 'cluster.' + cl.name + '.'))])]);
-    }));
-    $('clusters-panel').dataset.ready = '1';
+    renderTotals(c);
+    drawCharts();
+    renderRoutes(stats);
+    renderClusters(c, clusters);
 
     var s = status.config;
     $('version').textContent = s.live_version === null ? 'none' : 'v' + s.live_version;
@@ -159,6 +96,14 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('recorder-panel').dataset.ready = '1';
     $('updated').textContent = new Date(now).toLocaleTimeString();
   }
+
+  function drawCharts() {
+    if (lineChart($('rate-chart'), [{ name: 'rate', color: 'var(--c1)', values: rate }], times) >= 2) $('rate-panel').dataset.ready = '1';
+    if (lineChart($('latency-chart'), [{ name: 'p50', color: 'var(--c2)', values: lat.p50 }, { name: 'p90', color: 'var(--c3)', values: lat.p90 }, { name: 'p99', color: 'var(--c4)', values: lat.p99 }], times) >= 1) $('latency-panel').dataset.ready = '1';
+  }
+  // The charts are drawn in pixels: redraw them at the new size.
+  var resizing = null;
+  window.addEventListener('resize', function () { clearTimeout(resizing); resizing = setTimeout(drawCharts, 100); });
 
   var timer = null;
   function tick() {
