@@ -6,9 +6,9 @@
  * before it kept their schema version in `meta`; the first migration is idempotent, so they simply re-run it.)
  */
 import { exec, migrate as migrateSql } from '../src/lib/sql.ts'
-import { createBreakerState } from '../src/upstream/breaker.ts'
-import type { EjectionReason } from '../src/upstream/outlier.ts'
-import { createSharedDoc, type EndpointShared, parseSpec, type SharedDoc } from '../src/upstream/shared-health.ts'
+import { createBreakerState } from '../src/upstream/shared/breaker.ts'
+import type { EjectionReason } from '../src/upstream/shared/outlier.ts'
+import { createSharedDoc, type EndpointShared, parseSpec, type SharedDoc } from '../src/upstream/shared/shared-health.ts'
 
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);

@@ -7,8 +7,8 @@
 import { DurableObject } from 'cloudflare:workers'
 import * as z from 'zod'
 import type { Env } from '../src/env.ts'
-import type { HealthCheckConfig } from '../src/upstream/cluster-config.ts'
-import { nextProbeDelay, type ProbeResult } from '../src/upstream/health.ts'
+import type { HealthCheckConfig } from '../src/upstream/schema.ts'
+import { nextProbeDelay, type ProbeResult } from '../src/upstream/shared/health.ts'
 import {
   applyProbes,
   applyReport,
@@ -21,7 +21,7 @@ import {
   reportBatch,
   type SharedDoc,
   toSnapshot,
-} from '../src/upstream/shared-health.ts'
+} from '../src/upstream/shared/shared-health.ts'
 import { loadDoc, migrate, saveDoc } from './cluster-health-store.ts'
 
 /** An object no isolate has talked to for this long stops its health checks (a removed cluster, or no traffic). */

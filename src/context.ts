@@ -64,7 +64,7 @@ export interface RequestContext {
  */
 export interface FilterStateMap {}
 
-/** What the forward action leaves on the request context (src/upstream/forward.ts), for logs and filters. */
+/** What the forward action leaves on the request context (src/upstream/request/forward.ts), for logs and filters. */
 export interface UpstreamOutcome {
   cluster: string
   /** The endpoint of the last attempt, as `host:port` or `binding:<name>`. */

@@ -16,7 +16,7 @@ import type { RequestRecord } from './observability/observer.ts'
 import type { Stats } from './observability/stats.ts'
 import { setTraceHeaders, type TraceContext } from './observability/tracing.ts'
 import type { RouteHit } from './router/routes.ts'
-import { forward } from './upstream/forward.ts'
+import { forward } from './upstream/request/forward.ts'
 
 export interface RequestInfo {
   request: Request
@@ -73,7 +73,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
   if (info.trace) setTraceHeaders(headers, info.trace)
   // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
-  // route timeout (src/upstream/forward.ts), each with its own reason.
+  // route timeout (src/upstream/request/forward.ts), each with its own reason.
   const upstreamAbort = new AbortController()
   const rc: RequestContext = {
     request,

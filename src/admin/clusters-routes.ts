@@ -1,8 +1,8 @@
 /**
  * @module Admin `GET /clusters`: every cluster of the live config as this isolate sees it (endpoints with
- * health and ejections, breakers, in-flight counts, retry and overflow counters), from src/upstream/status.ts.
+ * health and ejections, breakers, in-flight counts, retry and overflow counters), from src/upstream/isolate/status.ts.
  */
-import { clusterStatus } from '../upstream/status.ts'
+import { clusterStatus } from '../upstream/isolate/status.ts'
 import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods } from './context.ts'
 
 export function registerClustersRoutes(app: AdminApp, deps: AdminDeps): void {

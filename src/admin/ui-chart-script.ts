@@ -17,7 +17,8 @@ export const CHART_SCRIPT = String.raw`
 
   /**
    * Draws series (each {name, color, values}) over times (ms, one per value, newest last) into svg, filling
-   * POINTS slots from the right. Returns the number of values of the first series that are not null.
+   * POINTS slots from the right. Returns the number of values of the first series that are not null; data-points,
+   * data-isolated (circles drawn) and data-gap (the first series' newest value is empty) say what was drawn.
    */
   function lineChart(svg, series, times) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -63,6 +64,8 @@ export const CHART_SCRIPT = String.raw`
     });
     svg.setAttribute('data-points', String(points));
     svg.setAttribute('data-isolated', String(isolated));
+    var newest = series[0].values[series[0].values.length - 1];
+    svg.setAttribute('data-gap', newest === null || newest === undefined ? '1' : '0');
     return points;
   }
 `

@@ -8,9 +8,9 @@ import { compileHeaderMutations, type MutationVars } from '../lib/header-mutatio
 import { createHostMatcher } from '../router/host.ts'
 import { createPathRewrite } from '../router/rewrite.ts'
 import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
-import type { ClusterRuntime } from '../upstream/cluster.ts'
-import { type ClusterSet, createClusterSet } from '../upstream/clusters.ts'
-import { compileRetryPolicy, type RetryPlan } from '../upstream/retry.ts'
+import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
+import { type ClusterSet, createClusterSet } from '../upstream/isolate/clusters.ts'
+import { compileRetryPolicy, type RetryPlan } from '../upstream/request/retry.ts'
 import { buildChain, type Instances, instantiateEntries } from './filter-chain.ts'
 import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig } from './schema.ts'
 

@@ -4,7 +4,7 @@
  * distinct config, with a factory's errors reported at the field that caused them.
  */
 import { type FactoryContext, type FilterFactory, type HttpFilter, isFilterConfigError } from '../filters/types.ts'
-import type { ClusterRuntime } from '../upstream/cluster.ts'
+import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
 import { toPath } from './issues.ts'
 import { PARSED_ORIGINS } from './overrides.ts'
 import type { GatewayConfig, RouteConfig, VirtualHostConfig } from './schema.ts'

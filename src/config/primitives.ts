@@ -19,6 +19,9 @@ export const duration = z
   .regex(DURATION_RE, 'expected a duration such as "15s", "250ms", "1m" or "1h"')
   .transform(toMs)
 
+/** A duration greater than zero (timeouts, intervals). */
+export const positiveDuration = duration.refine((ms) => ms > 0, 'must be greater than 0')
+
 /**
  * Checks a config regex: RE2 syntax, matched in linear time. Backreferences, lookaround, possessive quantifiers
  * and atomic groups are refused with the reason, as is a program larger than the bound (see src/lib/safe-regex.ts).

@@ -6,7 +6,7 @@ import * as z from 'zod'
 import type { FilterFactory } from '../filters/types.ts'
 import { observabilitySettings, type ObservabilitySettings } from '../observability/config.ts'
 import { isBareOrigin, tryParseUrl } from '../lib/url.ts'
-import { clusterResilienceFields, retryPolicy } from '../upstream/resilience-config.ts'
+import { clusterResilienceFields, retryPolicy } from '../upstream/schema.ts'
 import {
   cookieMatch,
   duration,

@@ -2,7 +2,7 @@
 import type { z } from 'zod'
 import type { RequestContext } from '../context.ts'
 import type { ErrorDef } from '../http/problem.ts'
-import type { ClusterRuntime } from '../upstream/cluster.ts'
+import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
 
 export type { FilterStateMap, Identity, RequestContext, UpstreamOutcome } from '../context.ts'
 

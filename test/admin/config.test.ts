@@ -138,7 +138,7 @@ describe('GET /__legate/config_dump, /ready, /clusters', () => {
     expect([after.status, await json(after)]).toEqual([200, { state: 'LIVE', version: 1 }])
   })
 
-  it('lists the clusters with their endpoints and breaker state (src/upstream/status.ts)', async () => {
+  it('lists the clusters with their endpoints and breaker state (src/upstream/isolate/status.ts)', async () => {
     const [a, b] = upstreams().echo
     await publish(simpleConfig([a, b]))
     const gw = makeGateway()

@@ -1,45 +1,36 @@
 /**
  * The dashboard in a real headless Chromium (Debian `chromium` driven by playwright-core) against the gateway
- * started as `npm start` does: a table with a failing route and the flight recorder is PUT through the admin
- * API, traffic runs in the background, and the page must draw its charts and tables with data. The screenshot
- * goes to test/artifacts/dashboard.png (gitignored). Chromium is installed with apt-get when missing (root only;
- * otherwise the test fails saying what to install). Every wait is a bounded poll.
+ * started as `npm start` does: a table with a failing route, local replies (no route, redirect, api_key 401,
+ * rate-limit 429) and the flight recorder is PUT through the admin API, traffic runs in the background, and the
+ * page must draw its totals, charts and tables with data, fit every card at 1280×800 and 390×844, and draw an
+ * isolated latency point (issue 14 §4). Screenshots go to test/artifacts/dashboard-<w>x<h>.png (gitignored; CI
+ * keeps them). Chromium is installed with apt-get when missing (root only; otherwise the test fails saying what
+ * to install). Every wait is a bounded poll.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { chromium, type BrowserContext, type Page as BrowserPage } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, poll } from './_wait.ts'
+import { CHROMIUM_FLAGS, ensureChromium, INSTALL_TIMEOUT_MS } from './_chromium.ts'
+import { chartsFit, chartText, layoutReport, statusLegends } from './_dashboard-checks.ts'
+import { dashboardTable, TRAFFIC } from './_dashboard-table.ts'
 import { ROOT, tempFiles } from '../cli/helpers.ts'
 
 const START_TIMEOUT_MS = 180_000
-const INSTALL_TIMEOUT_MS = 900_000
 const TOKEN = 'dev-admin-token'
-const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser']
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-/** The Chromium binary, installed with apt-get (Debian package `chromium`) when missing. */
-function ensureChromium(): string {
-  const found = () => CHROMIUM_PATHS.find((p) => existsSync(p))
-  if (found()) return found()!
-  if (process.getuid?.() !== 0) throw new Error('Chromium is missing and this test is not running as root: install it first (`apt-get install -y chromium`).')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000, env })
-  execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'ignore', timeout: 600_000, env })
-  if (!found()) throw new Error('apt-get install chromium succeeded but no chromium binary was found')
-  return found()!
-}
-
 
 let gateway: ChildProcess
 let output = ''
 let origin: string
 let echoPort: number
 let executablePath: string
-let traffic: { stop: boolean; done?: Promise<void> } = { stop: false }
+let traffic: { stop: boolean; paused: boolean; done?: Promise<void> } = { stop: false, paused: false }
 let context: BrowserContext | undefined
+let page: BrowserPage
+const problems: string[] = []
 const persistTo = tempFiles()
 const userDataDir = mkdtempSync(join(tmpdir(), 'legate-chromium-'))
 const exited = () => gateway.exitCode !== null || gateway.signalCode !== null
@@ -48,27 +39,11 @@ const exited = () => gateway.exitCode !== null || gateway.signalCode !== null
  * types). Functions, not strings: the page's CSP forbids eval; Playwright runs functions without it.
  */
 type Page = { document: { querySelector(s: string): { textContent: string; getAttribute(a: string): string | null } } }
-
-const table = () => ({
-  gateway: { refresh_interval: '1s' },
-  observability: {
-    stats: { flush_interval: '1s' },
-    access_log: { sample_successes_percent: 0 },
-    recorder: { enabled: true, sample_percent: 100, flush_interval: '1s', triggers: [{ name: 'server-errors', status_class: '5xx', cooldown: '1s' }] },
-  },
-  clusters: [{ name: 'echo', endpoints: [{ url: `http://127.0.0.1:${echoPort}` }] }],
-  virtual_hosts: [
-    {
-      name: 'demo',
-      domains: ['*'],
-      routes: [
-        { name: 'hello', match: { exact: '/hello' }, direct_response: { status: 200, body: 'hi' } },
-        { name: 'echo', match: { prefix: '/echo/' }, forward: { cluster: 'echo', prefix_rewrite: '/' } },
-        { name: 'broken', match: { exact: '/broken' }, direct_response: { status: 503 } },
-      ],
-    },
-  ],
-})
+const VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+]
+const count = (text: string | null) => Number((text ?? '').trim())
 
 beforeAll(async () => {
   executablePath = ensureChromium()
@@ -86,14 +61,13 @@ beforeAll(async () => {
     if (exited() || output.includes('a child exited')) throw new Error(`npm start failed:\n${output}`)
     return output.includes('Legate is running') ? true : undefined
   })
-  const put = await fetch(`${origin}/__legate/config`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(table()) })
+  const put = await fetch(`${origin}/__legate/config`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(dashboardTable(echoPort)) })
   expect(put.status, await put.clone().text()).toBe(200)
-  traffic = { stop: false }
+  traffic = { stop: false, paused: false }
   traffic.done = (async () => {
-    const paths = ['/hello', '/echo/a', '/hello', '/echo/b?x=1', '/nope', '/hello', '/broken']
     for (let i = 0; !traffic.stop; i++) {
-      await fetch(`${origin}${paths[i % paths.length]}`).then((r) => r.arrayBuffer()).catch(() => undefined)
-      await new Promise((r) => setTimeout(r, 40))
+      if (!traffic.paused) await fetch(`${origin}${TRAFFIC[i % TRAFFIC.length]}`, { redirect: 'manual' }).then((r) => r.arrayBuffer()).catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 40)) // pacing, not a wait for a condition
     }
   })()
 }, INSTALL_TIMEOUT_MS + START_TIMEOUT_MS)
@@ -108,10 +82,9 @@ afterAll(async () => {
 })
 
 describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
-  it('draws request rate, latency percentiles, routes, clusters, config and recorder snapshots, and refreshes', { timeout: 120_000 }, async () => {
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 1000 } })
-    const page = await context.newPage()
-    const problems: string[] = []
+  it('draws totals, request rate, latency percentiles, routes, clusters, config and recorder snapshots, and refreshes', { timeout: 120_000 }, async () => {
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: VIEWPORTS[0]! })
+    page = await context.newPage()
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
     page.on('pageerror', (e) => problems.push(e.message))
     const res = await page.goto(`${origin}/__legate/ui#token=${TOKEN}&refresh=500`)
@@ -119,7 +92,7 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     expect(res!.headers()['content-security-policy']).toContain("default-src 'none'")
     expect(page.url()).not.toContain(TOKEN) // the token leaves the address bar at once
 
-    for (const panel of ['rate', 'latency', 'routes', 'clusters', 'config', 'recorder'])
+    for (const panel of ['totals', 'rate', 'latency', 'routes', 'clusters', 'config', 'recorder'])
       await page.waitForSelector(`#${panel}-panel[data-ready="1"]`, { timeout: 60_000 })
     await page.waitForFunction(() => Number((globalThis as unknown as Page).document.querySelector('#rate-chart').getAttribute('data-points')) >= 4, null, { timeout: 30_000 })
     await page.waitForSelector('#snapshots tr', { timeout: 30_000 })
@@ -129,11 +102,36 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     expect(await page.locator('#latency-chart path[data-series="p99"]').count()).toBe(1)
     expect(await page.textContent('#rate-now')).toMatch(/\d+(\.\d)? req\/s/)
     const routes = await page.$$eval('#routes tr td:first-child', (tds) => tds.map((td) => td.textContent))
-    expect(routes).toEqual(expect.arrayContaining(['demo / hello', 'demo / echo', 'demo / broken']))
+    expect(routes).toEqual(expect.arrayContaining(['demo / hello', 'demo / echo', 'demo / broken', 'demo / moved', 'demo / locked', 'demo / limited']))
     expect(await page.locator('#routes tr .bar span').count()).toBeGreaterThanOrEqual(3)
     expect(await page.textContent('#clusters')).toContain('echo (1/1)')
     expect(await page.textContent('#version')).toMatch(/^v\d+$/)
     expect(await page.textContent('#snapshots')).toContain('server-errors')
+
+    // Gateway-wide totals show what no route table row does: no-route 404s, and local replies beside proxied ones.
+    await page.waitForFunction(() => Number((globalThis as unknown as Page).document.querySelector('#t-noroute').textContent) >= 2, null, { timeout: 30_000 })
+    const totals: Record<string, number> = {}
+    for (const id of ['total', 'proxied', 'local', 'noroute', '1xx', '2xx', '3xx', '4xx', '5xx']) totals[id] = count(await page.textContent(`#t-${id}`))
+    expect(totals.proxied).toBeGreaterThan(0) // /echo/*
+    expect(totals['3xx']).toBeGreaterThan(0) // /moved
+    expect(totals['5xx']).toBeGreaterThan(0) // /broken
+    // 404s (no route) and 401/429 (filters) are all 4xx; all of them, the redirects and 503s are local replies.
+    expect(totals['4xx']).toBeGreaterThan(totals.noroute!)
+    expect(totals.local).toBeGreaterThan(totals['4xx']! + totals['3xx']!)
+    expect(totals.total).toBe(totals.proxied! + totals.local!)
+    expect(totals.total).toBe(totals['1xx']! + totals['2xx']! + totals['3xx']! + totals['4xx']! + totals['5xx']!)
+    expect(await page.locator('#t-bar .bar span').count()).toBeGreaterThanOrEqual(4)
+
+    // A legend for the status colours on every card that uses them, each swatch painted.
+    const legends = await page.evaluate(statusLegends)
+    expect(legends.map((l) => l.card).sort()).toEqual(['clusters-panel', 'routes-panel', 'totals-panel'])
+    for (const l of legends) expect(l).toMatchObject({ classes: ['1xx', '2xx', '3xx', '4xx', '5xx'], painted: [true, true, true, true, true] })
+    // A time axis under both charts, with clock labels.
+    for (const chart of ['rate-chart', 'latency-chart']) {
+      const labels = await page.$$eval(`#${chart} text.x-label`, (ts) => ts.map((t) => t.textContent))
+      expect(labels.length, chart).toBeGreaterThanOrEqual(2)
+      for (const l of labels) expect(l).toMatch(/^\d\d:\d\d:\d\d$/)
+    }
 
     // It refreshes itself: the "updated" time changes without a reload.
     const before = await page.textContent('#updated')
@@ -142,9 +140,43 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     await page.click('#snapshots tr button')
     await page.waitForSelector('#snapshot-detail:not([hidden])', { timeout: 10_000 })
     expect(await page.textContent('#snapshot-detail')).toMatch(/» \S+ GET \/broken 503/)
+    expect(problems).toEqual([])
+  })
 
+  it('draws a latency point with empty intervals on both sides (bursty traffic) as a circle', { timeout: 90_000 }, async () => {
+    traffic.paused = true
+    // An interval with no request: the newest latency value is empty.
+    await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#latency-chart').getAttribute('data-gap') === '1', null, { timeout: 30_000 })
+    const circlesBefore = Number(await page.getAttribute('#latency-chart', 'data-isolated'))
+    // One request lands in one interval; the next interval is empty again.
+    expect((await fetch(`${origin}/hello`)).status).toBe(200)
+    await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#latency-chart').getAttribute('data-gap') === '0', null, { timeout: 30_000 })
+    await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#latency-chart').getAttribute('data-gap') === '1', null, { timeout: 30_000 })
+    traffic.paused = false
+    expect(Number(await page.getAttribute('#latency-chart', 'data-isolated'))).toBeGreaterThan(circlesBefore)
+    for (const series of ['p50', 'p90', 'p99']) expect(await page.locator(`#latency-chart circle[data-series="${series}"]`).count(), series).toBeGreaterThanOrEqual(1)
+  })
+
+  it('keeps every element inside its card, with axis labels of at least 11 px, at 1280×800 and 390×844 (screenshots in test/artifacts/)', { timeout: 60_000 }, async () => {
     mkdirSync(join(ROOT, 'test/artifacts'), { recursive: true })
-    await page.screenshot({ path: join(ROOT, 'test/artifacts/dashboard.png'), fullPage: true })
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport)
+      // The charts are redrawn in the SVG's new pixel size (on resize and on every refresh).
+      await page.waitForFunction(chartsFit, null, { timeout: 10_000 })
+      const size = `${viewport.width}x${viewport.height}`
+      const layout = await page.evaluate(layoutReport)
+      expect(layout.cards, size).toBe(7)
+      expect(layout.outside, size).toEqual([])
+      expect(layout.scrollWidth, `${size}: the page scrolls sideways`).toBeLessThanOrEqual(layout.clientWidth)
+      const texts = await page.evaluate(chartText)
+      expect(texts.filter((t) => t.cls?.includes('y-label')).length, size).toBeGreaterThanOrEqual(6)
+      expect(texts.filter((t) => t.cls?.includes('x-label')).length, size).toBeGreaterThanOrEqual(4)
+      for (const t of texts) {
+        expect(t.fontPx, `${size} ${t.chart} "${t.text}"`).toBeGreaterThanOrEqual(11)
+        expect(t.drawnPx, `${size} ${t.chart} "${t.text}" is drawn smaller than its font size`).toBeGreaterThanOrEqual(t.fontPx)
+      }
+      await page.screenshot({ path: join(ROOT, `test/artifacts/dashboard-${size}.png`), fullPage: true })
+    }
     expect(problems).toEqual([])
   })
 

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ClusterSpec } from '../../src/upstream/shared-health.ts'
-import { outlierDetection } from '../../src/upstream/cluster-config.ts'
+import type { ClusterSpec } from '../../src/upstream/shared/shared-health.ts'
+import { outlierDetection } from '../../src/upstream/schema.ts'
 import { newKey, testEnv } from './helpers.ts'
 
 const spec = (name: string): ClusterSpec => ({

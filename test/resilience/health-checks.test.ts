@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { clusterStatus } from '../../src/upstream/status.ts'
+import { clusterStatus } from '../../src/upstream/isolate/status.ts'
 import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
 import { attemptsOf, behave, newKey, setHealth, table, testEnv } from './helpers.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clusterStatus } from '../../src/upstream/status.ts'
+import { clusterStatus } from '../../src/upstream/isolate/status.ts'
 import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
 import { attemptsOf, behave, counter, newKey, problemOf, table, testEnv } from './helpers.ts'
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { Env } from '../../src/env.ts'
-import { clusterStatus } from '../../src/upstream/status.ts'
+import { clusterStatus } from '../../src/upstream/isolate/status.ts'
 import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
 import { behave, counter, newKey, table, testEnv } from './helpers.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exponentialBackoff, rateLimitedBackoff } from '../../src/upstream/backoff.ts'
+import { exponentialBackoff, rateLimitedBackoff } from '../../src/upstream/request/backoff.ts'
 
 const ALMOST_ONE = 0.999999
 

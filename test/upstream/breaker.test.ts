@@ -1,7 +1,7 @@
 // The resilience4j CircuitBreakerStateMachineTest scenarios (shared/reference/security.md §6.1, CB1–CB12).
 import { describe, expect, it } from 'vitest'
-import { advanceBreaker, breakerRates, createBreakerState, effectivePhase, recordCall } from '../../src/upstream/breaker.ts'
-import { failureRateBreaker } from '../../src/upstream/cluster-config.ts'
+import { advanceBreaker, breakerRates, createBreakerState, effectivePhase, recordCall } from '../../src/upstream/shared/breaker.ts'
+import { failureRateBreaker } from '../../src/upstream/schema.ts'
 
 const config = (o: Record<string, unknown> = {}) =>
   failureRateBreaker.parse({

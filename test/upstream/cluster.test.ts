@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { cluster as clusterSchema } from '../../src/config/schema.ts'
-import { createCluster } from '../../src/upstream/cluster.ts'
-import { createClusterSet } from '../../src/upstream/clusters.ts'
+import { createCluster } from '../../src/upstream/isolate/cluster.ts'
+import { createClusterSet } from '../../src/upstream/isolate/clusters.ts'
 import { echoOf, makeGateway, publish, upstreams } from '../support/gateway.ts'
 
 const ep = (n: number, weight = 1) => ({ url: `http://10.0.0.${n}:80`, weight })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { healthCheck } from '../../src/upstream/cluster-config.ts'
-import { applyProbe, createEndpointHealth, nextProbeDelay } from '../../src/upstream/health.ts'
+import { healthCheck } from '../../src/upstream/schema.ts'
+import { applyProbe, createEndpointHealth, nextProbeDelay } from '../../src/upstream/shared/health.ts'
 
 const hc = (o: Record<string, unknown> = {}) =>
   healthCheck.parse({ path: '/healthz', timeout: '1s', interval: '10s', unhealthy_threshold: 2, healthy_threshold: 3, ...o })

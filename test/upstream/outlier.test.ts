@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { outlierDetection } from '../../src/upstream/cluster-config.ts'
-import { createOutlierStates, isEjected, recordOutlier, sweepOutliers } from '../../src/upstream/outlier.ts'
-import { RESET, TIMEOUT } from '../../src/upstream/retry.ts'
+import { outlierDetection } from '../../src/upstream/schema.ts'
+import { createOutlierStates, isEjected, recordOutlier, sweepOutliers } from '../../src/upstream/shared/outlier.ts'
+import { RESET, TIMEOUT } from '../../src/upstream/request/retry.ts'
 
 const config = (o: Record<string, unknown> = {}) => outlierDetection.parse({ max_ejection_percent: 100, ...o })
 const always = () => 0

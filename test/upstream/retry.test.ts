@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { retryPolicy } from '../../src/upstream/resilience-config.ts'
-import { compileRetryPolicy, RESET, TIMEOUT } from '../../src/upstream/retry.ts'
+import { retryPolicy } from '../../src/upstream/schema.ts'
+import { compileRetryPolicy, RESET, TIMEOUT } from '../../src/upstream/request/retry.ts'
 
 const plan = (p: Record<string, unknown>) => compileRetryPolicy(retryPolicy.parse(p))
 

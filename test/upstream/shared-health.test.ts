@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { failureRateBreaker, healthCheck, outlierDetection } from '../../src/upstream/cluster-config.ts'
-import { applyProbes, applyReport, applySpec, type ClusterSpec, createSharedDoc, toSnapshot } from '../../src/upstream/shared-health.ts'
+import { failureRateBreaker, healthCheck, outlierDetection } from '../../src/upstream/schema.ts'
+import { applyProbes, applyReport, applySpec, type ClusterSpec, createSharedDoc, toSnapshot } from '../../src/upstream/shared/shared-health.ts'
 
 const spec = (keys: string[], o: Partial<ClusterSpec> = {}): ClusterSpec => ({
   name: 'c',

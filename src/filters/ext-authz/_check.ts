@@ -2,7 +2,7 @@
  * @module One authorization check: the check request (Envoy's raw HTTP ext_authz client), the call under a deadline,
  * and the classification of the answer: 2xx allows, 5xx / unreachable / timeout is an error, anything else denies.
  */
-import type { ClusterRuntime, Endpoint } from '../../upstream/cluster.ts'
+import type { ClusterRuntime, Endpoint } from '../../upstream/isolate/cluster.ts'
 import type { RequestContext } from '../types.ts'
 import { readCapped } from './_body.ts'
 

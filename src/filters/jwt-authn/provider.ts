@@ -4,7 +4,7 @@
  * with exactly one algorithm and a key pinned to it. Never throws: every failure is a reason.
  */
 import { jwtVerify } from 'jose'
-import type { ClusterRuntime } from '../../upstream/cluster.ts'
+import type { ClusterRuntime } from '../../upstream/isolate/cluster.ts'
 import { allowedAlgorithms, type JwtProviderConfig } from './config.ts'
 import { toLocations, type Location } from './extract.ts'
 import { candidates, type KeySource, type SourceContext } from './jwks-cache.ts'

@@ -1,6 +1,6 @@
 /** @module jwt_authn: builds a provider's key source from its config (remote JWKS, local JWKS, HMAC secret). */
 import type { Env } from '../../env.ts'
-import type { ClusterRuntime } from '../../upstream/cluster.ts'
+import type { ClusterRuntime } from '../../upstream/isolate/cluster.ts'
 import { FilterConfigError } from '../types.ts'
 import type { JwtProviderConfig } from './config.ts'
 import { createRemoteSource, createStaticSource, type JwksFetch, type KeySet, type KeySource, toKeySet } from './jwks-cache.ts'

@@ -1,6 +1,6 @@
 /** ext_authz `with_request_body`: the check gets the body (bounded), and the upstream still gets all of it. */
 import { describe, expect, it } from 'vitest'
-import { createCluster } from '../../../src/upstream/cluster.ts'
+import { createCluster } from '../../../src/upstream/isolate/cluster.ts'
 import { cluster } from '../../../src/config/schema.ts'
 import { extAuthzFilter, PARTIAL_BODY_HEADER } from '../../../src/filters/ext-authz/index.ts'
 import { build, expectProblem, FACTORY_CTX, makeContext } from '../_context.ts'

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
 import { cluster as clusterSchema } from '../../../src/config/schema.ts'
-import { createCluster } from '../../../src/upstream/cluster.ts'
+import { createCluster } from '../../../src/upstream/isolate/cluster.ts'
 import { makeKey, NOW_MS, type TestKey, token } from '../../support/jwt-keys.ts'
 import { jwksHits, jwksOrigin, jwksPath, jwksUrl, serveJwks, uniqueName } from '../../support/jwt-server.ts'
 import { bearer, buildJwt, counter, expectDenied, send } from './_helpers.ts'

@@ -4,9 +4,9 @@
  * outcomes every isolate reports. Consecutive-failure ejections happen inline; failure-percentage and
  * success-rate ejections at each `interval` sweep, which also decays the ejection multiplier.
  */
-import type { Random } from './backoff.ts'
-import type { OutlierDetectionConfig } from './cluster-config.ts'
-import { isFailure, isGatewayFailure, type OutcomeCode } from './retry.ts'
+import type { Random } from '../request/backoff.ts'
+import type { OutlierDetectionConfig } from '../schema.ts'
+import { isFailure, isGatewayFailure, type OutcomeCode } from '../request/retry.ts'
 
 export type EjectionReason = 'consecutive_5xx' | 'consecutive_gateway_failure' | 'failure_percentage' | 'success_rate'
 

@@ -3,12 +3,12 @@
  * and the downstream abort signal, classified into a response or a failure (reset, timeout, abort). Never throws.
  */
 import type { WatchedBody } from './client-body.ts'
-import type { Endpoint } from './cluster.ts'
+import type { Endpoint } from '../isolate/cluster.ts'
 import { RESET, TIMEOUT } from './retry.ts'
 
 const PER_TRY = 'legate-per-try-timeout'
 const CANCELLED = 'legate-attempt-cancelled'
-/** The abort reason of the route timeout (src/upstream/forward.ts); any other reason is a filter's. */
+/** The abort reason of the route timeout (src/upstream/request/forward.ts); any other reason is a filter's. */
 export const ROUTE_TIMEOUT = 'legate-route-timeout'
 
 /** Why the request's upstream signal fired: the route timeout, or a filter (the downstream side) gave up. */
@@ -53,7 +53,7 @@ export interface AttemptInit {
   perTryMs: number
   hedge: boolean
   active: Int32Array
-  /** The client's body, watched (src/upstream/client-body.ts): a failure on its side is not the upstream's. */
+  /** The client's body, watched (src/upstream/request/client-body.ts): a failure on its side is not the upstream's. */
   clientBody?: Pick<WatchedBody, 'failed' | 'settled'>
 }
 

@@ -4,11 +4,11 @@
  * the route timeout leaves room for the back-off. With hedging, a per-try timeout starts another attempt without
  * cancelling the first; the first good answer wins and the others are aborted.
  */
-import type { RequestContext } from '../context.ts'
+import type { RequestContext } from '../../context.ts'
 import { abortCause, type Attempt, type AttemptEnd, sleep, startAttempt } from './attempt.ts'
 import type { Random } from './backoff.ts'
 import type { WatchedBody } from './client-body.ts'
-import type { ClusterRuntime, Endpoint } from './cluster.ts'
+import type { ClusterRuntime, Endpoint } from '../isolate/cluster.ts'
 import { recordAttempt } from './record.ts'
 import { type RetryPlan, TIMEOUT } from './retry.ts'
 

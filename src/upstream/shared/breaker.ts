@@ -5,7 +5,7 @@
  * its threshold (≥, as resilience4j); OPEN → HALF_OPEN after `wait_duration_in_open`; HALF_OPEN → CLOSED or OPEN
  * on the rates of its `permitted_calls_in_half_open` calls.
  */
-import type { FailureRateBreakerConfig } from './cluster-config.ts'
+import type { FailureRateBreakerConfig } from '../schema.ts'
 
 export type BreakerPhase = 'closed' | 'open' | 'half_open'
 

@@ -3,10 +3,10 @@
  * outcome queued for the shared state (outlier detection and the failure-rate breaker in the Durable Object).
  * Only real upstream outcomes get here; local replies and attempts the gateway cancelled itself never do.
  */
-import type { Stats } from '../observability/stats.ts'
+import type { Stats } from '../../observability/stats.ts'
 import type { AttemptEnd } from './attempt.ts'
-import type { ClusterRuntime } from './cluster.ts'
-import { queueOutcome } from './health-snapshot.ts'
+import type { ClusterRuntime } from '../isolate/cluster.ts'
+import { queueOutcome } from '../isolate/health-snapshot.ts'
 import { TIMEOUT } from './retry.ts'
 
 /** Records one attempt's outcome. `now` is the isolate clock. */

@@ -3,7 +3,7 @@
  * ejections (reason, source, time left), the breakers, in-flight counts against the thresholds, the retry and
  * overflow counters, and how fresh the shared snapshot is. Read-only and synchronous: what this isolate knows.
  */
-import { effectivePhase } from './breaker.ts'
+import { effectivePhase } from '../shared/breaker.ts'
 import { type ClusterRuntime, endpointLabel } from './cluster.ts'
 
 export interface EndpointStatus {

@@ -4,12 +4,12 @@
  * state, apply a round of active health checks, and render the snapshot isolates cache.
  */
 import * as z from 'zod'
-import type { Random } from './backoff.ts'
+import type { Random } from '../request/backoff.ts'
 import { advanceBreaker, type BreakerState, breakerRates, createBreakerState, recordCall } from './breaker.ts'
-import type { FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from './cluster-config.ts'
+import type { FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from '../schema.ts'
 import { applyProbe, createEndpointHealth, type EndpointHealth, type ProbeResult } from './health.ts'
 import { createOutlierStates, type EndpointOutlier, type OutlierEvent, recordOutlier, sweepOutliers, unejectEndpoint } from './outlier.ts'
-import { isFailure } from './retry.ts'
+import { isFailure } from '../request/retry.ts'
 
 /** What the object needs to know about its cluster; isolates build it at compile time and send it as JSON. */
 export interface ClusterSpec {

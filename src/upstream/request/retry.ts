@@ -2,9 +2,9 @@
  * @module Retry policy, compiled once per config version: which outcomes are retried (Envoy `retry_on`), which
  * requests may be retried at all, and how long to wait before the next attempt.
  */
-import { compileHeaderMatch } from '../router/matchers.ts'
+import { compileHeaderMatch } from '../../router/matchers.ts'
 import { exponentialBackoff, type Random, rateLimitedBackoff, type ResetHeader } from './backoff.ts'
-import type { RetryPolicyConfig } from './resilience-config.ts'
+import type { RetryPolicyConfig } from '../schema.ts'
 
 /** Attempt outcome codes besides HTTP statuses: no response at all, or no headers before a timeout. */
 export const RESET = 0

@@ -4,12 +4,12 @@
  * outbox is due, one background call (`rc.waitUntil`) reports the outbox and brings back a fresh snapshot. If the
  * object cannot be reached, routing continues on the last known state (fail-open), and that is counted.
  */
-import type { Env } from '../env.ts'
-import type { Stats } from '../observability/stats.ts'
+import type { Env } from '../../env.ts'
+import type { Stats } from '../../observability/stats.ts'
 import type { ClusterRuntime } from './cluster.ts'
 import { OUTBOX_LIMIT } from './cluster-state.ts'
-import { unejectEndpoint } from './outlier.ts'
-import type { HealthSnapshot } from './shared-health.ts'
+import { unejectEndpoint } from '../shared/outlier.ts'
+import type { HealthSnapshot } from '../shared/shared-health.ts'
 
 /** Outcomes buffered past this many are sent without waiting for `report_interval`. */
 const EAGER_BATCH = 4 * 500

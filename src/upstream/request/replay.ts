@@ -4,10 +4,10 @@
  * body streams once and the request is not retried (`retry_or_shadow_abandoned`). Buffering counts as pending
  * (`max_pending_requests`).
  */
-import type { RequestContext } from '../context.ts'
-import { problem } from '../http/problem.ts'
+import type { RequestContext } from '../../context.ts'
+import { problem } from '../../http/problem.ts'
 import { overflowReply } from './admission.ts'
-import type { ClusterRuntime } from './cluster.ts'
+import type { ClusterRuntime } from '../isolate/cluster.ts'
 import type { RetryPlan } from './retry.ts'
 
 export interface UpstreamBody {

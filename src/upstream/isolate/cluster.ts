@@ -3,16 +3,16 @@
  * (active health checks and outlier ejections, local and shared, with Envoy's panic threshold). A runtime is
  * built per config version; its mutable ClusterState carries over versions that keep the same endpoints.
  */
-import type { Cluster } from '../config/schema.ts'
-import type { Random } from './backoff.ts'
-import type { CircuitBreakersConfig, FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from './cluster-config.ts'
+import type { Cluster } from '../../config/schema.ts'
+import type { Random } from '../request/backoff.ts'
+import type { CircuitBreakersConfig, FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from '../schema.ts'
 import { ClusterState } from './cluster-state.ts'
 import { createPicker, type LbPolicy } from './lb.ts'
-import { isEjected, type OutlierEvent, recordOutlier, sweepOutliers } from './outlier.ts'
-import type { ClusterSpec } from './shared-health.ts'
+import { isEjected, type OutlierEvent, recordOutlier, sweepOutliers } from '../shared/outlier.ts'
+import type { ClusterSpec } from '../shared/shared-health.ts'
 import { createStatNames, type StatNames } from './stat-names.ts'
 
-export type { Random } from './backoff.ts'
+export type { Random } from '../request/backoff.ts'
 
 export type Endpoint =
   | { kind: 'url'; origin: string; host: string; weight: number; index: number; key: string }

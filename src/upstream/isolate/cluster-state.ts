@@ -3,8 +3,8 @@
  * the retry budget, local outlier bookkeeping, half-open permits, and the cached shared snapshot with the outbox
  * of outcomes to report. It outlives config versions: a push that keeps a cluster's endpoints keeps its state.
  */
-import { createOutlierStates, type EndpointOutlier } from './outlier.ts'
-import type { HealthSnapshot } from './shared-health.ts'
+import { createOutlierStates, type EndpointOutlier } from '../shared/outlier.ts'
+import type { HealthSnapshot } from '../shared/shared-health.ts'
 
 /** Outcomes waiting to be reported are capped (oldest dropped, counted) while the object is unreachable. */
 export const OUTBOX_LIMIT = 4 * 2000

@@ -4,7 +4,7 @@
  * requests, divided by weight. A cluster builds one over all its endpoints, and others over the available subset
  * when health checks or outlier detection take endpoints out.
  */
-import type { Random } from './backoff.ts'
+import type { Random } from '../request/backoff.ts'
 
 /** What a picker needs of an endpoint: its weight, and its index in the cluster (for `active`). */
 export interface Weighted {

@@ -3,9 +3,9 @@
  * or refused connection (503 UF), a timeout (504 UT), a downstream abort. When retries ran out on such a failure
  * the flags say so too (URX), as Envoy does; when they ran out on a response, that response is returned as is.
  */
-import type { RequestContext } from '../context.ts'
-import { problem } from '../http/problem.ts'
-import { type ClusterRuntime, endpointLabel } from './cluster.ts'
+import type { RequestContext } from '../../context.ts'
+import { problem } from '../../http/problem.ts'
+import { type ClusterRuntime, endpointLabel } from '../isolate/cluster.ts'
 import type { ExchangeEnd } from './exchange.ts'
 
 export function failureReply(rc: RequestContext, rt: ClusterRuntime, end: Exclude<ExchangeEnd, { kind: 'response' }>, timeoutMs: number): Response {

@@ -3,7 +3,7 @@
  * did not change keeps its per-isolate state (in-flight counts, local ejections, cached shared snapshot, outbox);
  * a cluster that disappeared is queued so its Durable Object is retired and its alarm stops.
  */
-import type { Cluster } from '../config/schema.ts'
+import type { Cluster } from '../../config/schema.ts'
 import { type ClusterRuntime, createCluster, endpointSignature } from './cluster.ts'
 import type { ClusterState } from './cluster-state.ts'
 

@@ -3,10 +3,10 @@
  * fails fast, half-open lets `permitted_calls_in_half_open` through per isolate) and Envoy's `max_requests`
  * threshold, per isolate. Rejections are 503 local replies, flag UO, and never count as upstream outcomes.
  */
-import type { RequestContext } from '../context.ts'
-import { problem } from '../http/problem.ts'
-import { effectivePhase } from './breaker.ts'
-import type { ClusterRuntime } from './cluster.ts'
+import type { RequestContext } from '../../context.ts'
+import { problem } from '../../http/problem.ts'
+import { effectivePhase } from '../shared/breaker.ts'
+import type { ClusterRuntime } from '../isolate/cluster.ts'
 
 /** 503 UO with `x-envoy-overloaded: true` for an Envoy threshold. */
 export function overflowReply(rc: RequestContext, rt: ClusterRuntime, threshold: 'max_requests' | 'max_pending_requests'): Response {

@@ -1,22 +1,22 @@
 /**
  * @module The router's terminal step: choose the cluster, admit the request (shared failure-rate breaker, Envoy
- * thresholds), make the body replayable when a retry policy may need it, run the attempts (src/upstream/exchange.ts)
+ * thresholds), make the body replayable when a retry policy may need it, run the attempts (src/upstream/request/exchange.ts)
  * under the route timeout, and turn every failure into a deliberate local reply. Never awaits a Durable Object:
  * shared state is read from a cached snapshot and refreshed in the background.
  */
-import type { ForwardPlan } from '../config/compile.ts'
-import type { RequestContext } from '../context.ts'
-import { stripDownstreamHopByHop, toDownstreamHeaders } from '../http/headers.ts'
-import { problem } from '../http/problem.ts'
-import type { MutationVars } from '../lib/header-mutation.ts'
-import type { RouteHit } from '../router/routes.ts'
+import type { ForwardPlan } from '../../config/compile.ts'
+import type { RequestContext } from '../../context.ts'
+import { stripDownstreamHopByHop, toDownstreamHeaders } from '../../http/headers.ts'
+import { problem } from '../../http/problem.ts'
+import type { MutationVars } from '../../lib/header-mutation.ts'
+import type { RouteHit } from '../../router/routes.ts'
 import { admit } from './admission.ts'
 import { isFramedBody, watchClientBody } from './client-body.ts'
-import { type ClusterRuntime, type Endpoint, endpointLabel } from './cluster.ts'
+import { type ClusterRuntime, type Endpoint, endpointLabel } from '../isolate/cluster.ts'
 import { ROUTE_TIMEOUT } from './attempt.ts'
 import { exchange } from './exchange.ts'
 import { failureReply } from './failure-reply.ts'
-import { retireClusters, syncIfDue } from './health-snapshot.ts'
+import { retireClusters, syncIfDue } from '../isolate/health-snapshot.ts'
 import { replayableBody } from './replay.ts'
 
 

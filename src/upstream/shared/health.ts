@@ -4,8 +4,8 @@
  * first round); `unhealthy_threshold` failures in a row mark one unhealthy, `healthy_threshold` passes in a row
  * bring it back. A status that is neither expected nor retriable fails it at once.
  */
-import type { Random } from './backoff.ts'
-import type { HealthCheckConfig } from './cluster-config.ts'
+import type { Random } from '../request/backoff.ts'
+import type { HealthCheckConfig } from '../schema.ts'
 
 export interface EndpointHealth {
   healthy: boolean
