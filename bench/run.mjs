@@ -10,7 +10,8 @@
  *     checked (bench/scenarios.mjs `checkSystem`), warmed up, then driven by the same load generator (autocannon,
  *     programmatic API, in its own process: bench/load.mjs) with the same request, in alternating rounds (bare, legate-plain, …,
  *     bare, legate-plain, …) so machine drift cancels.
- *  3. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
+ *  3. Bundle: the Worker as `wrangler deploy --dry-run` builds it, raw and gzip bytes (bench/bundle-size.mjs).
+ *  4. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
  *
  * Every process it starts is stopped at the end, on failure, on Ctrl-C and on SIGTERM (bench/procs.mjs);
  * bench/reaper.mjs stops workerd and nginx even if this process is killed outright. `--help` lists the options.
@@ -21,6 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { measureBundle } from './bundle-size.mjs'
 import { cleanup, current, forkServer, log, startReaper, stillRunning, track } from './procs.mjs'
 import { printReport, toResultScenario } from './report.mjs'
 import { checkSystem, createIdentity, loadHeaders, LOAD_PATH, SCENARIOS } from './scenarios.mjs'
@@ -317,6 +319,12 @@ async function main() {
   for (const [name, key] of [['fast-gateway', 'fast_gateway'], ['nginx', 'nginx']]) {
     const version = scenarios.find((s) => s.name === name)?.version
     if (version) results.versions[key] = version
+  }
+  log('bundle: wrangler deploy --dry-run (bench/bundle-size.mjs)')
+  try {
+    results.bundle = { ...(await measureBundle()), measured_at: new Date().toISOString() }
+  } catch (e) {
+    log(`bundle: not measured: ${e.message}`)
   }
   results.machine.load_avg_end = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.machine.run.finished_at = new Date().toISOString()
