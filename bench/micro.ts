@@ -1,12 +1,12 @@
 /**
  * @module Config compile micro-benchmark: the full path a new config version takes in an isolate
- * (`validateConfig` + `compileConfig`, the same calls as src/config/store.ts, which compiles once after validating) at 10 / 100 / 1,000 / 10,000 routes.
+ * (`validateConfig` + `compileConfig`, the same calls as src/snapshot/store.ts, which compiles once after validating) at 10 / 100 / 1,000 / 10,000 routes.
  * Run: `node --import tsx bench/micro.ts [--quick]`. Prints one JSON line per figure: `{ "name", "value", "unit" }`:
  * `compile-N` (validate + compile, median) and `compile-N-validate-part` (the validateConfig share of it).
  * Route matching is measured by bench/micro-router.ts (run next to this one by bench/run.mjs).
  */
-import { compileConfig } from '../src/config/compile.ts'
-import { validateConfig } from '../src/config/validate.ts'
+import { compileConfig } from '../src/snapshot/compile.ts'
+import { validateConfig } from '../src/snapshot/validate.ts'
 import { createRegistry } from '../src/filters/registry.ts'
 
 const QUICK = process.argv.includes('--quick')

@@ -4,7 +4,7 @@
  * makes sure no exception escapes: the last resort is a 502 problem reply.
  */
 import { ADMIN_PREFIX, createAdminApp } from './admin/app.ts'
-import { createConfigStore } from './config/store.ts'
+import { createConfigStore } from './snapshot/store.ts'
 import type { Env } from './env.ts'
 import { createRegistry } from './filters/registry.ts'
 import type { FilterFactory } from './filters/types.ts'

@@ -2,7 +2,7 @@
  * @module One request through a compiled snapshot: normalize, match host and route, run the filter chain,
  * take the route's action, run the response phase. Read top to bottom, it is the path of a request.
  */
-import type { CompiledRoute, RedirectPlan, Snapshot } from './config/compile.ts'
+import type { CompiledRoute, RedirectPlan, Snapshot } from './snapshot/compile.ts'
 import type { Env } from './env.ts'
 import type { RequestContext } from './context.ts'
 import type { HttpFilter } from './filters/types.ts'

@@ -4,8 +4,8 @@
  * mutations are POST/PUT only; a GET on them is refused, never acted on).
  */
 import type { Context, Hono } from 'hono'
-import type { Snapshot } from '../config/compile.ts'
-import type { ConfigStore } from '../config/store.ts'
+import type { Snapshot } from '../snapshot/compile.ts'
+import type { ConfigStore } from '../snapshot/store.ts'
 import type { Env } from '../env.ts'
 import type { FilterFactory } from '../filters/types.ts'
 import { problem } from '../http/problem.ts'

@@ -5,7 +5,7 @@
 import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
 import * as z from 'zod'
-import type { Snapshot } from '../config/compile.ts'
+import type { Snapshot } from '../snapshot/compile.ts'
 import { problem } from '../http/problem.ts'
 import { checkSafeRegex, compileSearch } from '../lib/safe-regex.ts'
 import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'

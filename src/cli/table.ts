@@ -3,7 +3,7 @@
  * the schema and cross-checks, and place every issue at its file and line.
  */
 import type { GatewayConfig } from '../config/schema.ts'
-import { validateConfig } from '../config/validate.ts'
+import { validateConfig } from '../snapshot/validate.ts'
 import type { FilterFactory } from '../filters/types.ts'
 import { mergeSources, type LocatedIssue } from './merge.ts'
 import { parsePath } from './locate.ts'

@@ -3,7 +3,7 @@
  * update attempts, successes, rejections and failures itself; this copies the increments into the stats store
  * before each flush, and the live version as the `config.version` gauge.
  */
-import type { ConfigStatus } from '../config/store.ts'
+import type { ConfigStatus } from '../snapshot/store.ts'
 import type { Stats } from './stats.ts'
 
 const KEYS = ['update_attempt', 'update_success', 'update_rejected', 'update_failure'] as const

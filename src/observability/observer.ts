@@ -5,7 +5,7 @@
  * clock read; the request summary is gathered only when a line or a point is written; the settings are compiled
  * once per config version.
  */
-import type { Snapshot } from '../config/compile.ts'
+import type { Snapshot } from '../snapshot/compile.ts'
 import type { Env } from '../env.ts'
 import type { RequestContext, UpstreamOutcome } from '../context.ts'
 import { peerAddress } from '../http/client.ts'

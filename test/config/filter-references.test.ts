@@ -3,7 +3,7 @@
  * from (the http_filters entry or an override), not where the compile happened to instantiate it (issue 12 §2).
  */
 import { describe, expect, it } from 'vitest'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 
 const filters = createRegistry()

@@ -4,7 +4,7 @@
  * where the field is written; inherited values are the entry's own objects (shared caches).
  */
 import { describe, expect, it } from 'vitest'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 import { mergeOverrides, originOf } from '../../src/config/overrides.ts'
 

@@ -4,8 +4,8 @@
  * next version's compile carries over.
  */
 import { describe, expect, it } from 'vitest'
-import { createConfigStore } from '../../src/config/store.ts'
-import { validateConfig } from '../../src/config/validate.ts'
+import { createConfigStore } from '../../src/snapshot/store.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 import { clusterStatus } from '../../src/upstream/isolate/status.ts'
 import { auth } from '../admin/_helpers.ts'

@@ -1,7 +1,7 @@
 // validateConfig refuses regexes RE2 cannot run in linear time, at the field that holds them, with the reason.
 import { describe, expect, it } from 'vitest'
 import { formatIssues } from '../../src/config/issues.ts'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 
 const filters = createRegistry()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatIssues } from '../../src/config/issues.ts'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 
 const filters = createRegistry()

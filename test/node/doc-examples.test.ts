@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { LineCounter, parseDocument } from 'yaml'
 import { lineOf, parsePath, type Segment } from '../../src/cli/locate.ts'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 import { requireTenant } from '../../examples/custom-filter/src/require-tenant.ts'
 

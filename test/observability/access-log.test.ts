@@ -91,7 +91,7 @@ describe('access log', () => {
   })
 
   it('rejects unknown fields and out-of-range percentages in the route table', async () => {
-    const { validateConfig } = await import('../../src/config/validate.ts')
+    const { validateConfig } = await import('../../src/snapshot/validate.ts')
     const { createRegistry } = await import('../../src/filters/registry.ts')
     const result = validateConfig({ ...table({ fields: ['nope'], sample_successes_percent: 101 }) }, createRegistry())
     expect(result.ok).toBe(false)

@@ -1,6 +1,6 @@
 // Issue 6: an optional Workers Analytics Engine sink, one data point per request in a fixed layout.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 import type { RequestFacts } from '../../src/observability/access-log.ts'
 import { ANALYTICS_ENGINE_LAYOUT, ANALYTICS_ENGINE_STATS, toDataPoint, truncateUtf8 } from '../../src/observability/analytics.ts'

@@ -126,7 +126,7 @@ describe('the filter chain', () => {
   it('refuses a table whose per-route override names a filter that is not in the chain', async () => {
     const t = table(upstreams().echo[0]) as any
     t.virtual_hosts[0].routes[0].filters.body_limit = { max_request_bytes: 10 }
-    const { validateConfig } = await import('../../src/config/validate.ts')
+    const { validateConfig } = await import('../../src/snapshot/validate.ts')
     const { createRegistry } = await import('../../src/filters/registry.ts')
     const r = validateConfig(t, createRegistry([tagFilter, orderFilter]))
     expect(r.ok).toBe(false)

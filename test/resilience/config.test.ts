@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { validateConfig } from '../../src/config/validate.ts'
+import { validateConfig } from '../../src/snapshot/validate.ts'
 import { createRegistry } from '../../src/filters/registry.ts'
 
 const filters = createRegistry()

@@ -242,7 +242,7 @@ describe('jwt_authn requirements', () => {
     const chain = buildJwt(entry)
     // Validation merges the override over the entry and links the inherited providers to the entry's own.
     const { jwtAuthnFilter } = await import('../../../src/filters/jwt-authn/index.ts')
-    const { validateConfig } = await import('../../../src/config/validate.ts')
+    const { validateConfig } = await import('../../../src/snapshot/validate.ts')
     const result = validateConfig(
       {
         http_filters: [{ name: 'jwt_authn', config: entry }],

@@ -12,7 +12,7 @@ import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
 import { type ClusterSet, createClusterSet } from '../upstream/isolate/clusters.ts'
 import { compileRetryPolicy, type RetryPlan } from '../upstream/request/retry.ts'
 import { buildChain, type Instances, instantiateEntries } from './filter-chain.ts'
-import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig } from './schema.ts'
+import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig } from '../config/schema.ts'
 
 export { CompileError } from './filter-chain.ts'
 

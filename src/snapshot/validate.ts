@@ -3,9 +3,9 @@ import type { FilterFactory } from '../filters/types.ts'
 import { captureGroups } from '../lib/safe-regex.ts'
 import { parseTemplate } from '../router/template.ts'
 import { CompileError, compileConfig } from './compile.ts'
-import { type ConfigIssue, fromZod, toPath } from './issues.ts'
-import { linkInherited, mergeOverrides, originOf } from './overrides.ts'
-import { createConfigSchema, type GatewayConfig, type RouteConfig } from './schema.ts'
+import { type ConfigIssue, fromZod, toPath } from '../config/issues.ts'
+import { linkInherited, mergeOverrides, originOf } from '../config/overrides.ts'
+import { createConfigSchema, type GatewayConfig, type RouteConfig } from '../config/schema.ts'
 
 export interface ValidateOptions {
   /**

@@ -5,9 +5,9 @@
  */
 import { type FactoryContext, type FilterFactory, type HttpFilter, isFilterConfigError } from '../filters/types.ts'
 import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
-import { toPath } from './issues.ts'
-import { PARSED_ORIGINS } from './overrides.ts'
-import type { GatewayConfig, RouteConfig, VirtualHostConfig } from './schema.ts'
+import { toPath } from '../config/issues.ts'
+import { PARSED_ORIGINS } from '../config/overrides.ts'
+import type { GatewayConfig, RouteConfig, VirtualHostConfig } from '../config/schema.ts'
 
 /** A config that passed the schema but cannot be built (e.g. a filter's reference to a missing cluster). */
 export class CompileError extends Error {

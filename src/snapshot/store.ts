@@ -5,9 +5,9 @@
  * and remembered, and the last good snapshot keeps serving (Envoy's NACK: latch on to the previous config).
  */
 import type { FilterFactory } from '../filters/types.ts'
-import type { ConfigIssue } from './issues.ts'
+import type { ConfigIssue } from '../config/issues.ts'
 import { CompileError, compileConfig, type Snapshot } from './compile.ts'
-import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from './store-keys.ts'
+import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from '../config/store-keys.ts'
 import { validateConfig } from './validate.ts'
 
 /** Used until a config is loaded: how often to look for the first one. */
