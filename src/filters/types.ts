@@ -2,7 +2,7 @@
 import type { z } from 'zod'
 import type { RequestContext } from '../context.ts'
 import type { ErrorDef } from '../http/problem.ts'
-import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
+import type { ClusterHandle } from '../upstream/isolate/cluster.ts'
 
 export type { FilterStateMap, Identity, RequestContext, UpstreamOutcome } from '../context.ts'
 
@@ -30,7 +30,7 @@ export interface FactoryContext {
   /** Where the config came from: "http_filters", "virtual host <name>" or "route <name>". */
   readonly scope: string
   /** The config version's clusters, for filters that call a service (jwt_authn remote JWKS, ext_authz). */
-  readonly clusters?: ReadonlyMap<string, ClusterRuntime>
+  readonly clusters?: ReadonlyMap<string, ClusterHandle>
 }
 
 /** A stat a filter records (through `rc.stats`), for the docs and the conformance kit. */

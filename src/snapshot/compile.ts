@@ -8,7 +8,7 @@ import { compileHeaderMutations, type MutationVars } from '../lib/header-mutatio
 import { createHostMatcher } from '../router/host.ts'
 import { createPathRewrite } from '../router/rewrite.ts'
 import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
-import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
+import { type ClusterRuntime, clusterHandle } from '../upstream/isolate/cluster.ts'
 import { type ClusterSet, createClusterSet } from '../upstream/isolate/clusters.ts'
 import { compileRetryPolicy, type RetryPlan } from '../upstream/request/retry.ts'
 import { buildChain, type Instances, instantiateEntries } from './filter-chain.ts'
@@ -120,7 +120,9 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
   const clusterSet = createClusterSet(config.clusters, version, previous?.clusterSet)
   const clusters = clusterSet.runtimes
   const instances: Instances = new Map()
-  instantiateEntries(config, registry, clusters, instances)
+  // Filters get narrow handles (name, endpoints, a counted pick), never the mutable runtimes.
+  const handles = new Map([...clusters].map(([name, rt]) => [name, clusterHandle(rt)]))
+  instantiateEntries(config, registry, handles, instances)
   const reverse = config.gateway.most_specific_header_mutations_wins
   const hosts = config.virtual_hosts.map((vh, v): CompiledVirtualHost => {
     const vhostRetry = vh.retry_policy ? compileRetryPolicy(vh.retry_policy) : undefined
@@ -138,7 +140,7 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
         name,
         vhostName: vh.name,
         action,
-        chain: buildChain(config, registry, vh, route, name, instances, clusters, {
+        chain: buildChain(config, registry, vh, route, name, instances, handles, {
           vhost: `virtual_hosts[${v}]`,
           route: `virtual_hosts[${v}].routes[${i}]`,
         }),

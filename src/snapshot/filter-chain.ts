@@ -4,7 +4,7 @@
  * distinct config, with a factory's errors reported at the field that caused them.
  */
 import { type FactoryContext, type FilterFactory, type HttpFilter, isFilterConfigError } from '../filters/types.ts'
-import type { ClusterRuntime } from '../upstream/isolate/cluster.ts'
+import type { ClusterHandle } from '../upstream/isolate/cluster.ts'
 import { toPath } from '../config/issues.ts'
 import { PARSED_ORIGINS } from '../config/overrides.ts'
 import type { GatewayConfig, RouteConfig, VirtualHostConfig } from '../config/schema.ts'
@@ -73,7 +73,7 @@ function instantiate(factory: FilterFactory, cfg: unknown, ctx: FactoryContext, 
 export function instantiateEntries(
   config: GatewayConfig,
   registry: ReadonlyMap<string, FilterFactory>,
-  clusters: ReadonlyMap<string, ClusterRuntime>,
+  clusters: ReadonlyMap<string, ClusterHandle>,
   instances: Instances
 ): void {
   config.http_filters.forEach((entry, i) => {
@@ -100,7 +100,7 @@ export function buildChain(
   route: RouteConfig,
   routeName: string,
   instances: Instances,
-  clusters: ReadonlyMap<string, ClusterRuntime>,
+  clusters: ReadonlyMap<string, ClusterHandle>,
   at: { vhost: string; route: string }
 ): HttpFilter[] {
   const chain: HttpFilter[] = []

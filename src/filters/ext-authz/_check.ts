@@ -2,7 +2,7 @@
  * @module One authorization check: the check request (Envoy's raw HTTP ext_authz client), the call under a deadline,
  * and the classification of the answer: 2xx allows, 5xx / unreachable / timeout is an error, anything else denies.
  */
-import type { ClusterRuntime, Endpoint } from '../../upstream/isolate/cluster.ts'
+import type { ClusterHandle, Endpoint } from '../../upstream/isolate/cluster.ts'
 import type { RequestContext } from '../types.ts'
 import { readCapped } from './_body.ts'
 
@@ -16,7 +16,7 @@ export const PARTIAL_BODY_HEADER = 'x-envoy-auth-partial-body'
 export type CheckTarget =
   | { kind: 'url'; origin: string }
   | { kind: 'service'; binding: string }
-  | { kind: 'cluster'; cluster: ClusterRuntime }
+  | { kind: 'cluster'; cluster: ClusterHandle }
 
 /** How the check request is built; compiled once in create(). */
 export interface CheckPlan {
@@ -56,7 +56,8 @@ function checkHeaders(plan: CheckPlan, rc: RequestContext, partial: boolean): He
 interface Via {
   fetcher: { fetch: typeof fetch }
   origin: string | undefined
-  endpoint?: { cluster: ClusterRuntime; endpoint: Endpoint }
+  /** The picked cluster endpoint, counted in flight until `done()`. */
+  endpoint?: { endpoint: Endpoint; done(): void }
 }
 
 function binding(rc: RequestContext, name: string): Fetcher | undefined {
@@ -72,11 +73,14 @@ function route(plan: CheckPlan, rc: RequestContext): Via | string {
     const f = binding(rc, t.binding)
     return f ? { fetcher: f, origin: undefined } : `the service binding ${t.binding} is not bound to this Worker`
   }
-  const endpoint = t.cluster.pick()
-  const picked = { cluster: t.cluster, endpoint }
+  const picked = t.cluster.acquire()
+  const { endpoint } = picked
   if (endpoint.kind === 'url') return { fetcher: { fetch }, origin: endpoint.origin, endpoint: picked }
   const f = binding(rc, endpoint.binding)
-  if (!f) return `cluster "${t.cluster.name}" uses the service binding ${endpoint.binding}, which is not bound to this Worker`
+  if (!f) {
+    picked.done()
+    return `cluster "${t.cluster.name}" uses the service binding ${endpoint.binding}, which is not bound to this Worker`
+  }
   return { fetcher: f, origin: undefined, endpoint: picked }
 }
 
@@ -98,12 +102,11 @@ export async function check(plan: CheckPlan, rc: RequestContext, body: Uint8Arra
     signal: abort.signal,
   }
   try {
-    if (via.endpoint) via.endpoint.cluster.active[via.endpoint.endpoint.index]!++
     let res: Response
     try {
       res = await via.fetcher.fetch(checkUrl(plan, rc, via.origin), init)
     } finally {
-      if (via.endpoint) via.endpoint.cluster.active[via.endpoint.endpoint.index]!--
+      via.endpoint?.done()
     }
     if (res.status >= 200 && res.status < 300) {
       await res.body?.cancel().catch(() => {})

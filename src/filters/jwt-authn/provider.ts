@@ -4,7 +4,7 @@
  * with exactly one algorithm and a key pinned to it. Never throws: every failure is a reason.
  */
 import { jwtVerify } from 'jose'
-import type { ClusterRuntime } from '../../upstream/isolate/cluster.ts'
+import type { ClusterHandle } from '../../upstream/isolate/cluster.ts'
 import { allowedAlgorithms, type JwtProviderConfig } from './config.ts'
 import { toLocations, type Location } from './extract.ts'
 import { candidates, type KeySource, type SourceContext } from './jwks-cache.ts'
@@ -44,7 +44,7 @@ function reasonOf(e: unknown): DenyReason {
 
 const fail = (reason: DenyReason): VerifyResult => ({ ok: false, reason })
 
-function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMap<string, ClusterRuntime> | undefined): ProviderRuntime {
+function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMap<string, ClusterHandle> | undefined): ProviderRuntime {
   const algorithms = new Set<Algorithm>(allowedAlgorithms(p))
   const source: KeySource = createKeySource(p, algorithms, clusters, `provider ${name}`)
   const cache: TokenCache = createTokenCache(p.jwt_cache_size)
@@ -144,7 +144,7 @@ const runtimes = new WeakMap<JwtProviderConfig, ProviderRuntime>()
 export function providerRuntime(
   name: string,
   p: JwtProviderConfig,
-  clusters: ReadonlyMap<string, ClusterRuntime> | undefined
+  clusters: ReadonlyMap<string, ClusterHandle> | undefined
 ): ProviderRuntime {
   let r = runtimes.get(p)
   if (!r || r.name !== name) {

@@ -1,6 +1,6 @@
 /** @module jwt_authn: builds a provider's key source from its config (remote JWKS, local JWKS, HMAC secret). */
 import type { Env } from '../../env.ts'
-import type { ClusterRuntime } from '../../upstream/isolate/cluster.ts'
+import type { ClusterHandle } from '../../upstream/isolate/cluster.ts'
 import { FilterConfigError } from '../types.ts'
 import type { JwtProviderConfig } from './config.ts'
 import { createRemoteSource, createStaticSource, type JwksFetch, type KeySet, type KeySource, toKeySet } from './jwks-cache.ts'
@@ -11,7 +11,7 @@ const ACCEPT = { accept: 'application/jwk-set+json, application/json' }
 /** JWKS requests never follow redirects: a redirect is a failed fetch (no surprise hosts, no SSRF pivot). */
 function jwksFetch(
   remote: NonNullable<JwtProviderConfig['remote_jwks']>,
-  clusters: ReadonlyMap<string, ClusterRuntime> | undefined,
+  clusters: ReadonlyMap<string, ClusterHandle> | undefined,
   where: string
 ): { fetch: JwksFetch; label: string } {
   if (remote.uri !== undefined) {
@@ -76,7 +76,7 @@ function envSecretSource(name: string, encoding: 'utf8' | 'base64url', algorithm
 export function createKeySource(
   p: JwtProviderConfig,
   algorithms: Set<Algorithm>,
-  clusters: ReadonlyMap<string, ClusterRuntime> | undefined,
+  clusters: ReadonlyMap<string, ClusterHandle> | undefined,
   where: string
 ): KeySource {
   if (p.remote_jwks) {

@@ -26,6 +26,36 @@ export interface SharedPlan {
   indexByKey: ReadonlyMap<string, number>
 }
 
+/**
+ * What a filter sees of a cluster (FactoryContext.clusters): its name and endpoints, and a pick that counts
+ * the call in flight until `done()` (least_request sees it). Never the mutable runtime.
+ */
+export interface ClusterHandle {
+  readonly name: string
+  readonly endpoints: readonly Endpoint[]
+  acquire(): { endpoint: Endpoint; done(): void }
+}
+
+/** The handle of one runtime, for the filters of its config version. */
+export function clusterHandle(rt: ClusterRuntime): ClusterHandle {
+  return {
+    name: rt.name,
+    endpoints: rt.endpoints,
+    acquire() {
+      const endpoint = rt.pick()
+      rt.active[endpoint.index]!++
+      let released = false
+      return {
+        endpoint,
+        done: () => {
+          if (!released) rt.active[endpoint.index]!--
+          released = true
+        },
+      }
+    },
+  }
+}
+
 export interface ClusterRuntime {
   readonly name: string
   /** Config version this runtime was compiled for. */

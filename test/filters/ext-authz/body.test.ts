@@ -1,6 +1,6 @@
 /** ext_authz `with_request_body`: the check gets the body (bounded), and the upstream still gets all of it. */
 import { describe, expect, it } from 'vitest'
-import { createCluster } from '../../../src/upstream/isolate/cluster.ts'
+import { clusterHandle, createCluster } from '../../../src/upstream/isolate/cluster.ts'
 import { cluster } from '../../../src/config/schema.ts'
 import { extAuthzFilter, PARTIAL_BODY_HEADER } from '../../../src/filters/ext-authz/index.ts'
 import { build, expectProblem, FACTORY_CTX, makeContext } from '../_context.ts'
@@ -96,14 +96,14 @@ describe('ext_authz: where checks go', () => {
 
   it('a cluster sends checks to its endpoints', async () => {
     const path = uniquePath()
-    const clusters = new Map([['authz', createCluster(cluster.parse({ name: 'authz', endpoints: [{ url: authz() }] }))]])
+    const clusters = new Map([['authz', clusterHandle(createCluster(cluster.parse({ name: 'authz', endpoints: [{ url: authz() }] })))]])
     const filter = extAuthzFilter.create(extAuthzFilter.configSchema.parse({ cluster: 'authz', path_prefix: '/c' }), { ...FACTORY_CTX, clusters })
     expect(await filter.onRequest!(makeContext({ url: path }))).toBeUndefined()
     expect((await onlyRecord(path)).url).toBe(`/c${path}`)
   })
 
   it('an unknown cluster fails at compile time, naming the known ones', () => {
-    const clusters = new Map([['authz', createCluster(cluster.parse({ name: 'authz', endpoints: [{ url: authz() }] }))]])
+    const clusters = new Map([['authz', clusterHandle(createCluster(cluster.parse({ name: 'authz', endpoints: [{ url: authz() }] })))]])
     const config = extAuthzFilter.configSchema.parse({ cluster: 'authx' })
     expect(() => extAuthzFilter.create(config, { ...FACTORY_CTX, clusters })).toThrow('ext_authz (http_filters): unknown cluster "authx" (known: authz)')
   })

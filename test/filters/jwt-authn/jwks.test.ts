@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
 import { cluster as clusterSchema } from '../../../src/config/schema.ts'
-import { createCluster } from '../../../src/upstream/isolate/cluster.ts'
+import { clusterHandle, createCluster } from '../../../src/upstream/isolate/cluster.ts'
 import { makeKey, NOW_MS, type TestKey, token } from '../../support/jwt-keys.ts'
 import { jwksHits, jwksOrigin, jwksPath, jwksUrl, serveJwks, uniqueName } from '../../support/jwt-server.ts'
 import { bearer, buildJwt, counter, expectDenied, send } from './_helpers.ts'
@@ -169,7 +169,7 @@ describe('jwt_authn remote JWKS', () => {
     const name = uniqueName('cl')
     await serveJwks(name, { keys: [one.jwk] })
     const idp = createCluster(clusterSchema.parse({ name: 'idp', endpoints: [{ url: jwksOrigin() }, { url: 'http://127.0.0.1:9' }] }))
-    const filter = buildJwt({ providers: { idp: { remote_jwks: { cluster: 'idp', path: jwksPath(name) } } } }, { clusters: new Map([['idp', idp]]) })
+    const filter = buildJwt({ providers: { idp: { remote_jwks: { cluster: 'idp', path: jwksPath(name) } } } }, { clusters: new Map([['idp', clusterHandle(idp)]]) })
     for (let i = 0; i < 3; i++) expect((await send(filter, bearer(await token(one, { jti: String(i) })))).local).toBe(false)
     expect(await jwksHits(name)).toBe(1)
   })
