@@ -10,28 +10,15 @@ import { createPathRewrite } from '../router/rewrite.ts'
 import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
 import { type ClusterRuntime, clusterHandle } from '../upstream/isolate/cluster.ts'
 import { type ClusterSet, createClusterSet } from '../upstream/isolate/clusters.ts'
+import type { ApplyHeaders, ForwardPlan } from '../upstream/request/plan.ts'
 import { compileRetryPolicy, type RetryPlan } from '../upstream/request/retry.ts'
 import { buildChain, type Instances, instantiateEntries } from './filter-chain.ts'
 import type { DirectResponseAction, GatewayConfig, GatewaySettings, HeaderMutations, RedirectAction, RouteConfig } from '../config/schema.ts'
 
 export { CompileError } from './filter-chain.ts'
 
-export type ApplyHeaders = (headers: Headers, vars: MutationVars) => void
+export type { ApplyHeaders, ForwardPlan } from '../upstream/request/plan.ts'
 
-export interface ForwardPlan {
-  kind: 'forward'
-  /** Fixed cluster, or undefined when chosen per request (weighted or from a header). */
-  cluster?: ClusterRuntime
-  clusterHeader?: string
-  weighted?: { clusters: (ClusterRuntime | undefined)[]; names: string[]; cumulative: number[]; total: number; headers: ApplyHeaders[] }
-  rewrite?: (path: string, hit: RouteHit) => string
-  hostRewrite?: string
-  /** 0 disables. */
-  timeoutMs: number
-  clusterNotFoundStatus: number
-  /** The route's retry policy, else the virtual host's; none means no retries. */
-  retry?: RetryPlan
-}
 export interface RedirectPlan extends RedirectAction {
   kind: 'redirect'
   rewrite?: (path: string, hit: RouteHit) => string

@@ -4,7 +4,7 @@
  * under the route timeout, and turn every failure into a deliberate local reply. Never awaits a Durable Object:
  * shared state is read from a cached snapshot and refreshed in the background.
  */
-import type { ForwardPlan } from '../../snapshot/compile.ts'
+import type { ForwardPlan } from './plan.ts'
 import type { RequestContext } from '../../context.ts'
 import { stripDownstreamHopByHop, toDownstreamHeaders } from '../../http/headers.ts'
 import { problem } from '../../http/problem.ts'
