@@ -218,31 +218,11 @@ export const gatewaySettings = z.strictObject({
 })
 export type GatewaySettings = z.output<typeof gatewaySettings>
 
-/** Builds the full schema for a set of filters: filter configs are validated by each filter's own schema. */
-export function createConfigSchema(filters: readonly FilterFactory[]) {
-  const entries = filters.map((f) =>
-    z.strictObject({
-      name: z.literal(f.name),
-      /** The filter's config for every route that does not override it. */
-      config: f.configSchema.optional(),
-      /** Off unless a virtual host or route enables it (`filters: { <name>: true | {…} }`). @default false */
-      disabled: z.boolean().default(false),
-    })
-  )
-  const filterEntry =
-    entries.length === 0
-      ? z.never()
-      : z.discriminatedUnion('name', entries as unknown as [z.ZodObject, ...z.ZodObject[]])
-  /**
-   * Per-vhost/route overrides: false disables, true enables with the inherited config, an object is merged over
-   * it one level deep (src/config/overrides.ts: the schema sees the merged config).
-   */
-  const overrides = z
-    .strictObject(
-      Object.fromEntries(filters.map((f) => [f.name, z.union([z.boolean(), f.configSchema]).optional()]))
-    )
-    .optional()
-
+/**
+ * The table's shape around the filter parts: one builder for the runtime schema (each filter's own config
+ * schema) and for the static types (filter configs as `unknown`), so the types are inferred, not mirrored.
+ */
+function tableSchema<E extends z.ZodType, O extends z.ZodType>(filterEntry: E, overrides: O) {
   const route = z
     .strictObject({
       /** Unique within the config; used in stats, logs and errors. Defaults to "<vhost>/<index>". */
@@ -279,36 +259,40 @@ export function createConfigSchema(filters: readonly FilterFactory[]) {
   })
 }
 
-type FilterOverrides = Record<string, boolean | Record<string, unknown> | undefined>
-type RouteShape = {
-  name?: string
-  match: RouteMatch
-  forward?: ForwardAction
-  redirect?: RedirectAction
-  direct_response?: DirectResponseAction
-  filters?: FilterOverrides
-} & HeaderMutations
-export type HeaderMutations = {
-  request_headers_to_add: z.output<typeof headerMutations.request_headers_to_add>
-  request_headers_to_remove: string[]
-  response_headers_to_add: z.output<typeof headerMutations.response_headers_to_add>
-  response_headers_to_remove: string[]
+/** Builds the full schema for a set of filters: filter configs are validated by each filter's own schema. */
+export function createConfigSchema(filters: readonly FilterFactory[]) {
+  const entries = filters.map((f) =>
+    z.strictObject({
+      name: z.literal(f.name),
+      /** The filter's config for every route that does not override it. */
+      config: f.configSchema.optional(),
+      /** Off unless a virtual host or route enables it (`filters: { <name>: true | {…} }`). @default false */
+      disabled: z.boolean().default(false),
+    })
+  )
+  const filterEntry =
+    entries.length === 0
+      ? z.never()
+      : z.discriminatedUnion('name', entries as unknown as [z.ZodObject, ...z.ZodObject[]])
+  /**
+   * Per-vhost/route overrides: false disables, true enables with the inherited config, an object is merged over
+   * it one level deep (src/config/overrides.ts: the schema sees the merged config).
+   */
+  const overrides = z
+    .strictObject(
+      Object.fromEntries(filters.map((f) => [f.name, z.union([z.boolean(), f.configSchema]).optional()]))
+    )
+    .optional()
+  return tableSchema(filterEntry, overrides)
 }
 
+/** The same table with any filter, as a type only (built at no cost): what the types below are inferred from. */
+type AnyFilterEntry = z.ZodObject<{ name: z.ZodString; config: z.ZodOptional<z.ZodUnknown>; disabled: z.ZodDefault<z.ZodBoolean> }, z.core.$strict>
+type AnyFilterOverrides = z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodOptional<z.ZodUnion<[z.ZodBoolean, z.ZodRecord<z.ZodString, z.ZodUnknown>]>>>>
+type AnyFilterTable = ReturnType<typeof tableSchema<AnyFilterEntry, AnyFilterOverrides>>
+
 /** A validated config, independent of which filters are registered. */
-export interface GatewayConfig {
-  $schema?: string
-  gateway: GatewaySettings
-  observability: ObservabilitySettings
-  http_filters: { name: string; config?: unknown; disabled: boolean }[]
-  clusters: Cluster[]
-  virtual_hosts: ({
-    name: string
-    domains: string[]
-    routes: RouteShape[]
-    retry_policy?: z.output<typeof retryPolicy>
-    filters?: FilterOverrides
-  } & HeaderMutations)[]
-}
-export type RouteConfig = RouteShape
+export type GatewayConfig = z.output<AnyFilterTable>
 export type VirtualHostConfig = GatewayConfig['virtual_hosts'][number]
+export type RouteConfig = VirtualHostConfig['routes'][number]
+export type HeaderMutations = Pick<RouteConfig, keyof typeof headerMutations>
