@@ -24,6 +24,8 @@ export interface ChildOptions {
   prefix?: string
   /** Sees every line (stdout and stderr), e.g. to detect readiness. */
   onLine?: (line: string) => void
+  /** Rewrites a line (stdout or stderr) before it is shown; null drops it (onLine still sees the original). */
+  transform?: (line: string) => string | null
 }
 
 export function startChild(name: string, file: string, args: readonly string[], opts: ChildOptions = {}): Child {
@@ -35,13 +37,14 @@ export function startChild(name: string, file: string, args: readonly string[], 
       resolve({ code: 127, signal: null })
     })
   })
-  const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) =>
+  const pipe = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream, transform?: (line: string) => string | null) =>
     createInterface({ input: from }).on('line', (line) => {
-      to.write(`${opts.prefix ?? ''}${line}\n`)
+      const shown = transform ? transform(line) : line
+      if (shown !== null) to.write(`${opts.prefix ?? ''}${shown}\n`)
       opts.onLine?.(line)
     })
-  pipe(proc.stdout!, process.stdout)
-  pipe(proc.stderr!, process.stderr)
+  pipe(proc.stdout!, process.stdout, opts.transform)
+  pipe(proc.stderr!, process.stderr, opts.transform)
 
   let done = false
   void exited.then(() => (done = true))

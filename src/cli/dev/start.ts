@@ -15,6 +15,7 @@ import { formatMs } from '../format.ts'
 import { createIo } from '../io.ts'
 import { OFFLINE_ENV, wranglerCommand } from '../wrangler.ts'
 import { portIsFree, startChild, type Child } from './children.ts'
+import { createDevLog, LOG_MODES, type LogMode } from './log-lines.ts'
 import { banner, useEchoPort, waitForGateway } from './ready.ts'
 
 const NAME = 'start'
@@ -22,7 +23,7 @@ const NAME = 'start'
 export const DEV_ADMIN_TOKEN = 'dev-admin-token'
 const ROOT = resolve(import.meta.dirname, '../../..')
 
-const HELP = `Usage: npm start -- [--port 8787] [--echo-port 8788] [--persist-to DIR] [--routes DIR]
+const HELP = `Usage: npm start -- [--port 8787] [--echo-port 8788] [--persist-to DIR] [--routes DIR] [--log short|json]
 
 Runs the gateway locally: validates the route table, starts the demo echo upstream (demo/echo-server.mjs),
 pushes the table to local KV (like \`legate push --local\`) and runs \`wrangler dev\` on 127.0.0.1.
@@ -32,6 +33,8 @@ Options:
   --echo-port N      echo upstream port (default 8788; the demo's echo cluster is pointed at it)
   --persist-to DIR   local KV/state directory (default ${DEFAULT_PERSIST_TO}, where \`legate push\` writes)
   --routes DIR       route files to serve (default routes/)
+  --log short|json   short: one line per request (method, path, status, ms, route, flags, config version) and
+                     config switches (default); json: wrangler's output as it is, with the full JSON access-log lines
   -h, --help         show this help`
 
 const OPTIONS = {
@@ -40,6 +43,7 @@ const OPTIONS = {
   'echo-port': { type: 'string', default: '8788' },
   'persist-to': { type: 'string', default: DEFAULT_PERSIST_TO },
   routes: { type: 'string', default: 'routes' },
+  log: { type: 'string', default: 'short' },
 } as const
 
 function toPort(flag: string, value: string): number {
@@ -67,6 +71,7 @@ export async function start(argv: readonly string[]): Promise<number> {
       io.out(HELP)
       return EXIT.OK
     }
+    if (!LOG_MODES.includes(values.log as LogMode)) throw new UsageError(`--log ${values.log}: expected short or json`, NAME)
     const port = toPort('port', values.port)
     const echoPort = toPort('echo-port', values['echo-port'])
     const persistTo = resolve(values['persist-to'])
@@ -95,7 +100,7 @@ export async function start(argv: readonly string[]): Promise<number> {
     const { file, args } = wranglerCommand()
     const devArgs = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--var', `ADMIN_TOKEN:${DEV_ADMIN_TOKEN}`, '--show-interactive-dev-session=false']
     io.out(`Starting wrangler ${devArgs.join(' ')} …`)
-    const wrangler = startChild('wrangler dev', file, [...args, ...devArgs], { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV } })
+    const wrangler = startChild('wrangler dev', file, [...args, ...devArgs], { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV }, transform: createDevLog(values.log as LogMode) })
     children.push(wrangler)
     for (const child of children)
       void child.exited.then(({ code, signal }) => {
