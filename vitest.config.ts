@@ -1,5 +1,8 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { quietExpectedNoise } from './test/support/quiet-noise.ts'
+
+quietExpectedNoise()
 
 // Two projects: `workers` runs inside workerd with real KV and Durable Objects (and talks to real upstream
 // servers on 127.0.0.1 started by the global setup); `node` runs the CLI and the end-to-end tests that start

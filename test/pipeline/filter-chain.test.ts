@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { defineFilter } from '../../src/filters/types.ts'
 import { echoOf, makeGateway, publish, upstreams } from '../support/gateway.ts'
@@ -115,7 +115,12 @@ describe('the filter chain', () => {
 
   it('turns an exception in a filter into a 502 problem reply with the request id, never a raw error', async () => {
     await publish(table(upstreams().echo[0]))
+    // The bug is logged with its stack for the operator: asserted here, not printed into the test output.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const res = await makeGateway({ filters: [tagFilter, orderFilter] }).fetch('/explode')
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('"msg":"unhandled error in the data plane"'))
+    expect(logged.mock.calls[0]![0]).toContain('Error: boom')
+    logged.mockRestore()
     expect(res.status).toBe(502)
     const body = (await res.json()) as Record<string, string>
     expect(body.code).toBe('ERR_INTERNAL')

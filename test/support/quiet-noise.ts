@@ -1,0 +1,45 @@
+/**
+ * @module Keeps a green `npm test` readable (issue 14 §3): drops, in the vitest process, the lines workerd and
+ * wrangler print for things the tests do on purpose — sockets a test resets or closes, upstream ports a test
+ * keeps closed, wrangler reading .dev.vars for every Worker it starts — and nothing else. Vitest's own report
+ * (failures, diffs, stacks of failing tests) never matches these patterns, so a real failure prints everything;
+ * a count of what was hidden is printed at exit. `LEGATE_TEST_NOISE=1` shows it all.
+ */
+
+/** A whole line, as workerd or wrangler prints it for an expected event. */
+const EXPECTED: readonly RegExp[] = [
+  /^Using secrets defined in \.dev\.vars$/,
+  /^exception = workerd\/api\/web-socket\.c\+\+:\d+: disconnected: WebSocket peer disconnected$/,
+  /^exception = kj\/async-io-unix\.c\+\+:\d+: disconnected: connect\(\): Connection refused$/,
+  /^exception = kj\/async-io\.c\+\+:\d+: disconnected: stream disconnected prematurely$/,
+  /^uncaught exception; source = Uncaught \(in promise\); stack = Error: Network connection lost\.$/,
+  /^uncaught exception; exception = workerd\/jsg\/\S+: disconnected: jsg\.Error: Network connection lost\.$/,
+]
+/** workerd's native stack after one of those lines (addresses only); dropped with it. */
+const NATIVE_STACK = /^stack:( \S+\/workerd@[0-9a-f]+)+$/
+
+export function quietExpectedNoise(): void {
+  if (process.env.LEGATE_TEST_NOISE === '1') return
+  let hidden = 0
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+    let afterHidden = false
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk !== 'string' || !chunk.endsWith('\n')) return write(chunk, ...rest)
+      const kept = chunk
+        .slice(0, -1)
+        .split('\n')
+        .filter((line) => {
+          const drop = EXPECTED.some((re) => re.test(line)) || (afterHidden && NATIVE_STACK.test(line))
+          afterHidden = drop
+          if (drop) hidden++
+          return !drop
+        })
+      if (!kept.length) return true
+      return write(`${kept.join('\n')}\n`, ...rest)
+    }) as typeof stream.write
+  }
+  process.once('exit', () => {
+    if (hidden) process.stderr.write(`(${hidden} expected workerd/wrangler lines hidden: resets, refused connections and .dev.vars notices the tests cause on purpose; LEGATE_TEST_NOISE=1 shows them)\n`)
+  })
+}
