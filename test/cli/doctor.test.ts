@@ -54,15 +54,25 @@ describe('legate doctor', () => {
 
   it('--remote asks for the deployed secret; a failed listing says how to log in', async () => {
     const files = { 'wrangler.toml': WITH_PRODUCTION }
+    process.env.FAKE_WRANGLER_NAMESPACES = '0123456789abcdef0123456789abcdef'
     process.env.FAKE_WRANGLER_SECRETS = 'OTHER'
     const missing = await doctor(files, '--env', 'production', '--remote')
     expect(missing.check('ADMIN_TOKEN')).toMatchObject({ status: 'warn', fix: 'npx wrangler secret put ADMIN_TOKEN --env production' })
     process.env.FAKE_WRANGLER_SECRETS = 'ADMIN_TOKEN'
-    expect((await doctor(files, '--env', 'production', '--remote')).status.ADMIN_TOKEN).toBe('ok')
+    const ready = await doctor(files, '--env', 'production', '--remote')
+    expect(ready.status.ADMIN_TOKEN).toBe('ok')
+    expect(ready.check('kv CONFIG').message).toBe('namespace 0123456789abcdef0123456789abcdef (in your account)')
+    process.env.FAKE_WRANGLER_NAMESPACES = 'ffff'
+    expect((await doctor(files, '--env', 'production', '--remote')).check('kv CONFIG')).toMatchObject({
+      status: 'fail',
+      message: 'namespace 0123456789abcdef0123456789abcdef is not in your account',
+      fix: expect.stringContaining('npx wrangler kv namespace list'),
+    })
     process.env.FAKE_WRANGLER_FAIL = 'secret'
     const failed = await doctor(files, '--remote')
     expect(failed.check('ADMIN_TOKEN')).toMatchObject({ status: 'fail', message: expect.stringContaining('Authentication error'), fix: expect.stringContaining('wrangler login') })
     delete process.env.FAKE_WRANGLER_SECRETS
+    delete process.env.FAKE_WRANGLER_NAMESPACES
   })
 
   it('usage errors: no wrangler.toml, an unknown environment', async () => {

@@ -98,7 +98,7 @@ export function useFakeWrangler(files: () => Record<string, string> = () => ({})
     process.env.FAKE_WRANGLER_KV = kvFile()
   })
   afterEach(() => {
-    for (const k of ['LEGATE_WRANGLER', 'FAKE_WRANGLER_LOG', 'FAKE_WRANGLER_KV', 'FAKE_WRANGLER_FAIL']) delete process.env[k]
+    for (const k of ['LEGATE_WRANGLER', 'FAKE_WRANGLER_LOG', 'FAKE_WRANGLER_KV', 'FAKE_WRANGLER_FAIL', 'FAKE_WRANGLER_SECRETS', 'FAKE_WRANGLER_NAMESPACES']) delete process.env[k]
     rmSync(dir, { recursive: true, force: true })
   })
   return {

@@ -31,16 +31,24 @@ function localAdminToken(env: string | undefined): boolean {
   return file !== undefined && /^\s*ADMIN_TOKEN\s*=\s*\S/m.test(readFileSync(file, 'utf8'))
 }
 
-async function remoteSecrets(env: string | undefined, io: Io): Promise<NonNullable<ProjectFacts['remoteSecrets']>> {
+/** A JSON list wrangler prints, or why it could not be had (not logged in, no network…). */
+async function wranglerList<T>(args: string[], label: string, io: Io): Promise<{ list: T[] } | { error: string }> {
   try {
-    const stdout = await createProgress(io.stderr).run("listing the deployed Worker's secrets", () =>
-      runWrangler(['secret', 'list', '--format', 'json', ...(env ? ['--env', env] : [])])
-    )
-    const list = JSON.parse(stdout.slice(stdout.indexOf('['), stdout.lastIndexOf(']') + 1)) as { name: string }[]
-    return { names: list.map((s) => s.name) }
+    const stdout = await createProgress(io.stderr).run(label, () => runWrangler(args))
+    return { list: JSON.parse(stdout.slice(stdout.indexOf('['), stdout.lastIndexOf(']') + 1)) as T[] }
   } catch (e) {
     if (!isCliError(e) && !(e instanceof SyntaxError)) throw e
     return { error: [e.message, ...(isCliError(e) ? e.hints.map((h) => h.trim()) : [])].join('; ') }
+  }
+}
+
+async function remoteFacts(env: string | undefined, io: Io): Promise<Pick<ProjectFacts, 'remoteSecrets' | 'remoteNamespaces'>> {
+  const envArgs = env ? ['--env', env] : []
+  const secrets = await wranglerList<{ name: string }>(['secret', 'list', '--format', 'json', ...envArgs], "listing the deployed Worker's secrets", io)
+  const namespaces = await wranglerList<{ id: string }>(['kv', 'namespace', 'list', ...envArgs], "listing the account's KV namespaces", io)
+  return {
+    remoteSecrets: 'error' in secrets ? secrets : { names: secrets.list.map((s) => s.name) },
+    remoteNamespaces: 'error' in namespaces ? namespaces : { ids: namespaces.list.map((n) => n.id) },
   }
 }
 
@@ -75,7 +83,8 @@ binding. Each gap comes with what to do.
 
 Options:
   --env NAME           a wrangler environment ([env.NAME] in wrangler.toml)
-  --remote             also ask Cloudflare whether the Worker has its ADMIN_TOKEN secret (needs
+  --remote             also ask Cloudflare whether the CONFIG namespace exists in your account and the
+                       Worker has its ADMIN_TOKEN secret (needs
                        \`wrangler login\` or CLOUDFLARE_API_TOKEN)
   -h, --help           show this help
 
@@ -98,7 +107,7 @@ Exit codes: 0 ready (warnings allowed), 1 a check failed, 2 usage error (no wran
       mainExists: config.main !== undefined && existsSync(resolve(config.main)),
       today: new Date().toISOString().slice(0, 10),
       localAdminToken: localAdminToken(env),
-      ...(values.remote ? { remoteSecrets: await remoteSecrets(env, io) } : {}),
+      ...(values.remote ? await remoteFacts(env, io) : {}),
     })
     const failed = checks.some((k) => k.status === 'fail')
     io.record?.({ env: env ?? null, remote: values.remote === true, ready: !failed, checks })

@@ -32,6 +32,8 @@ export interface ProjectFacts {
   localAdminToken: boolean
   /** With --remote: the names of the Worker's secrets, or why they could not be listed. */
   remoteSecrets?: { names: string[] } | { error: string }
+  /** With --remote: the account's KV namespace ids, or why they could not be listed. */
+  remoteNamespaces?: { ids: string[] } | { error: string }
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info'
@@ -70,7 +72,10 @@ export function runChecks(c: ResolvedConfig, p: ProjectFacts): Check[] {
   if (!kv) add('kv CONFIG', 'fail', `no KV namespace bound as CONFIG${notInherited}`, `npx wrangler kv namespace create CONFIG${envFlag}, then add [[${section}kv_namespaces]] binding = "CONFIG" id = "<the id it prints>"`)
   else if (!kv.id || PLACEHOLDER_ID.test(kv.id))
     add('kv CONFIG', 'fail', `the CONFIG namespace id is ${kv.id ? `the placeholder ${kv.id}` : 'missing'}`, `npx wrangler kv namespace create CONFIG${envFlag} and put the id it prints in [[${section}kv_namespaces]]`)
-  else add('kv CONFIG', 'ok', `namespace ${kv.id}`)
+  else if (p.remoteNamespaces && 'error' in p.remoteNamespaces) add('kv CONFIG', 'warn', `namespace ${kv.id}; could not list the account's namespaces: ${p.remoteNamespaces.error}`)
+  else if (p.remoteNamespaces && !p.remoteNamespaces.ids.includes(kv.id))
+    add('kv CONFIG', 'fail', `namespace ${kv.id} is not in your account`, `use an id from npx wrangler kv namespace list, or create one with npx wrangler kv namespace create CONFIG${envFlag}`)
+  else add('kv CONFIG', 'ok', `namespace ${kv.id}${p.remoteNamespaces ? ' (in your account)' : ''}`)
 
   const bound = new Map(c.durable_objects.bindings.map((b) => [b.name, b]))
   for (const [binding, className] of Object.entries(REQUIRED_OBJECTS)) {
