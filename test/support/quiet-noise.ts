@@ -14,6 +14,11 @@ const EXPECTED: readonly RegExp[] = [
   /^exception = kj\/async-io\.c\+\+:\d+: disconnected: stream disconnected prematurely$/,
   /^uncaught exception; source = Uncaught \(in promise\); stack = Error: Network connection lost\.$/,
   /^uncaught exception; exception = workerd\/jsg\/\S+: disconnected: jsg\.Error: Network connection lost\.$/,
+  // workerd's native body pump reports the reason the gateway aborted an upstream exchange with, on purpose:
+  // body_limit's limit, the route timeout, a client that went away (tests of each).
+  /^uncaught exception; exception = workerd\/jsg\/\S+: failed: jsg\.Error: (BodyTooLargeError: request body exceeds \d+ bytes|route timeout|client went away)$/,
+  // A test sends a non-ASCII header value on purpose.
+  /^A header value for "[\w-]+" contains non-ASCII characters: .* Consider encoding this string in ASCII for compatibility with browser implementations of the Fetch specification\.$/,
 ]
 /** workerd's native stack after one of those lines (addresses only); dropped with it. */
 const NATIVE_STACK = /^stack:( \S+\/workerd@[0-9a-f]+)+$/
