@@ -162,10 +162,10 @@ function summarize(obs: RequestObservation, request: Request, response: Response
   }
 }
 
-/** Adds Server-Timing (copying the response when its headers are immutable). */
+/** Adds Server-Timing. */
 function withServerTiming(response: Response, totalMs: number, upstreamMs: number | undefined): Response {
   const value = upstreamMs === undefined ? `gateway;dur=${totalMs}` : `gateway;dur=${totalMs}, upstream;dur=${upstreamMs}`
-  // The pipeline hands out responses with mutable headers (src/pipeline.ts `owned`).
+  // Every response here has mutable headers: the pipeline's own, or a filter's made mutable by ownedResponse.
   response.headers.append('server-timing', value)
   return response
 }
