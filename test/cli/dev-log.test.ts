@@ -41,6 +41,21 @@ describe('npm start output', () => {
     expect(RUN.map(show)).toEqual(RUN)
   })
 
+  it('drops access lines for the admin prefix (the dashboard polls it), not for paths that only start alike', () => {
+    const show = createDevLog('short')
+    const access = (path: string) => ACCESS_HELLO.replace('"path":"/hello"', `"path":${JSON.stringify(path)}`)
+    expect(show(access('/__legate'))).toBeNull()
+    expect(show(access('/__legate/stats'))).toBeNull()
+    expect(show(access('/__legate/dashboard'))).toBeNull()
+    expect(show(access('/__legates'))).toBe('GET /__legates 200 2ms demo/hello')
+  })
+
+  it('shows "-" for fields the access log is configured to leave out', () => {
+    const show = createDevLog('short')
+    expect(show('{"level":"info","msg":"access","status":503,"response_flags":"UH"}')).toBe('- - 503 - [UH]')
+    expect(show('{"level":"info","msg":"access","method":"GET","path":"/x","status":200,"duration_ms":1,"route":null}')).toBe('GET /x 200 1ms no route')
+  })
+
   it('passes through lines that only look like JSON', () => {
     const show = createDevLog('short')
     expect(show('{"level": broken')).toBe('{"level": broken')

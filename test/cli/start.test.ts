@@ -1,4 +1,7 @@
-/** `npm start` failure paths that stop before wrangler starts (fast). The happy path is test/e2e/live-reload. */
+/**
+ * `npm start` failure paths that stop before wrangler starts, and what it shows of wrangler dev's output, with a
+ * fake wrangler (fast). The happy path with the real one is test/e2e/live-reload.
+ */
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -64,6 +67,40 @@ describe('npm start (scripts/start.mjs)', () => {
     })
   })
 
+  it('shows one short line per request by default and the full JSON lines with --log json', async () => {
+    const access = (path: string, status: number, flags: string) =>
+      JSON.stringify({ level: 'info', msg: 'access', method: 'GET', path, status, response_flags: flags, vhost: 'demo', route: 'hello', duration_ms: 3 })
+    const devOutput = [
+      '{"level":"info","msg":"config applied","version":1}',
+      '[wrangler:info] GET /__legate/stats 200 OK (30ms)',
+      access('/__legate/stats', 200, '-'),
+      access('/hello', 200, '-'),
+      '[wrangler:info] GET /hello 200 OK (9ms)',
+      access('/echo/x', 503, 'UF'),
+      'anything else',
+    ]
+    const run = async (extra: string[]) => {
+      const dir = tempFiles()
+      return npmStart(['--port', String(await freePort()), '--echo-port', String(await freePort()), '--persist-to', join(dir, 'state'), ...extra], {
+        LEGATE_WRANGLER: FAKE_WRANGLER,
+        FAKE_WRANGLER_KV: join(dir, 'kv.json'),
+        FAKE_WRANGLER_DEV_OUTPUT: JSON.stringify(devOutput),
+      })
+    }
+    const [short, json] = await Promise.all([run([]), run(['--log', 'json'])])
+    const shown = (r: RunResult) => r.stdout.slice(r.stdout.indexOf('Starting wrangler')).split('\n').slice(1, -1)
+    expect(short.code).toBe(3)
+    expect(shown(short)).toEqual(['config version 1 applied', 'GET /hello 200 3ms demo/hello v1', 'GET /echo/x 503 3ms demo/hello [UF] v1', 'anything else'])
+    expect(json.code).toBe(3)
+    expect(shown(json)).toEqual(devOutput)
+  })
+
+  it('exits 2 on an unknown --log mode', async () => {
+    const r = await npmStart(['--log', 'yaml'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--log yaml: expected short or json')
+  })
+
   it('exits 2 on an unknown flag and prints usage with --help', async () => {
     const [bad, help] = await Promise.all([npmStart(['--prot', '1']), npmStart(['--help'])])
     expect(bad.code).toBe(2)
@@ -71,5 +108,6 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(bad.stderr).toContain('npm start -- --help')
     expect(help.code).toBe(0)
     expect(help.stdout).toMatch(/^Usage: npm start -- \[--port 8787\]/)
+    expect(help.stdout).toContain('--log short|json')
   })
 })

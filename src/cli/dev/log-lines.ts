@@ -10,6 +10,8 @@ export const LOG_MODES: readonly LogMode[] = ['short', 'json']
 
 /** wrangler dev's own line per request: `[wrangler:info] GET /hello 200 OK (9ms)`. */
 const WRANGLER_REQUEST = /^\[wrangler:info\] [A-Z]+ \S+ \d{3}\b/
+/** The admin API and dashboard (its polling): never a request line of their own, whichever logger wrote it. */
+const ADMIN_PATH = /^\/__legate(\/|\?|$)/
 
 interface AccessLine {
   msg: 'access'
@@ -37,11 +39,15 @@ const json = (line: string): Record<string, unknown> | undefined => {
   }
 }
 
-/** `GET /hello 200 2ms demo/hello v1`, with the response flags when there are any. */
+/**
+ * `GET /hello 200 2ms demo/hello v1`, with the response flags when there are any. A field the table's
+ * `observability.access_log.fields` leaves out shows as `-` (or, for the time and flags, not at all).
+ */
 function accessLine(a: AccessLine, version: number | undefined): string {
-  const route = a.route ? `${a.vhost}/${a.route}` : 'no route'
+  const ms = typeof a.duration_ms === 'number' ? ` ${a.duration_ms}ms` : ''
+  const route = a.route ? `${a.vhost ?? '-'}/${a.route}` : a.route === null ? 'no route' : '-'
   const flags = a.response_flags && a.response_flags !== '-' ? ` [${a.response_flags}]` : ''
-  return `${a.method} ${a.path} ${a.status} ${a.duration_ms}ms ${route}${flags}${version === undefined ? '' : ` v${version}`}`
+  return `${a.method ?? '-'} ${a.path ?? '-'} ${a.status ?? '-'}${ms} ${route}${flags}${version === undefined ? '' : ` v${version}`}`
 }
 
 /** A line filter for one `npm start`: keeps the live config version to label request lines with. */
@@ -52,7 +58,10 @@ export function createDevLog(mode: LogMode): (line: string) => string | null {
     if (WRANGLER_REQUEST.test(line)) return null
     const o = json(line)
     if (!o) return line
-    if (o.msg === 'access') return accessLine(o as unknown as AccessLine, version)
+    if (o.msg === 'access') {
+      const a = o as unknown as AccessLine
+      return typeof a.path === 'string' && ADMIN_PATH.test(a.path) ? null : accessLine(a, version)
+    }
     const c = o as unknown as ConfigLine
     if (c.msg === 'config applied' && typeof c.version === 'number') {
       version = c.version
