@@ -10,7 +10,8 @@ quietExpectedNoise()
 export default defineConfig({
   test: {
     // Config-applied info lines from the gateway are expected in every test; warnings and errors still show.
-    onConsoleLog: (log) => !log.includes('"level":"info"'),
+    // wrangler's notice when test/e2e/_workerd.ts reads wrangler.toml (its .dev.vars) goes too.
+    onConsoleLog: (log) => !log.includes('"level":"info"') && log.trim() !== 'Using secrets defined in .dev.vars',
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { POINTER_KEY, versionKey } from '../../src/config/store-keys.ts'
 import { makeGateway, publish, testEnv } from '../support/gateway.ts'
+import { captureLog } from '../support/expect-log.ts'
 
 const hello = (body: string, refresh = '2s') => ({
   gateway: { refresh_interval: refresh },
@@ -31,6 +32,7 @@ describe('live config from KV', () => {
   })
 
   it('refuses an invalid version, keeps serving the last good one and shows every error', async () => {
+    const log = captureLog()
     const good = await publish(hello('good', '1s'))
     const gw = makeGateway()
     expect(await (await gw.fetch('/hello')).text()).toBe('good')
@@ -57,9 +59,11 @@ describe('live config from KV', () => {
     gw.clock.now += 1_000
     await gw.fetchAndSettle('/hello')
     expect(await (await gw.fetch('/hello')).text()).toBe('better')
+    expect(log.msgs()).toEqual(['config rejected'])
   })
 
   it('treats a pointer to a missing body as unreadable and keeps serving', async () => {
+    const log = captureLog()
     const good = await publish(hello('still here', '1s'))
     const gw = makeGateway()
     expect(await (await gw.fetch('/hello')).text()).toBe('still here')
@@ -72,6 +76,7 @@ describe('live config from KV', () => {
     expect(s.last_error.message).toContain(versionKey(good.version + 5))
     // Clean up for the next test in this file: put the pointer back.
     await env.CONFIG.put(POINTER_KEY, JSON.stringify(good))
+    expect(log.msgs()).toEqual(['config unreadable'])
   })
 
   it('makes concurrent first requests share one KV load', async () => {

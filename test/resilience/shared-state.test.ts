@@ -4,6 +4,7 @@ import type { Env } from '../../src/env.ts'
 import { clusterStatus } from '../../src/upstream/isolate/status.ts'
 import { makeGateway, publish, type TestGateway, upstreams } from '../support/gateway.ts'
 import { behave, counter, newKey, table, testEnv } from './helpers.ts'
+import { captureLog } from '../support/expect-log.ts'
 
 const SYNC_NOW = { snapshot_ttl: '0s', report_interval: '0s' }
 const outlier = { outlier_detection: { consecutive_5xx: 3, max_ejection_percent: 50 } }
@@ -40,6 +41,7 @@ describe('shared state without awaiting the Durable Object', () => {
   })
 
   it('fails open on the last known state when the object is unreachable, keeps the outcomes, and counts it', async () => {
+    const log = captureLog()
     const key = newKey()
     const name = `s-${key}`
     await publish(table(upstreams().echo, { name, cluster: { ...outlier, state_sync: SYNC_NOW } }))
@@ -60,6 +62,7 @@ describe('shared state without awaiting the Durable Object', () => {
     // Reachable again: the kept outcomes go out with the next report.
     await second.fetchAndSettle('/x')
     expect((await statusOf(second)).shared_state).toMatchObject({ pending_outcomes: 0, last_error: null })
+    expect(log.msgs()).toEqual(Array(4).fill('cluster health unreachable, failing open'))
   })
 
   it('calls the object at most once per snapshot_ttl / report_interval per isolate (countable for benchmarks)', async () => {

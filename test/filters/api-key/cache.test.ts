@@ -7,6 +7,7 @@ import { apiKeyFilter } from '../../../src/filters/api-key/index.ts'
 import { generateApiKey } from '../../../src/lib/api-keys.ts'
 import { build, expectProblem, makeContext, STARTED_AT } from '../_context.ts'
 import { counters, putRecord, storeKey } from './_keys.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 async function ask(filter: ReturnType<typeof build>, key: string, offsetMs: number) {
   const rc = makeContext({ startedAt: STARTED_AT + offsetMs, headers: { 'x-api-key': key } })
@@ -65,6 +66,7 @@ describe('api_key cache', () => {
   })
 
   it('does not cache a malformed record as valid, and picks up the fixed record after the TTL', async () => {
+    const log = captureLog()
     const filter = build(apiKeyFilter)
     const key = generateApiKey()
     await putRecord(key, '{"consumer":')
@@ -72,5 +74,6 @@ describe('api_key cache', () => {
     await storeKey({}, key)
     expect(await ask(filter, key, 1_000)).toMatchObject({ allowed: false, hit: true })
     expect(await ask(filter, key, 30_000)).toMatchObject({ allowed: true, miss: true })
+    expect(log.msgs()).toEqual(Array(2).fill('api_key: stored record is not a valid API key record'))
   })
 })

@@ -5,6 +5,7 @@ import type { Env } from '../../../src/env.ts'
 import { generateApiKey } from '../../../src/lib/api-keys.ts'
 import { build, type ContextInit, expectProblem, makeContext, run, STARTED_AT } from '../_context.ts'
 import { counters, putRecord, storeKey } from './_keys.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 const at = (offsetMs: number, init: ContextInit = {}) => makeContext({ startedAt: STARTED_AT + offsetMs, ...init })
 const withKey = (key: string, init: ContextInit = {}) => ({ ...init, headers: { 'x-api-key': key, ...(init.headers as object) } })
@@ -77,6 +78,7 @@ describe('api_key: who gets in', () => {
   })
 
   it('refuses a stored value that is not a valid record (401, logged), and never trusts it', async () => {
+    const log = captureLog()
     const key = generateApiKey()
     await putRecord(key, { consumer: 'acme', enabled: true })
     const rc = makeContext(withKey(key))
@@ -85,14 +87,17 @@ describe('api_key: who gets in', () => {
     await putRecord(junk, 'not json')
     await expectProblem((await filter.onRequest!(makeContext(withKey(junk)))) as Response, { status: 401, code: 'ERR_API_KEY_INVALID' })
     expect(rc.identity).toEqual({})
+    expect(log.msgs()).toEqual(Array(2).fill('api_key: stored record is not a valid API key record'))
   })
 
   it('fails closed with 503 ERR_API_KEY_UNAVAILABLE when KV cannot be read (CONFIG not bound)', async () => {
+    const log = captureLog()
     const rc = { ...makeContext(withKey(generateApiKey())), env: { ...(env as unknown as Env), CONFIG: undefined as unknown as KVNamespace } }
     const res = (await filter.onRequest!(rc)) as Response
     await expectProblem(res, { status: 503, code: 'ERR_API_KEY_UNAVAILABLE', flag: 'UAEX' })
     expect(res.headers.get('www-authenticate')).toBeNull()
     expect(counters(rc)('api_key.error')).toBe(1)
+    expect(log.msgs()).toEqual(['api_key: KV lookup failed'])
   })
 })
 

@@ -5,6 +5,7 @@ import { cluster } from '../../../src/config/schema.ts'
 import { extAuthzFilter, PARTIAL_BODY_HEADER } from '../../../src/filters/ext-authz/index.ts'
 import { build, expectProblem, FACTORY_CTX, makeContext } from '../_context.ts'
 import { authz, onlyRecord, records, uniquePath } from './_authz.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 const text = (body: ReadableStream<Uint8Array> | null) => new Response(body).text()
 
@@ -88,10 +89,12 @@ describe('ext_authz: where checks go', () => {
   })
 
   it('a missing service binding is a failed check (403, or allowed with failure_mode_allow)', async () => {
+    const log = captureLog()
     const rc = makeContext()
     const res = await build(extAuthzFilter, { service: 'NO_SUCH_BINDING' }).onRequest!(rc)
     await expectProblem(res as Response, { status: 403, code: 'ERR_EXT_AUTHZ_ERROR' })
     expect(await build(extAuthzFilter, { service: 'NO_SUCH_BINDING', failure_mode_allow: true }).onRequest!(makeContext())).toBeUndefined()
+    expect(log.msgs()).toEqual(Array(2).fill('ext_authz: check failed'))
   })
 
   it('a cluster sends checks to its endpoints', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { extAuthzFilter, type ExtAuthzState } from '../../../src/filters/ext-authz/index.ts'
 import type { RequestContext } from '../../../src/filters/types.ts'
 import type { StatsStore } from '../../../src/observability/stats.ts'
+import { captureLog } from '../../support/expect-log.ts'
 import { upstreams } from '../../support/gateway.ts'
 import { build, type ContextInit, expectProblem, makeContext } from '../_context.ts'
 import { authz, onlyRecord, records, uniquePath } from './_authz.ts'
@@ -123,27 +124,33 @@ describe('ext_authz: failures', () => {
     ['a deny body over 64 KiB', {}, 'big-deny', 'deny body is over 65536 bytes'],
   ]
   it.each(cases)('%s answers 403 ERR_EXT_AUTHZ_ERROR (failure_mode_allow false)', async (_name, config, behavior, reason) => {
+    const log = captureLog()
     const { rc, res } = await check(config, { url: `${uniquePath()}?authz=${behavior}` })
     await expectProblem(res!, { status: 403, code: 'ERR_EXT_AUTHZ_ERROR', flag: 'UAEX' })
     expect(state(rc).reason).toContain(reason)
     expect(count(rc, 'ext_authz.error')).toBe(1)
     expect(count(rc, 'ext_authz.failure_mode_allowed')).toBe(0)
+    expect(log.msgs()).toEqual(['ext_authz: check failed'])
   })
 
   it('answers status_on_error when set, and fails on a refused connection', async () => {
+    const log = captureLog()
     const rc = makeContext({ url: uniquePath() })
     const res = await build(extAuthzFilter, { url: upstreams().refused, status_on_error: 503 }).onRequest!(rc)
     await expectProblem(res as Response, { status: 503, code: 'ERR_EXT_AUTHZ_ERROR', flag: 'UAEX' })
     expect(state(rc).reason).toContain('unreachable')
+    expect(log.msgs()).toEqual(['ext_authz: check failed'])
   })
 
   it.each(cases)('%s lets the request through with failure_mode_allow, counted', async (_name, config, behavior) => {
+    const log = captureLog()
     const { rc, res } = await check({ ...config, failure_mode_allow: true }, { url: `${uniquePath()}?authz=${behavior}` })
     expect(res).toBeUndefined()
     expect(count(rc, 'ext_authz.error')).toBe(1)
     expect(count(rc, 'ext_authz.failure_mode_allowed')).toBe(1)
     expect(state(rc).outcome).toBe('failure_mode_allowed')
     expect(rc.flags.size).toBe(0)
+    expect(log.msgs()).toEqual(['ext_authz: check failed'])
   })
 
   it('a denial is not a failure: failure_mode_allow does not let it through', async () => {

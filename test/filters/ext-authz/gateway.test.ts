@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { echoOf, makeGateway, publish, upstreams } from '../../support/gateway.ts'
 import { authz, onlyRecord, uniquePath } from './_authz.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 const table = (extAuthz: Record<string, unknown>) => ({
   gateway: { refresh_interval: '1s' },
@@ -58,6 +59,7 @@ describe('ext_authz through the gateway', () => {
   })
 
   it('a table naming an unknown cluster is refused as a whole (the last good version keeps serving)', async () => {
+    const log = captureLog()
     await publish(table({ url: authz() }))
     const gw = makeGateway()
     expect((await gw.fetchAndSettle(uniquePath())).status).toBe(200)
@@ -68,5 +70,6 @@ describe('ext_authz through the gateway', () => {
     expect(status.last_error?.message).toContain('unknown cluster "nope"')
     expect(status.update_rejected).toBe(1)
     expect((await gw.fetch(uniquePath())).status).toBe(200)
+    expect(log.msgs()).toEqual(['config rejected'])
   })
 })

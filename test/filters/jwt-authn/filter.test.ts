@@ -4,6 +4,7 @@ import { b64u, claims, makeKey, NOW, NOW_MS, signHmac, type TestKey, token } fro
 import { jwksHits, jwksUrl, serveJwks, uniqueName } from '../../support/jwt-server.ts'
 import { type ContextInit, makeContext } from '../_context.ts'
 import { bearer, buildJwt, counter, expectDenied, send } from './_helpers.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 let key: TestKey
 let other: TestKey
@@ -124,6 +125,7 @@ describe('jwt_authn upstream headers and identity', () => {
   })
 
   it('verifies HS256 with a secret from a Worker secret binding, and fails closed when it is unset', async () => {
+    const log = captureLog()
     const secret = 's'.repeat(40)
     const hs = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
     const body = `${b64u('{"alg":"HS256"}')}.${b64u(JSON.stringify({ sub: 'h', exp: NOW + 60 }))}`
@@ -135,6 +137,7 @@ describe('jwt_authn upstream headers and identity', () => {
     expect(await f.onRequest!(withSecret)).toBeUndefined()
     expect(withSecret.identity.consumer).toBe('h')
     await expectDenied((await send(buildJwt(config), bearer(t))).response, 'jwks_unavailable')
+    expect(log.msgs()).toEqual([expect.stringContaining('secret JWT_TEST_SECRET is unset')])
   })
 
   // Issue 12 §5: JWKS keys now match a token's kid exactly; a configured secret has no kid and still serves all.

@@ -7,6 +7,7 @@ import { echoOf, makeGateway, publish, upstreams } from '../../support/gateway.t
 import { b64u, claims, makeKey, signHmac, type TestKey, token } from '../../support/jwt-keys.ts'
 import { jwksHits, jwksOrigin, jwksPath, serveJwks, uniqueName } from '../../support/jwt-server.ts'
 import { expectDenied } from './_helpers.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 let key: TestKey
 
@@ -109,6 +110,7 @@ describe('jwt_authn through the gateway', () => {
   })
 
   it('refuses, at load, a route override naming a provider the entry does not define; the last good config serves', async () => {
+    const log = captureLog()
     const { gw } = await table()
     expect((await gw.fetch('/public/x')).status).toBe(200)
     await publish({
@@ -121,5 +123,6 @@ describe('jwt_authn through the gateway', () => {
     const status = gw.gateway.store.status()
     expect(status.last_error?.issues).toContainEqual({ path: 'virtual_hosts[0].routes[0].filters.jwt_authn.requires.provider', message: 'unknown provider "nope" (known: idp)' })
     expect((await gw.fetch('/public/x')).status).toBe(200)
+    expect(log.msgs()).toEqual(['config rejected'])
   })
 })

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { objectName } from '../../../src/filters/rate-limit/index.ts'
 import { expectProblem } from '../_context.ts'
 import { counter, isolate, testEnv, warmUp } from './_helpers.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 beforeAll(warmUp, 60_000)
 
@@ -34,6 +35,7 @@ async function holdObject(name: string): Promise<() => Promise<void>> {
 
 describe('rate_limit failure modes: object unreachable', () => {
   it('allow (default): admits, flags RLSE, counts error and failure_mode_allowed', async () => {
+    const log = captureLog()
     const iso = isolate(cfg('unreachable-allow', { durable_object_binding: 'NO_SUCH_BINDING' }))
     const s = await iso.send()
     expect(s.admitted).toBe(true)
@@ -42,6 +44,7 @@ describe('rate_limit failure modes: object unreachable', () => {
     expect(counter(iso, 'failure_mode_allowed')).toBe(1)
     expect(counter(iso, 'ok')).toBe(1)
     expect(s.response.headers.get('ratelimit')).toBeNull()
+    expect(log.msgs()).toEqual(['rate limit service call failed'])
   })
 
   it('deny: answers ERR_RATE_LIMIT_SERVICE with status_on_error and flag RLSE', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { defineFilter } from '../../../src/filters/types.ts'
 import { echoOf, makeGateway, publish, upstreams } from '../../support/gateway.ts'
 import { parseSfList, retryAfterSeconds, warmUp } from './_helpers.ts'
+import { captureLog } from '../../support/expect-log.ts'
 
 beforeAll(warmUp, 60_000)
 
@@ -96,10 +97,12 @@ describe('rate_limit in the gateway chain', () => {
   })
 
   it('fails open with flag RLSE when the objects cannot be reached', async () => {
+    const log = captureLog()
     await publish(table('gw-open', { durable_object_binding: 'NO_SUCH_BINDING' }))
     const res = await makeGateway({ filters: [whoFilter] }).fetch('/a', { headers: { 'x-consumer': 'dave' } })
     expect(res.status).toBe(200)
     expect(res.headers.get('x-legate-response-flags')).toBe('RLSE')
+    expect(log.msgs()).toEqual(['rate limit service call failed'])
   })
 
   it('in leased mode most requests make no object call (the gateway clock drives lease expiry)', async () => {
