@@ -102,6 +102,15 @@ describe('npm start + legate push (live reload)', () => {
     expect(output).toContain(`curl ${origin}/hello`)
   })
 
+  it('prints one short line per request (not the JSON access log, not the admin API it polled)', async () => {
+    await fetch(`${origin}/no-such-route`)
+    await poll('the short request lines', RELOAD_TIMEOUT_MS, async () => (/^GET \/no-such-route 404 \d+ms no route \[NR\] v1$/m.test(output) ? true : undefined))
+    expect(output).toMatch(/^GET \/hello 200 \d+ms demo\/hello v1$/m)
+    expect(output).not.toContain('"msg":"access"')
+    expect(output).not.toMatch(/^\[wrangler:info\] GET /m)
+    expect(output).not.toContain('GET /__legate')
+  })
+
   it('switches to a table pushed with `legate push --local` while it runs', { timeout: 120_000 }, async () => {
     const dir = demoTable((y) =>
       y.replace('Hello from Legate', 'Hello after a push').replace(
