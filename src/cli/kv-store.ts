@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { POINTER_KEY, VERSION_PREFIX, versionKey, type ConfigPointer, type StoredConfig } from '../config/store-keys.ts'
-import { KvError } from './exit-codes.ts'
+import { KvError, UsageError } from './exit-codes.ts'
 import type { Progress } from './progress.ts'
 import { runWrangler } from './wrangler.ts'
 
@@ -82,6 +82,24 @@ export function createKvStore(target: KvTarget, progress: Progress) {
         if (body != null) stored.set(v, parseStored<StoredConfig>(versionKey(v), body, isStored))
       }
       return { pointer, stored }
+    },
+
+    /**
+     * The live pointer and one stored version, which `choose(pointer)` names (and may refuse with a UsageError).
+     * A `requested` version is read in the same wrangler call as the pointer; any other after it. A missing body
+     * is the caller's mistake when asked for by number (UsageError for `command`), an inconsistent store
+     * otherwise (KvError).
+     */
+    async readVersion(requested: number | undefined, choose: (pointer: ConfigPointer | null) => number, command: string) {
+      const first = await this.read(requested ? [requested] : [], 'reading the live version')
+      const version = choose(first.pointer)
+      const stored = version === requested ? first.stored : (await this.read([version], `reading version ${version}`)).stored
+      const body = stored.get(version)
+      if (!body) {
+        const message = `version ${version} is not in ${where} (see \`legate history\`)`
+        throw requested ? new UsageError(message, command) : new KvError(message)
+      }
+      return { pointer: first.pointer, version, body }
     },
 
     /** The live pointer, or null when nothing was ever pushed. */

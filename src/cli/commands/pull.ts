@@ -4,7 +4,7 @@ import { join, relative } from 'node:path'
 import { stringify } from 'yaml'
 import { HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
 import type { Command } from '../command.ts'
-import { EXIT, KvError, UsageError, type ExitCode } from '../exit-codes.ts'
+import { EXIT, UsageError, type ExitCode } from '../exit-codes.ts'
 import { shortSha } from '../format.ts'
 import { createKvStore, describeTarget } from '../kv-store.ts'
 import { createProgress } from '../progress.ts'
@@ -61,15 +61,15 @@ Exit codes: 0 ok, 2 usage error (nothing pushed yet, no such version, DIR not em
     const where = describeTarget(target)
     const store = createKvStore(target, createProgress(io.stderr))
 
-    let { pointer, stored } = await store.read(requested ? [requested] : [], 'reading the live version')
-    if (!pointer && !requested) throw new UsageError(`nothing to pull: no version is live in ${where} (run \`legate push\` first)`, NAME)
-    const version = requested ?? pointer!.version
-    if (!requested) stored = (await store.read([version], `reading version ${version}`)).stored
-    const body = stored.get(version)
-    if (!body) {
-      const message = `version ${version} is not in ${where} (see \`legate history\`)`
-      throw requested ? new UsageError(message, NAME) : new KvError(message)
-    }
+    const { pointer, version, body } = await store.readVersion(
+      requested,
+      (live) => {
+        if (requested) return requested
+        if (!live) throw new UsageError(`nothing to pull: no version is live in ${where} (run \`legate push\` first)`, NAME)
+        return live.version
+      },
+      NAME
+    )
     const live = pointer?.version === version
     const yaml = toYaml(body.config, `Legate route table: version ${version}${live ? ' (live)' : ''}, sha ${body.sha256}\npushed ${body.pushed_at} by ${body.source}, pulled from ${where}`)
     io.record?.({ target: where, version, live, sha256: body.sha256, pushed_at: body.pushed_at, source: body.source, ...(dir === undefined ? { config: body.config } : {}) })

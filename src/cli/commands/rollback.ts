@@ -4,7 +4,7 @@
  */
 import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
 import type { Command } from '../command.ts'
-import { CliError, EXIT, KvError, UsageError, type ExitCode } from '../exit-codes.ts'
+import { CliError, EXIT, UsageError, type ExitCode } from '../exit-codes.ts'
 import { loadRegistry } from '../filters.ts'
 import { formatIssue } from '../format.ts'
 import { createKvStore, describeTarget } from '../kv-store.ts'
@@ -48,18 +48,17 @@ version, nothing to roll back), 3 wrangler/KV failure.`,
     const store = createKvStore(target, createProgress(io.stderr))
 
     // With an explicit version, the pointer and the body come in one wrangler call.
-    let { pointer, stored } = await store.read(requested ? [requested] : [], 'reading the live version')
-    if (!pointer) throw new UsageError(`nothing to roll back: no version is live in ${describeTarget(target)}`, NAME)
-    const version = requested ?? pointer.version - 1
-    if (version < 1) throw new UsageError(`version ${pointer.version} is the first one: there is nothing before it`, NAME)
-    if (version > pointer.version)
-      throw new UsageError(`version ${version} does not exist: the live version is ${pointer.version}`, NAME)
-    if (!requested) stored = (await store.read([version], `reading version ${version}`)).stored
-    const body = stored.get(version)
-    if (!body) {
-      const message = `version ${version} is not in ${describeTarget(target)} (see \`legate history\`)`
-      throw requested ? new UsageError(message, NAME) : new KvError(message)
-    }
+    const { pointer, version, body } = await store.readVersion(
+      requested,
+      (live) => {
+        if (!live) throw new UsageError(`nothing to roll back: no version is live in ${describeTarget(target)}`, NAME)
+        const v = requested ?? live.version - 1
+        if (v < 1) throw new UsageError(`version ${live.version} is the first one: there is nothing before it`, NAME)
+        if (v > live.version) throw new UsageError(`version ${v} does not exist: the live version is ${live.version}`, NAME)
+        return v
+      },
+      NAME
+    )
 
     const table = checkTable(body.config as Record<string, unknown>, filters)
     if (!table.ok) {
