@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
-import { quietExpectedNoise } from './test/support/quiet-noise.ts'
+import { isExpectedNoise, quietExpectedNoise } from './test/support/quiet-noise.ts'
 
 quietExpectedNoise()
 
@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     // Config-applied info lines from the gateway are expected in every test; warnings and errors still show.
     // wrangler's notice when test/e2e/_workerd.ts reads wrangler.toml (its .dev.vars) goes too.
-    onConsoleLog: (log) => !log.includes('"level":"info"') && log.trim() !== 'Using secrets defined in .dev.vars',
+    onConsoleLog: (log) => !log.includes('"level":"info"') && !isExpectedNoise(log.trim()),
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {

@@ -25,6 +25,9 @@ const EXPECTED: readonly RegExp[] = [
 /** workerd's native stack after one of those lines (addresses only); dropped with it. */
 const NATIVE_STACK = /^stack:( \S+\/workerd@[0-9a-f]+)+$/
 
+/** Whether `line` is one of the expected lines (also used for console output vitest captures). */
+export const isExpectedNoise = (line: string): boolean => EXPECTED.some((re) => re.test(line))
+
 export function quietExpectedNoise(): void {
   if (process.env.LEGATE_TEST_NOISE === '1') return
   let hidden = 0
@@ -37,7 +40,7 @@ export function quietExpectedNoise(): void {
         .slice(0, -1)
         .split('\n')
         .filter((line) => {
-          const drop = EXPECTED.some((re) => re.test(line)) || (afterHidden && NATIVE_STACK.test(line))
+          const drop = isExpectedNoise(line) || (afterHidden && NATIVE_STACK.test(line))
           afterHidden = drop
           if (drop) hidden++
           return !drop
