@@ -10,6 +10,8 @@ export interface Env {
   STATS: DurableObjectNamespace<import('../durable/stats.ts').Stats>
   /** Flight recorder per route (durable/recorder.ts). */
   RECORDER: DurableObjectNamespace<import('../durable/recorder.ts').Recorder>
+  /** Serializes publishes and runs canary rollouts (durable/config-coordinator.ts). */
+  CONFIG_COORDINATOR: DurableObjectNamespace<import('../durable/config-coordinator.ts').ConfigCoordinator>
   /** Admin API bearer token; empty or unset turns the admin API off. */
   ADMIN_TOKEN?: string
   [binding: string]: unknown

@@ -17,6 +17,7 @@ import { createRecorderClient } from './observability/recorder-client.ts'
 import { createStatsStore } from './observability/stats.ts'
 import { tryParseUrl } from './lib/url.ts'
 import { handleRequest } from './pipeline.ts'
+import { selectSnapshot } from './rollout/select.ts'
 
 /** Never echoes the input: the Host header or target may be anything a client sent. */
 const BAD_URL_DETAIL = 'the Host header and request target do not form a valid URL (an invalid host name or port?).'
@@ -55,11 +56,17 @@ export function createGateway(options: GatewayOptions = {}) {
       const path = url?.pathname
       if (path === ADMIN_PREFIX || path?.startsWith(`${ADMIN_PREFIX}/`)) return await admin.fetch(request, env, ctx)
       requestId = snapshot ? requestIdFor(request.headers, snapshot.settings.preserve_external_request_id) : crypto.randomUUID()
-      obs = observer.begin(request, snapshot, startedAt)
+      // Stable, or during a rollout the canary for this client's slice, or the version a preview names.
+      const picked = snapshot && url ? selectSnapshot(store, snapshot, request, env, startedAt, requestId) : undefined
+      const selected = picked instanceof Promise ? await picked : picked
+      const served = selected && !(selected instanceof Response) ? selected.snapshot : snapshot
+      obs = observer.begin(request, served, startedAt, selected !== undefined && !(selected instanceof Response) && selected.labelled)
       response = !url
         ? problem({ code: 'ERR_BAD_REQUEST', detail: BAD_URL_DETAIL, requestId })
-        : snapshot
-        ? await handleRequest(snapshot, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
+        : selected instanceof Response
+        ? selected
+        : served
+        ? await handleRequest(served, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
         : problem({
             code: 'ERR_NO_CONFIG',
             detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',

@@ -9,19 +9,14 @@ import { registerClustersRoutes } from './clusters-routes.ts'
 import { registerConfigRoutes } from './config-routes.ts'
 import type { AdminDeps, AdminEnv } from './context.ts'
 import { registerRecorderRoutes } from './recorder-routes.ts'
+import { safeEqual } from '../lib/safe-equal.ts'
+import { registerRolloutRoutes } from './rollout-routes.ts'
 import { registerStatsRoutes } from './stats-routes.ts'
 import { registerUiRoutes, UI_PATH } from './ui-routes.ts'
 
 export const ADMIN_PREFIX = '/__legate'
+export { safeEqual }
 
-/** Constant-time string comparison (length leaks, content does not). */
-export function safeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a)
-  const eb = new TextEncoder().encode(b)
-  let diff = ea.length ^ eb.length
-  for (let i = 0; i < ea.length; i++) diff |= ea[i]! ^ (eb[i % eb.length] ?? 0)
-  return diff === 0
-}
 
 export function createAdminApp(deps: AdminDeps) {
   const app = new Hono<AdminEnv>().basePath(ADMIN_PREFIX)
@@ -37,6 +32,7 @@ export function createAdminApp(deps: AdminDeps) {
     await next()
   })
   registerConfigRoutes(app, deps)
+  registerRolloutRoutes(app, deps)
   registerStatsRoutes(app, deps)
   registerClustersRoutes(app, deps)
   registerRecorderRoutes(app)

@@ -6,9 +6,13 @@
  */
 import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod'
-import { configHash, publishConfig } from '../config/publish.ts'
 import { type ConfigPointer, POINTER_KEY, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
 import { validateConfig } from '../snapshot/validate.ts'
+import type { GatewayConfig } from '../config/schema.ts'
+import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'
+import { parseIfMatch, parseRolloutParams } from '../rollout/params.ts'
+import type { PublishResult } from '../rollout/publish-protocol.ts'
+import { coordinator, refusalReply } from './rollout-routes.ts'
 import { problem } from '../http/problem.ts'
 import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods } from './context.ts'
 import { redactSecrets } from './redact.ts'
@@ -28,6 +32,22 @@ async function refreshTo(deps: AdminDeps, kv: Kv, version: number) {
   await deps.store.refresh(kv)
   if ((deps.store.status().live_version ?? 0) < version) await deps.store.refresh(kv)
   return deps.store.status()
+}
+
+const statsShards = (config: GatewayConfig) => (config.observability ?? DEFAULT_OBSERVABILITY).stats.shards
+const pointerFields = (p: ConfigPointer) => ({ version: p.version, sha256: p.sha256, pushed_at: p.pushed_at })
+
+/** The coordinator's answer to a publish, as the admin API's reply; this isolate serves the result at once. */
+async function publishReply(deps: AdminDeps, kv: Kv, r: PublishResult, requestId: string): Promise<Response> {
+  if (!r.ok) return refusalReply(r, requestId)
+  if (r.status === 'unchanged') return Response.json({ status: 'unchanged', version: r.pointer.version, live_version: deps.store.status().live_version })
+  if (r.status === 'canary') {
+    const rollout = r.pointer.rollout!
+    const status = await refreshTo(deps, kv, r.pointer.version)
+    return Response.json({ status: 'canary', version: rollout.canary.version, sha256: rollout.canary.sha256, stable_version: r.pointer.version, rollout, live_version: status.live_version, canary_version: status.canary_version })
+  }
+  const status = await refreshTo(deps, kv, r.pointer.version)
+  return Response.json({ status: 'published', ...pointerFields(r.pointer), live_version: status.live_version })
 }
 
 export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
@@ -74,12 +94,20 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
     const result = validateConfig(body, deps.filters)
     if (!result.ok)
       return problem({ code: 'ERR_CONFIG_INVALID', detail: `the route table has ${result.issues.length} error(s); nothing was written and the live config is unchanged.`, requestId: rid(c), extra: { issues: result.issues } })
-    const kv = c.env.CONFIG
-    const live = await kv.get<ConfigPointer>(POINTER_KEY, 'json')
-    if (live && live.sha256 === (await configHash(body))) return c.json({ status: 'unchanged', version: live.version, live_version: deps.store.status().live_version })
-    const pointer = await publishConfig(kv, body, 'admin')
-    const status = await refreshTo(deps, kv, pointer.version)
-    return c.json({ status: 'published', ...pointer, live_version: status.live_version })
+    const params = parseRolloutParams(c.req.query())
+    if (!params.ok)
+      return problem({ code: 'ERR_BAD_REQUEST', detail: `invalid rollout parameters: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, requestId: rid(c), extra: { issues: params.issues } })
+    const expectVersion = parseIfMatch(c.req.header('if-match'))
+    if (Number.isNaN(expectVersion)) return problem({ code: 'ERR_BAD_REQUEST', detail: 'If-Match names the version this table is based on: If-Match: "12" (0 when nothing is live).', requestId: rid(c) })
+    const live = await liveSnapshot(deps, c)
+    const result2 = await coordinator(c.env).publish({
+      config: body,
+      source: params.options ? 'admin canary' : 'admin',
+      ...(expectVersion !== undefined ? { expectVersion } : {}),
+      ...(params.options ? { rollout: params.options } : {}),
+      statsShards: Math.max(statsShards(result.config), live ? statsShards(live.config) : 1),
+    })
+    return publishReply(deps, c.env.CONFIG, result2, rid(c))
   })
 
   app.post('/config/rollback', async (c) => {
@@ -103,9 +131,12 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
     const result = validateConfig(stored.config, deps.filters)
     if (!result.ok)
       return problem({ code: 'ERR_CONFIG_INVALID', detail: `version ${target} no longer validates with this build's filters; nothing was written.`, requestId: rid(c), extra: { issues: result.issues } })
-    const pointer = await publishConfig(kv, stored.config, `rollback of ${target}`)
-    const status = await refreshTo(deps, kv, pointer.version)
-    return c.json({ status: 'published', rolled_back_to: target, ...pointer, live_version: status.live_version })
+    const published = await coordinator(c.env).publish({ config: stored.config, source: `rollback of ${target}`, statsShards: statsShards(result.config) })
+    if (published.ok && published.status !== 'unchanged') {
+      const status = await refreshTo(deps, kv, published.pointer.version)
+      return c.json({ status: 'published', rolled_back_to: target, ...pointerFields(published.pointer), live_version: status.live_version })
+    }
+    return publishReply(deps, kv, published, rid(c))
   })
 
   for (const path of ['/status', '/ready', '/config_dump', '/config/history']) onlyMethods(app, path, ['GET'])

@@ -2,9 +2,12 @@
  * @module KV layout for config. Bodies are immutable and versioned; one pointer names the live version, so a
  * reader never sees half a config. Versions only move forward: a rollback writes a new version with old content.
  *
- *   config/current        -> ConfigPointer (JSON)
+ *   config/current        -> ConfigPointer (JSON): the stable version, and the canary while a rollout runs
  *   config/v/<0000000042> -> StoredConfig (JSON)
+ *   config/rollouts/<id>  -> RolloutRecord (JSON): a rollout's transitions, with their reasons
  */
+import type { RolloutState } from '../rollout/schema.ts'
+
 export const POINTER_KEY = 'config/current'
 export const VERSION_PREFIX = 'config/v/'
 
@@ -12,10 +15,16 @@ export const VERSION_PREFIX = 'config/v/'
 export const versionKey = (version: number) => `${VERSION_PREFIX}${String(version).padStart(10, '0')}`
 
 export interface ConfigPointer {
+  /** The stable version: every request outside a running rollout's canary slice. */
   version: number
   sha256: string
   pushed_at: string
+  /** A running canary rollout (written only by the config coordinator, durable/config-coordinator.ts). */
+  rollout?: RolloutState
 }
+
+export const ROLLOUT_PREFIX = 'config/rollouts/'
+export const rolloutKey = (id: string) => `${ROLLOUT_PREFIX}${id}`
 
 export interface StoredConfig {
   version: number

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   ERR_CONFIG_INVALID: { status: 400, flag: 'DPE', title: 'The route table is invalid' },
   ERR_CONFIG_VERSION_NOT_FOUND: { status: 404, flag: 'NR', title: 'No such config version' },
   ERR_ADMIN_BACKEND: { status: 503, flag: 'UF', title: 'A store behind the admin API failed' },
+  ERR_CONFIG_CONFLICT: { status: 409, flag: 'DPE', title: 'The publish is based on a version that is no longer live' },
+  ERR_ROLLOUT_CONFLICT: { status: 409, flag: 'DPE', title: 'A rollout is running (or none is, for promote and abort)' },
+  ERR_PREVIEW_DENIED: { status: 403, flag: 'UAEX', title: 'The preview token is missing, wrong or expired' },
 } as const satisfies Record<string, ErrorDef>
 
 export type GatewayErrorCode = keyof typeof ERROR_CODES

@@ -34,6 +34,8 @@ export interface RequestFacts {
   bytes_sent: number | null
   request_id: string
   trace_id: string | null
+  /** The config version that served the request (stable, canary or a preview). */
+  config_version: number | null
   client_address: string
   user_agent: string | null
   /** `request.cf.country` (not an access-log field). */
@@ -80,6 +82,7 @@ export function createAccessLogger(settings: AccessLogSettings, random: () => nu
         trace_id: on.trace_id ? facts.trace_id : undefined,
         client_address: on.client_address ? facts.client_address : undefined,
         user_agent: on.user_agent ? facts.user_agent : undefined,
+        config_version: on.config_version ? facts.config_version : undefined,
       } satisfies Record<AccessLogField | 'level' | 'msg', unknown>),
   }
 }

@@ -74,12 +74,6 @@ export function applyDelta(into: StatsSnapshot, delta: StatsDelta, at: number): 
   return into
 }
 
-/** FNV-1a: a stable, cheap string hash (shard choice). */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
 
 /** The name of shard `i` (`env.STATS.getByName(statsShardName(i))`). */
 export const statsShardName = (i: number) => `stats-${i}`

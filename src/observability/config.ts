@@ -53,6 +53,7 @@ export const ACCESS_LOG_FIELDS = [
   'trace_id',
   'client_address',
   'user_agent',
+  'config_version',
 ] as const
 export type AccessLogField = (typeof ACCESS_LOG_FIELDS)[number]
 

@@ -10,7 +10,8 @@
  * and at most the requests it served in one `flush_interval` if traffic keeps arriving.
  */
 import type { Env } from '../env.ts'
-import { fnv1a, type StatsBatch, statsShardName } from './aggregate.ts'
+import { fnv1a } from '../lib/hash.ts'
+import { type StatsBatch, statsShardName } from './aggregate.ts'
 import type { StatsSettings } from './config.ts'
 import type { StatsStore } from './stats.ts'
 

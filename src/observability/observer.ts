@@ -19,6 +19,8 @@ import type { RecorderClient } from './recorder-client.ts'
 import { routeStatNames, DOWNSTREAM } from './stat-names.ts'
 import { NOOP_STATS, type Stats, type StatsStore } from './stats.ts'
 import { type TraceContext, traceContextFor } from './tracing.ts'
+import { PREVIEW_VERSION_HEADER } from '../rollout/preview.ts'
+import { recordRolloutSample } from '../rollout/stats.ts'
 
 /** Filled in by the pipeline once it has built the request context (absent for replies before routing). */
 export interface RequestRecord {
@@ -39,6 +41,10 @@ export interface RequestObservation {
   trace?: TraceContext
   record: RequestRecord
   compiled: Compiled
+  /** The config version that served the request (absent before any config). */
+  version?: number
+  /** A rollout is running: the request is counted under its version's `rollout.v<N>.*` stats. */
+  labelled?: boolean
 }
 
 export interface ObserverOptions {
@@ -71,13 +77,16 @@ export function createObserver(options: ObserverOptions) {
 
   return {
     /** Before the pipeline: the trace context (sent upstream by the pipeline). */
-    begin(request: Request, snapshot: Snapshot | undefined, startedAt: number): RequestObservation {
+    begin(request: Request, snapshot: Snapshot | undefined, startedAt: number, labelled = false): RequestObservation {
       try {
         const compiled = compiledFor(snapshot)
         const tracing = compiled.settings.tracing
         const trace = tracing.enabled ? traceContextFor(request.headers, tracing, random) : undefined
         const recording = compiled.settings.stats.enabled ? stats : NOOP_STATS
-        return { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
+        const obs: RequestObservation = { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
+        if (snapshot) obs.version = snapshot.version
+        if (labelled) obs.labelled = true
+        return obs
       } catch (e) {
         // The gateway calls begin() again outside its try after a failure: it must not throw either.
         console.error(JSON.stringify({ level: 'error', msg: 'observability failed to begin a request', error: String((e as Error)?.stack ?? e) }))
@@ -105,6 +114,8 @@ export function createObserver(options: ObserverOptions) {
             stats.counter(names.classes[cls]!)
             stats.histogram(names.time, durationMs)
           }
+          if (obs.labelled)
+            recordRolloutSample(stats, { version: obs.version!, status, durationMs, proxied: rc?.upstream !== undefined, ...(rc ? { route: { vhost: rc.vhostName, name: rc.routeName } } : {}) })
         }
         const up = rc?.upstream
         let flags: string | undefined
@@ -121,6 +132,8 @@ export function createObserver(options: ObserverOptions) {
         if (recorder && settings.recorder.enabled && rc)
           recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId }, env, waitUntil)
         if (settings.tracing.server_timing && status !== 101) response = withServerTiming(response, durationMs, up?.ms)
+        // Which version answered (rollouts, previews); the pipeline's responses all have mutable headers.
+        if (obs.version !== undefined && status !== 101) response.headers.set(PREVIEW_VERSION_HEADER, String(obs.version))
         if (statsOn) flusher.maybeFlush(env, waitUntil, settings.stats)
       } catch (e) {
         console.error(JSON.stringify({ level: 'error', msg: 'observability failed for a request', request_id: requestId, error: String((e as Error)?.stack ?? e) }))
@@ -156,6 +169,7 @@ function summarize(obs: RequestObservation, request: Request, response: Response
     bytes_sent: contentLength(response.headers),
     request_id: requestId,
     trace_id: obs.trace?.traceId ?? null,
+    config_version: obs.version ?? null,
     client_address: rc?.clientAddress ?? peerAddress(request.headers),
     user_agent: request.headers.get('user-agent'),
     country: typeof cf?.country === 'string' ? cf.country : null,

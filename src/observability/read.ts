@@ -18,19 +18,23 @@ export interface GatewayStats {
   localFlush: FlushOutcome
 }
 
-/** Flushes this isolate, then reads and merges every shard (in parallel). Never throws. */
-export async function readGatewayStats(env: Env, flusher: StatsFlusher, settings: StatsSettings): Promise<GatewayStats> {
-  const localFlush = await flusher.flush(env, settings)
-  const results = await Promise.allSettled(
-    Array.from({ length: settings.shards }, (_, i) => env.STATS.getByName(statsShardName(i)).snapshot())
-  )
+/** Reads and merges every shard (in parallel). Never throws: a shard that fails is listed. */
+export async function readShards(env: Pick<Env, 'STATS'>, shards: number): Promise<{ snapshot: StatsSnapshot; failedShards: number[] }> {
+  const results = await Promise.allSettled(Array.from({ length: shards }, (_, i) => env.STATS.getByName(statsShardName(i)).snapshot()))
   const snapshots: StatsSnapshot[] = []
   const failedShards: number[] = []
   results.forEach((r, i) => {
     if (r.status === 'fulfilled' && r.value.ok) snapshots.push(r.value.snapshot as StatsSnapshot)
     else failedShards.push(i)
   })
-  return { snapshot: mergeSnapshots(snapshots), failedShards, shards: settings.shards, localFlush }
+  return { snapshot: mergeSnapshots(snapshots), failedShards }
+}
+
+/** Flushes this isolate, then reads and merges every shard. Never throws. */
+export async function readGatewayStats(env: Env, flusher: StatsFlusher, settings: StatsSettings): Promise<GatewayStats> {
+  const localFlush = await flusher.flush(env, settings)
+  const { snapshot, failedShards } = await readShards(env, settings.shards)
+  return { snapshot, failedShards, shards: settings.shards, localFlush }
 }
 
 export interface ViewOptions {

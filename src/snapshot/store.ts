@@ -9,6 +9,31 @@ import type { ConfigIssue } from '../config/issues.ts'
 import { CompileError, compileConfig, type Snapshot } from './compile.ts'
 import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from '../config/store-keys.ts'
 import { validateConfig } from './validate.ts'
+import { canaryWeight, type RolloutState } from '../rollout/schema.ts'
+
+/** Versions compiled for preview requests, kept per isolate. */
+const MAX_PREVIEWS = 2
+
+export interface CanaryLive {
+  snapshot: Snapshot
+  rollout: RolloutState
+}
+
+/**
+ * The base a canary (or preview) is compiled on: it shares the stable snapshot's per-isolate cluster state but
+ * never queues the stable clusters it lacks for retirement (the stable version still uses them).
+ */
+function sharingBase(stable: Snapshot): Snapshot {
+  const carried = new Map([...stable.clusterSet.carried].map(([k, v]) => [k, { ...v, shared: false }]))
+  return { ...stable, clusterSet: { ...stable.clusterSet, carried, retired: [] } }
+}
+
+/** When a canary is let go: its clusters with shared state that stable lacks are retired through stable's queue. */
+function retireCanaryClusters(canary: Snapshot, stable: Snapshot): void {
+  for (const [name, c] of canary.clusterSet.carried)
+    if (c.shared && !stable.clusterSet.carried.has(name) && !stable.clusterSet.retired.some((r) => r.name === name))
+      stable.clusterSet.retired.push({ name, version: canary.version })
+}
 
 /** Used until a config is loaded: how often to look for the first one. */
 const DEFAULT_REFRESH_MS = 5_000
@@ -23,6 +48,9 @@ export interface ConfigError {
 
 export interface ConfigStatus {
   live_version: number | null
+  /** The running rollout's canary version held by this isolate, and its share of traffic in percent. */
+  canary_version: number | null
+  canary_weight: number | null
   live_since: string | null
   last_checked_at: string | null
   update_attempt: number
@@ -40,11 +68,17 @@ export interface ConfigStore {
   current(kv: KVNamespace, waitUntil: (p: Promise<unknown>) => void): Snapshot | undefined | Promise<Snapshot | undefined>
   /** Checks KV now (awaits). */
   refresh(kv: KVNamespace): Promise<void>
+  /** The running rollout's canary, compiled and held next to the stable snapshot (synchronous). */
+  canary(): CanaryLive | undefined
+  /** Any stored version, compiled on first use and kept for a few previews; undefined when it cannot serve. */
+  preview(kv: KVNamespace, version: number): Promise<Snapshot | undefined>
   status(): ConfigStatus
 }
 
 export function createConfigStore(filters: readonly FilterFactory[], now: () => number = Date.now): ConfigStore {
   let snapshot: Snapshot | undefined
+  let canary: CanaryLive | undefined
+  const previews = new Map<number, Promise<Snapshot | undefined>>()
   let liveSince: number | undefined
   let lastCheck: number | undefined
   let inFlight: Promise<void> | undefined
@@ -62,6 +96,30 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
     console.warn(JSON.stringify({ level: 'warn', msg: `config ${kind}`, version, message, issues, live_version: snapshot?.version ?? null }))
   }
 
+  /** Reads, validates and compiles one stored version; undefined (and the failure recorded) when it cannot serve. */
+  async function compileVersion(kv: KVNamespace, version: number, previous: Snapshot | undefined): Promise<Snapshot | undefined> {
+    counters.update_attempt++
+    let stored: StoredConfig | null
+    try {
+      stored = await kv.get<StoredConfig>(versionKey(version), 'json')
+    } catch (e) {
+      return void fail('unreadable', version, `reading ${versionKey(version)}: ${(e as Error).message}`)
+    }
+    if (!stored) return void fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
+    // Compiled right below; a compile failure is a rejection too.
+    const result = validateConfig(stored.config, filters, { trialCompile: false })
+    if (!result.ok) return void fail('rejected', version, `version ${version} is invalid; still serving ${snapshot?.version ?? 'nothing'}`, result.issues)
+    try {
+      const compiled = compileConfig(result.config, version, filters, previous)
+      counters.update_success++
+      console.log(JSON.stringify({ level: 'info', msg: 'config applied', version }))
+      return compiled
+    } catch (e) {
+      const issues = e instanceof CompileError ? [{ path: e.path, message: e.message }] : undefined
+      return void fail('rejected', version, `version ${version} failed to compile: ${(e as Error).message}`, issues)
+    }
+  }
+
   async function load(kv: KVNamespace): Promise<void> {
     lastCheck = now()
     let pointer: ConfigPointer | null
@@ -73,27 +131,31 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
     if (!pointer || typeof pointer.version !== 'number') return
     const version = pointer.version
     // Versions only move forward; an older pointer is a KV replica catching up.
-    if ((snapshot && version <= snapshot.version) || version === rejectedVersion) return
-    counters.update_attempt++
-    let stored: StoredConfig | null
-    try {
-      stored = await kv.get<StoredConfig>(versionKey(version), 'json')
-    } catch (e) {
-      return fail('unreadable', version, `reading ${versionKey(version)}: ${(e as Error).message}`)
+    if ((!snapshot || version > snapshot.version) && version !== rejectedVersion) {
+      const next = await compileVersion(kv, version, snapshot)
+      if (next) {
+        snapshot = next
+        liveSince = now()
+      }
     }
-    if (!stored) return fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
-    // Compiled right below; a compile failure is a rejection too.
-    const result = validateConfig(stored.config, filters, { trialCompile: false })
-    if (!result.ok) return fail('rejected', version, `version ${version} is invalid; still serving ${snapshot?.version ?? 'nothing'}`, result.issues)
-    try {
-      snapshot = compileConfig(result.config, version, filters, snapshot)
-    } catch (e) {
-      const issues = e instanceof CompileError ? [{ path: e.path, message: e.message }] : undefined
-      return fail('rejected', version, `version ${version} failed to compile: ${(e as Error).message}`, issues)
+    if (snapshot && version < snapshot.version) return
+    await loadCanary(kv, pointer.rollout)
+  }
+
+  /** Holds the running rollout's canary snapshot next to the stable one, or lets it go when the rollout ended. */
+  async function loadCanary(kv: KVNamespace, rollout: RolloutState | undefined): Promise<void> {
+    if (!snapshot || !rollout || rollout.canary.version <= snapshot.version) {
+      if (canary && snapshot) retireCanaryClusters(canary.snapshot, snapshot)
+      canary = undefined
+      return
     }
-    liveSince = now()
-    counters.update_success++
-    console.log(JSON.stringify({ level: 'info', msg: 'config applied', version }))
+    if (canary?.snapshot.version === rollout.canary.version) {
+      canary = { snapshot: canary.snapshot, rollout }
+      return
+    }
+    if (rollout.canary.version === rejectedVersion) return
+    const compiled = await compileVersion(kv, rollout.canary.version, sharingBase(snapshot))
+    if (compiled) canary = { snapshot: compiled, rollout }
   }
 
   function refresh(kv: KVNamespace): Promise<void> {
@@ -113,9 +175,25 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
       return snapshot
     },
     refresh,
+    canary: () => canary,
+    preview(kv, version) {
+      if (snapshot?.version === version) return Promise.resolve(snapshot)
+      if (canary?.snapshot.version === version) return Promise.resolve(canary.snapshot)
+      let p = previews.get(version)
+      if (!p) {
+        // A few versions at most: previews are for people trying a version, not for traffic.
+        if (previews.size >= MAX_PREVIEWS) previews.delete(previews.keys().next().value!)
+        p = snapshot ? compileVersion(kv, version, sharingBase(snapshot)) : Promise.resolve(undefined)
+        previews.set(version, p)
+        void p.then((s) => s ?? previews.delete(version))
+      }
+      return p
+    },
     status() {
       return {
         live_version: snapshot?.version ?? null,
+        canary_version: canary?.snapshot.version ?? null,
+        canary_weight: canary ? canaryWeight(canary.rollout) : null,
         live_since: liveSince === undefined ? null : new Date(liveSince).toISOString(),
         last_checked_at: lastCheck === undefined ? null : new Date(lastCheck).toISOString(),
         ...counters,

@@ -204,6 +204,7 @@ describe('analytics_engine data point limits', () => {
     trace_id: null,
     client_address: '127.0.0.1',
     user_agent: null,
+    config_version: 1,
     country: null,
     ...over,
   })

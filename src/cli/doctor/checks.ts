@@ -48,7 +48,7 @@ export interface Check {
 /** The compatibility date Legate's tests run at (this repository's wrangler.toml; a test keeps them equal). */
 export const TESTED_COMPATIBILITY_DATE = '2026-04-26'
 /** Binding → class: the Durable Objects src/env.ts declares. */
-export const REQUIRED_OBJECTS: Readonly<Record<string, string>> = { CLUSTER_HEALTH: 'ClusterHealth', RATE_LIMITER: 'RateLimiter', STATS: 'Stats', RECORDER: 'Recorder' }
+export const REQUIRED_OBJECTS: Readonly<Record<string, string>> = { CLUSTER_HEALTH: 'ClusterHealth', RATE_LIMITER: 'RateLimiter', STATS: 'Stats', RECORDER: 'Recorder', CONFIG_COORDINATOR: 'ConfigCoordinator' }
 const PLACEHOLDER_ID = /^0+$/
 
 export function runChecks(c: ResolvedConfig, p: ProjectFacts): Check[] {
