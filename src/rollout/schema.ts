@@ -32,10 +32,10 @@ export const guardrailsSchema = z.strictObject({
 export type Guardrails = z.output<typeof guardrailsSchema>
 
 /** How a request is assigned to stable or canary: sticky per client for the whole step. */
-export const assignSchema = z.union([
+export const assignSchema = z.discriminatedUnion('by', [
   z.strictObject({ by: z.literal('client') }),
-  z.strictObject({ by: z.literal('header'), name: z.string().min(1).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected a header name') }),
-  z.strictObject({ by: z.literal('cookie'), name: z.string().min(1).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected a cookie name') }),
+  z.strictObject({ by: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected a header name') }),
+  z.strictObject({ by: z.literal('cookie'), name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected a cookie name') }),
 ])
 export type Assign = z.output<typeof assignSchema>
 
