@@ -10,6 +10,8 @@ export const EXIT = {
   USAGE: 2,
   /** Wrangler or KV failed: wrangler missing, not logged in, network, unreadable stored data. */
   KV: 3,
+  /** The gateway refused the publish or rollout action: --expect-version is stale, or a rollout runs (or none does). */
+  REFUSED: 4,
 } as const
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 

@@ -8,11 +8,12 @@ import { keysCommand } from './commands/keys.ts'
 import { pullCommand } from './commands/pull.ts'
 import { pushCommand } from './commands/push.ts'
 import { rollbackCommand } from './commands/rollback.ts'
+import { rolloutCommand } from './commands/rollout.ts'
 import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
 import { createIo, jsonIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand, doctorCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, rolloutCommand, keysCommand, doctorCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70
@@ -35,6 +36,8 @@ Examples:
   legate push routes/ --remote --env prod  your Cloudflare KV namespace
   legate pull -o live/                     the live version back as live/routes.yaml
   legate history && legate rollback
+  legate push routes/ --canary 5           through the running gateway: 5 % of clients, judged, promoted
+  legate rollout status                    the canary against stable, its guardrails and events
   legate keys create --consumer acme       an API key for the api_key filter (shown once)
   legate doctor --env prod --remote        what a deploy of [env.prod] still needs
 
@@ -42,8 +45,8 @@ Options for every command:
   --json               print one JSON document on stdout: the result's fields, or \`error\` with its hints
                        (progress and diagnostics stay on stderr); \`ok\` and \`exit_code\` always
 
-Exit codes: 0 ok, 1 invalid route table (doctor: a check failed), 2 usage error, 3 wrangler/KV failure,
-${EXIT_INTERNAL} internal error.
+Exit codes: 0 ok, 1 invalid route table (doctor: a check failed), 2 usage error, 3 wrangler/KV failure (or
+gateway unreachable), 4 refused by the gateway (stale --expect-version, rollout conflict), ${EXIT_INTERNAL} internal error.
 Environment: LEGATE_WRANGLER=<path> runs that executable instead of the bundled wrangler.`
 }
 

@@ -114,5 +114,5 @@ describe('doctor checks', () => {
   ] as [Partial<ResolvedConfig>, string, string][])('%o → %s', (change, name, expected) => expect(status(change)).toEqual({ [name]: expected }))
 
   it('renamed classes count under their new name', () =>
-    expect(status({ migrations: [{ tag: 'v1', new_sqlite_classes: ['ClusterHealth', 'RateLimiter', 'Stats', 'Flight'] }, { tag: 'v2', renamed_classes: [{ from: 'Flight', to: 'Recorder' }] }] })).toEqual({}))
+    expect(status({ migrations: [{ tag: 'v1', new_sqlite_classes: ['ClusterHealth', 'RateLimiter', 'Stats', 'Flight', 'ConfigCoordinator'] }, { tag: 'v2', renamed_classes: [{ from: 'Flight', to: 'Recorder' }] }] })).toEqual({}))
 })

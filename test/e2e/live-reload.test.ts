@@ -144,6 +144,46 @@ describe('npm start + legate push (live reload)', () => {
     expect(await (await fetch(`${origin}/added`)).text()).toBe('a new route')
   })
 
+  it('runs a canary pushed with `legate push --canary` through the running gateway: status, preview, abort', { timeout: 120_000 }, async () => {
+    const dir = demoTable((y) => y.replace('Hello from Legate', 'Hello from the canary'))
+    const admin = ['--url', origin]
+    const push = await legateProcess(['push', dir, '--canary', '50', '--assign', 'header:x-user', ...admin])
+    expect(push.stderr).not.toContain('legate:')
+    expect(push.stdout).toMatch(/^canary version 3 \(sha \w+\) of stable 2 at http:\/\/127\.0\.0\.1:\d+: 50 % of clients, steps 50 %, bake 600s each, then promotion\.$/m)
+    const served = async () => {
+      const seen = new Map<string, string>()
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${origin}/hello`, { headers: { 'x-user': `user-${i}` } })
+        seen.set(`user-${i}`, `${res.headers.get('x-legate-config-version')} ${(await res.text()).trim()}`)
+      }
+      return new Set(seen.values())
+    }
+    expect(await served()).toEqual(new Set(['2 Hello after a push', '3 Hello from the canary']))
+
+    const status = await legateProcess(['rollout', 'status', ...admin])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toMatch(/^rollout \S+: canary version 3 at 50 % \(step 1 of 1: 50 %\), stable 2$/m)
+    expect(status.stdout).toMatch(/started\s+50 %  canary of version 3 at 50 %/)
+
+    const again = await legateProcess(['push', dir, '--url', origin])
+    expect(again.code).toBe(4)
+    expect(again.stderr).toContain('ERR_ROLLOUT_CONFLICT')
+
+    const preview = await legateProcess(['rollout', 'preview', '3', '--ttl', '5m', ...admin])
+    const curl = /curl (-H '[^']+' -H '[^']+') /.exec(preview.stdout)
+    expect(curl, preview.stdout + preview.stderr).not.toBeNull()
+    const headers = Object.fromEntries([...curl![1]!.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1]!, m[2]!]))
+    expect(await (await fetch(`${origin}/hello`, { headers: { ...headers, 'x-user': 'anyone' } })).text()).toBe('Hello from the canary\n')
+
+    const abort = await legateProcess(['rollout', 'abort', '--reason', 'e2e check', ...admin])
+    expect(abort.stdout).toContain('aborted: version 2 is stable (e2e check).')
+    await poll('every request back on stable', RELOAD_TIMEOUT_MS, async () => ((await served()).size === 1 ? true : undefined))
+    expect(await served()).toEqual(new Set(['2 Hello after a push']))
+    const stale = await legateProcess(['push', dir, '--expect-version', '1', ...admin])
+    expect(stale.code).toBe(4)
+    expect(stale.stderr).toMatch(/based on version 1, but version 2 is live/)
+  })
+
   it('stops both children on Ctrl-C (SIGINT) and exits 0', { timeout: 60_000 }, async () => {
     const done = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)))
     gateway.kill('SIGINT')

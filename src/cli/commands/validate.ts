@@ -38,18 +38,21 @@ export async function filesAndTarget(
   help: string,
   args: readonly string[],
   io: Io,
-  flags: readonly string[] = []
-): Promise<{ exit: ExitCode } | { target: KvTarget; table: ValidTable; flags: Record<string, boolean> }> {
-  const own = Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }]))
-  const { values, positionals } = parse(name, args, { ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS, ...own })
+  flags: readonly string[] = [],
+  strings: readonly string[] = []
+): Promise<{ exit: ExitCode } | { target: KvTarget; table: ValidTable; flags: Record<string, boolean>; strings: Record<string, string | undefined> }> {
+  const own: Record<string, { type: 'boolean' | 'string' }> = Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' as const }]), ...strings.map((f) => [f, { type: 'string' as const }])])
+  const { values, positionals } = parse(name, args, { ...own, ...HELP_OPTION, ...FILTERS_OPTION, ...TARGET_OPTIONS })
   if (values.help) {
     io.out(help)
     return { exit: EXIT.OK }
   }
   const target = toTarget(name, values)
+  const given = values as Record<string, unknown>
+  const set = Object.fromEntries(flags.map((f) => [f, given[f] === true]))
+  const texts = Object.fromEntries(strings.map((f) => [f, typeof given[f] === 'string' ? (given[f] as string) : undefined]))
   const table = await loadValid(name, positionals, values.filters, io)
-  const set = Object.fromEntries(flags.map((f) => [f, (values as Record<string, unknown>)[f] === true]))
-  return table ? { target, table, flags: set } : { exit: EXIT.INVALID }
+  return table ? { target, table, flags: set, strings: texts } : { exit: EXIT.INVALID }
 }
 
 export const validateCommand: Command = {
