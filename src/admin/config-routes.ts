@@ -6,7 +6,8 @@
  */
 import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod'
-import { type ConfigPointer, POINTER_KEY, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
+import { type ConfigPointer, POINTER_KEY, rolloutKey, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
+import type { RolloutRecord } from '../rollout/schema.ts'
 import { validateConfig } from '../snapshot/validate.ts'
 import type { GatewayConfig } from '../config/schema.ts'
 import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'
@@ -81,7 +82,18 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
       }
       cursor = page.list_complete ? undefined : page.cursor
     } while (cursor)
-    return c.json({ live_version: pointer?.version ?? null, versions: versions.reverse() })
+    // Each canary's rollout record (transitions with their reasons), read in parallel: at most the last 20.
+    const canaries = versions.filter((v) => v.source === 'admin canary').slice(-20)
+    const records = await Promise.all(canaries.map((v) => kv.get<RolloutRecord>(rolloutKey(v.version), 'json').catch(() => null)))
+    const byVersion = new Map(canaries.map((v, i) => [v.version, records[i]]))
+    return c.json({
+      live_version: pointer?.version ?? null,
+      canary_version: pointer?.rollout?.canary.version ?? null,
+      versions: versions.reverse().map((v) => {
+        const r = byVersion.get(v.version)
+        return r ? { ...v, rollout: { id: r.id, stable: r.stable, state: r.state, events: r.events.map(({ recent_requests: _, ...e }) => e) } } : v
+      }),
+    })
   })
 
   app.put('/config', bodyLimit({ maxSize: MAX_CONFIG_BYTES, onError: (c) => problem({ code: 'ERR_BODY_TOO_LARGE', detail: `a route table is at most ${MAX_CONFIG_BYTES} bytes.`, requestId: rid(c) }) }), async (c) => {

@@ -33,7 +33,7 @@ td.bar-cell { width: 30%; }
 .pill { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; border: 1px solid var(--line); }
 .ok { color: var(--c2); } .bad { color: var(--c4); } .warn { color: var(--c3); }
 .legend span { margin-right: .8rem; white-space: nowrap; } .legend i { display: inline-block; width: 10px; height: 3px; margin-right: .3rem; vertical-align: middle; }
-.status-legend { margin: .5rem 0 0; color: var(--muted); font-size: 12px; } .status-legend i { height: 10px; border-radius: 2px; }
+.status-legend, .rollout-legend { margin: .5rem 0 0; color: var(--muted); font-size: 12px; } .status-legend i, .rollout-legend i { height: 10px; border-radius: 2px; }
 .totals { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: .5rem; margin-bottom: .6rem; }
 .totals b { display: block; font-size: 1.4rem; font-variant-numeric: tabular-nums; } .totals span { color: var(--muted); font-size: 12px; }
 @media (max-width: 600px) { main { padding: .6rem; gap: .6rem; } section { padding: .6rem; } th, td { padding: .2rem .25rem; } td.bar-cell { width: 22%; } }
@@ -71,6 +71,7 @@ const BODY = `
     <section id="routes-panel"><h2>Status classes per route <small>all time</small></h2><table><thead><tr><th>route</th><th class="num">requests</th><th>1xx–5xx</th><th class="num">5xx</th><th class="num">p99 ms</th></tr></thead><tbody id="routes"></tbody></table>${STATUS_LEGEND}</section>
     <section id="clusters-panel"><h2>Clusters <small>this isolate's view</small></h2><table><thead><tr><th>cluster</th><th>endpoints</th><th>breaker</th><th class="num">active</th><th>2xx–5xx</th></tr></thead><tbody id="clusters"></tbody></table>${STATUS_LEGEND}</section>
     <section id="config-panel"><h2>Config</h2><div id="config"></div></section>
+    <section id="rollout-panel"><h2>Canary rollout <small>canary vs stable since the step began</small></h2><div id="rollout-head"></div><p id="rollout-verdict"></p><table><thead><tr><th></th><th class="num">canary</th><th class="num">stable</th><th>guardrail</th></tr></thead><tbody id="rollout-figures"></tbody></table><table><tbody id="rollout-events"></tbody></table></section>
     <section id="recorder-panel"><h2>Flight recorder snapshots</h2><table><thead><tr><th>when</th><th>route</th><th>trigger</th><th>event</th></tr></thead><tbody id="snapshots"></tbody></table><pre id="snapshot-detail" hidden></pre></section>
   </main>
 </div>

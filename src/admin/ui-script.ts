@@ -1,12 +1,13 @@
 /**
  * @module The dashboard's script (plain ES2017, no dependencies), inlined into the page. Every 2 s it reads
- * `/stats?usedonly&histogram_buckets=disjoint`, `/clusters`, `/status` and `/recorder/snapshots` with the
+ * `/stats?usedonly&histogram_buckets=disjoint`, `/clusters`, `/status`, `/recorder/snapshots` and `/rollout` with the
  * token, and redraws: gateway-wide totals, request rate and interval latency percentiles (from bucket deltas)
  * on a time axis (ui-chart-script.ts), the route and cluster panels (ui-panels-script.ts), config version and
- * rejections, flight-recorder snapshots. All text goes through textContent. `#refresh=<ms>` changes the period.
+ * rejections, the canary rollout (ui-rollout-script.ts), flight-recorder snapshots. All text goes through textContent. `#refresh=<ms>` changes the period.
  */
 import { CHART_SCRIPT } from './ui-chart-script.ts'
 import { PANELS_SCRIPT } from './ui-panels-script.ts'
+import { ROLLOUT_SCRIPT } from './ui-rollout-script.ts'
 
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
@@ -20,7 +21,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   var prev = null, times = [], rate = [], lat = { p50: [], p90: [], p99: [] };
 
   function push(list, v) { list.push(v); if (list.length > POINTS) list.shift(); }
-${CHART_SCRIPT}${PANELS_SCRIPT}
+${CHART_SCRIPT}${PANELS_SCRIPT}${ROLLOUT_SCRIPT}
   function login(message) {
     $('app').hidden = true; $('login').hidden = false; $('login-error').textContent = message || '';
   }
@@ -51,7 +52,7 @@ ${CHART_SCRIPT}${PANELS_SCRIPT}
     return m;
   }
 
-  function render(stats, clusters, status, snaps) {
+  function render(stats, clusters, status, snaps, rollout) {
     var now = Date.now(), c = stats.counters, h = stats.histograms['http.downstream_rq_time'];
     var total = c['http.downstream_rq_total'] || 0, buckets = bucketMap(h);
     if (prev) {
@@ -67,9 +68,10 @@ ${CHART_SCRIPT}${PANELS_SCRIPT}
     drawCharts();
     renderRoutes(stats);
     renderClusters(c, clusters);
+    renderRollout(rollout, now);
 
     var s = status.config;
-    $('version').textContent = s.live_version === null ? 'none' : 'v' + s.live_version;
+    $('version').textContent = (s.live_version === null ? 'none' : 'v' + s.live_version) + (s.canary_version ? ' + canary v' + s.canary_version + ' at ' + s.canary_weight + ' %' : '');
     $('live-since').textContent = s.live_since ? 'since ' + new Date(s.live_since).toLocaleTimeString() : '';
     $('rejections').textContent = s.update_rejected ? s.update_rejected + ' rejected update(s)' : 'no rejected updates';
     $('rejections').className = 'meta ' + (s.update_rejected ? 'warn' : 'ok');
@@ -107,8 +109,8 @@ ${CHART_SCRIPT}${PANELS_SCRIPT}
 
   var timer = null;
   function tick() {
-    Promise.all([api('/stats?usedonly&histogram_buckets=disjoint'), api('/clusters'), api('/status'), api('/recorder/snapshots')])
-      .then(function (r) { $('fetch-error').textContent = ''; render(r[0], r[1], r[2], r[3]); timer = setTimeout(tick, REFRESH); })
+    Promise.all([api('/stats?usedonly&histogram_buckets=disjoint'), api('/clusters'), api('/status'), api('/recorder/snapshots'), api('/rollout')])
+      .then(function (r) { $('fetch-error').textContent = ''; render(r[0], r[1], r[2], r[3], r[4]); timer = setTimeout(tick, REFRESH); })
       .catch(function (e) { if (e.auth) return login(e.message); $('fetch-error').textContent = e.message; timer = setTimeout(tick, REFRESH); });
   }
   function start() {

@@ -4,7 +4,7 @@
  *
  *   config/current        -> ConfigPointer (JSON): the stable version, and the canary while a rollout runs
  *   config/v/<0000000042> -> StoredConfig (JSON)
- *   config/rollouts/<id>  -> RolloutRecord (JSON): a rollout's transitions, with their reasons
+ *   config/rollouts/<0000000043> -> RolloutRecord (JSON): the rollout of canary version 43, its transitions and reasons
  */
 import type { RolloutState } from '../rollout/schema.ts'
 
@@ -24,7 +24,8 @@ export interface ConfigPointer {
 }
 
 export const ROLLOUT_PREFIX = 'config/rollouts/'
-export const rolloutKey = (id: string) => `${ROLLOUT_PREFIX}${id}`
+/** By canary version: a version is published once, so it is the canary of at most one rollout. */
+export const rolloutKey = (canaryVersion: number) => `${ROLLOUT_PREFIX}${String(canaryVersion).padStart(10, '0')}`
 
 export interface StoredConfig {
   version: number

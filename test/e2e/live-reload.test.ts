@@ -179,6 +179,8 @@ describe('npm start + legate push (live reload)', () => {
     expect(abort.stdout).toContain('aborted: version 2 is stable (e2e check).')
     await poll('every request back on stable', RELOAD_TIMEOUT_MS, async () => ((await served()).size === 1 ? true : undefined))
     expect(await served()).toEqual(new Set(['2 Hello after a push']))
+    const history = await legateProcess(['history', '--local', '--persist-to', state])
+    expect(history.stdout).toMatch(/^\s+3 .* admin canary\n\s+\S+\s+canary started at 50 %: canary of version 3 at 50 %\n\s+\S+\s+canary aborted at 0 %: e2e check$/m)
     const stale = await legateProcess(['push', dir, '--expect-version', '1', ...admin])
     expect(stale.code).toBe(4)
     expect(stale.stderr).toMatch(/based on version 1, but version 2 is live/)

@@ -66,6 +66,8 @@ describe('canary rollouts', () => {
     expect(event).toMatchObject({ kind: 'rolled_back', weight: 0, trip: { guardrail: '5xx rate', canary: 1, stable: 0 } })
     expect(event.reason).toMatch(/5xx rate .*canary 100.0 % of \d+ requests vs stable 0.0 % of \d+/)
     expect(await judgeNow()).toBe(false) // the rollout is over: no alarm left
+    const history = (await admin(gw, 'GET', '/config/history')).body
+    expect(history.versions.find((v: { version: number }) => v.version === canary)).toMatchObject({ source: 'admin canary', rollout: { state: 'rolled_back', stable, events: [{ kind: 'started' }, { kind: 'rolled_back', reason: event.reason }] } })
 
     await gw.gateway.store.refresh(testEnv.CONFIG)
     const after = await traffic(gw, '/orders/1', 50)
