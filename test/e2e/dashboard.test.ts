@@ -165,7 +165,11 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     const put = await fetch(`${origin}/__legate/config?canary=50&assign=header:x-user&judge_interval=1s&min_requests=1000000`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(canary) })
     expect(put.status, await put.clone().text()).toBe(200)
     await page.waitForFunction(() => /canary v\d+ at 50 %/.test((globalThis as unknown as Page).document.querySelector('#rollout-head').textContent), null, { timeout: 30_000 })
-    await page.waitForFunction(() => /last judgement/.test((globalThis as unknown as Page).document.querySelector('#rollout-verdict').textContent), null, { timeout: 60_000 })
+    // A judgement after both versions served traffic and flushed their stats (flush_interval).
+    await page.waitForFunction(() => {
+      const cells = (globalThis as unknown as Page).document.querySelector('#rollout-figures tr')?.textContent ?? ''
+      return /^requests[1-9]\d*[1-9]\d*/.test(cells)
+    }, null, { timeout: 60_000 })
     const rows = await page.$$eval('#rollout-figures tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))
     expect(rows.map((r) => r[0])).toEqual(['requests', '5xx', '401/403', 'no route', 'p99 ms'])
     // Both versions served part of the traffic (by x-user), and the guardrail column names each limit. No verdict
