@@ -147,6 +147,16 @@ export const SCENARIOS = [
     note: 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
   },
   {
+    name: 'legate-canary',
+    kind: 'worker',
+    worker: 'legate-canary',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legatePlainConfig,
+    canaryPercent: 50,
+    note: 'legate-plain during a canary rollout at 50 %: both versions held, a sticky assignment and rollout.v<N>.* stats on every request (the load generator is one client, so one slice serves it)',
+  },
+  {
     name: 'legate-jwt',
     kind: 'worker',
     worker: 'legate-jwt',

@@ -60,13 +60,28 @@ export function newMiniflare(Miniflare, options, dir) {
   }
 }
 
-/** Seeds a Legate Worker's KV namespace (the `binding`) with a route table as `legate push` writes it. */
-export async function seedLegate(mf, workerName, config, binding = 'CONFIG') {
+/**
+ * Seeds a Legate Worker's KV namespace (the `binding`) with a route table as `legate push` writes it. With
+ * `canaryPercent`, version 2 (the same table with another refresh_interval) is a running canary of version 1 at that
+ * percent, as the config coordinator writes it; nothing judges it during the run (bake and judging 1 h).
+ */
+export async function seedLegate(mf, workerName, config, binding = 'CONFIG', canaryPercent) {
   const { tsImport } = await import('tsx/esm/api')
   const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
-  const { key, stored, pointer } = await toRecords(config, 0, 'bench')
+  const { guardrailsSchema } = await tsImport('../src/rollout/schema.ts', import.meta.url)
   const kv = await mf.getKVNamespace(binding, workerName)
-  await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
+  const write = async (table, current) => {
+    const { key, stored, pointer } = await toRecords(table, current, 'bench')
+    await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
+    return pointer
+  }
+  let pointer = await write(config, 0)
+  if (canaryPercent !== undefined) {
+    const canary = await write({ ...config, gateway: { ...config.gateway, refresh_interval: '61s' } }, 1)
+    const at = new Date().toISOString()
+    const hour = 3_600_000
+    pointer = { ...pointer, rollout: { id: 'bench', canary: { version: canary.version, sha256: canary.sha256 }, steps: [canaryPercent], step: 0, bake: hour, judge_interval: hour, assign: { by: 'client' }, guardrails: guardrailsSchema.parse({}), started_at: at, step_started_at: at, stats_shards: 4 } }
+  }
   await kv.put('config/current', JSON.stringify(pointer))
 }
 
@@ -127,7 +142,7 @@ async function startWorkers(workers, upstream, identity, { calibrate, inspect })
   await mf.ready
   workerdPids = childPids('workerd')
   for (const pid of workerdPids) external.add(pid)
-  for (const s of workers) if (s.config) await seedLegate(mf, s.worker, s.config(upstream, identity))
+  for (const s of workers) if (s.config) await seedLegate(mf, s.worker, s.config(upstream, identity), 'CONFIG', s.canaryPercent)
   const bases = {}
   for (const s of workers) bases[s.name] = (await mf.unsafeGetDirectURL(s.worker)).origin
   if (calibrate) bases['bare-workerd-raw'] = await startRawWorkerd(upstream, common.compatibilityDate)

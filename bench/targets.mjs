@@ -56,6 +56,7 @@ export function evaluateTargets(results) {
   for (const [name, min, source, what] of [
     ['legate-resilience', 0.9, 'issue 3', 'retries + outlier detection + failure-rate breaker'],
     ['legate-jwt', 0.8, 'issue 4', 'a JWT-protected route'],
+    ['legate-canary', 0.95, 'issue 13', 'the plain route during a 50 % canary rollout'],
   ]) {
     const target = `${what} ≥ ${Math.round(min * 100)} % of legate-plain`
     const a = s[name]

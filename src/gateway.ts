@@ -17,7 +17,7 @@ import { createRecorderClient } from './observability/recorder-client.ts'
 import { createStatsStore } from './observability/stats.ts'
 import { tryParseUrl } from './lib/url.ts'
 import { handleRequest } from './pipeline.ts'
-import { selectSnapshot } from './rollout/select.ts'
+import { inRollout, selectSnapshot } from './rollout/select.ts'
 
 /** Never echoes the input: the Host header or target may be anything a client sent. */
 const BAD_URL_DETAIL = 'the Host header and request target do not form a valid URL (an invalid host name or port?).'
@@ -59,8 +59,8 @@ export function createGateway(options: GatewayOptions = {}) {
       // Stable, or during a rollout the canary for this client's slice, or the version a preview names.
       const picked = snapshot && url ? selectSnapshot(store, snapshot, request, env, startedAt, requestId) : undefined
       const selected = picked instanceof Promise ? await picked : picked
-      const served = selected && !(selected instanceof Response) ? selected.snapshot : snapshot
-      obs = observer.begin(request, served, startedAt, selected !== undefined && !(selected instanceof Response) && selected.labelled)
+      const served = selected instanceof Response ? undefined : (selected ?? snapshot)
+      obs = observer.begin(request, served, startedAt, served !== undefined && snapshot !== undefined && inRollout(store, served, snapshot))
       response = !url
         ? problem({ code: 'ERR_BAD_REQUEST', detail: BAD_URL_DETAIL, requestId })
         : selected instanceof Response

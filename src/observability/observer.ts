@@ -115,7 +115,7 @@ export function createObserver(options: ObserverOptions) {
             stats.histogram(names.time, durationMs)
           }
           if (obs.labelled)
-            recordRolloutSample(stats, { version: obs.version!, status, durationMs, proxied: rc?.upstream !== undefined, ...(rc ? { route: { vhost: rc.vhostName, name: rc.routeName } } : {}) })
+            recordRolloutSample(stats, obs.version!, status, durationMs, rc?.upstream !== undefined, rc?.vhostName, rc?.routeName)
         }
         const up = rc?.upstream
         let flags: string | undefined

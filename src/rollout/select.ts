@@ -11,29 +11,31 @@ import type { ConfigStore } from '../snapshot/store.ts'
 import { inCanary } from './assign.ts'
 import { checkPreview, PREVIEW_TOKEN_HEADER, PREVIEW_VERSION_HEADER } from './preview.ts'
 
-export interface Selected {
-  snapshot: Snapshot
-  /** True while a rollout runs: the request is counted in its version's `rollout.v<N>.*` stats. */
-  labelled: boolean
-}
-
-export function selectSnapshot(store: ConfigStore, stable: Snapshot, request: Request, env: Env, now: number, requestId: string): Selected | Response | Promise<Selected | Response> {
+/** The snapshot for this request, or a problem reply for a refused preview. No allocation on the common path. */
+export function selectSnapshot(store: ConfigStore, stable: Snapshot, request: Request, env: Env, now: number, requestId: string): Snapshot | Response | Promise<Snapshot | Response> {
   const asked = request.headers.get(PREVIEW_VERSION_HEADER)
   if (asked !== null) return preview(store, asked, request, env, now, requestId)
   const canary = store.canary()
-  if (!canary) return { snapshot: stable, labelled: false }
+  if (!canary) return stable
   const client = trustedClientAddress(request.headers, stable.settings.xff_num_trusted_hops)
-  return { snapshot: inCanary(canary.rollout, request.headers, client) ? canary.snapshot : stable, labelled: true }
+  return inCanary(canary.rollout, request.headers, client) ? canary.snapshot : stable
 }
 
-async function preview(store: ConfigStore, asked: string, request: Request, env: Env, now: number, requestId: string): Promise<Selected | Response> {
+/** True while a rollout runs and `served` is one of its two versions: counted in its `rollout.v<N>.*` stats. */
+export function inRollout(store: ConfigStore, served: Snapshot, stable: Snapshot): boolean {
+  const canary = store.canary()
+  return canary !== undefined && (served === stable || served === canary.snapshot)
+}
+
+async function preview(store: ConfigStore, asked: string, request: Request, env: Env, now: number, requestId: string): Promise<Snapshot | Response> {
   const version = /^[1-9]\d{0,9}$/.test(asked) ? Number(asked) : NaN
   if (!Number.isInteger(version))
     return problem({ code: 'ERR_BAD_REQUEST', detail: `${PREVIEW_VERSION_HEADER} must be a config version number.`, requestId })
   const refused = await checkPreview(env.ADMIN_TOKEN, request.headers.get(PREVIEW_TOKEN_HEADER), version, now)
   if (refused) return problem({ code: 'ERR_PREVIEW_DENIED', detail: refused, requestId })
   const snapshot = await store.preview(env.CONFIG, version)
-  if (!snapshot)
-    return problem({ code: 'ERR_CONFIG_VERSION_NOT_FOUND', detail: `version ${version} cannot be previewed: it is not stored or does not validate (see GET /__legate/status).`, requestId })
-  return { snapshot, labelled: false }
+  return (
+    snapshot ??
+    problem({ code: 'ERR_CONFIG_VERSION_NOT_FOUND', detail: `version ${version} cannot be previewed: it is not stored or does not validate (see GET /__legate/status).`, requestId })
+  )
 }
