@@ -60,11 +60,15 @@ const VARIANTS = {
   unobserved: legatePlainUnobservedConfig,
   observed: (u) => slowFlush(legatePlainConfig(u)),
   'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
+  canary: (u) => slowFlush(legatePlainConfig(u)),
 }
+/** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
+const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
   unobserved: 'legate-plain with stats, access log and tracing off',
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
   'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
+  canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
 }
 const names = Object.keys(VARIANTS)
 /** Concurrent keep-alive connections of the request loop. */
@@ -116,7 +120,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream), `CONFIG_${n}`)
+  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream), `CONFIG_${n}`, CANARY_PERCENT[n])
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')

@@ -8,33 +8,14 @@
 import { compileConfig } from '../src/snapshot/compile.ts'
 import { validateConfig } from '../src/snapshot/validate.ts'
 import { createRegistry } from '../src/filters/registry.ts'
+import { benchConfig } from './bench-config.ts'
 
 const QUICK = process.argv.includes('--quick')
 const SIZES = [10, 100, 1_000, 10_000] as const
 /** Timed runs per size (the median is reported), after one untimed warm-up. */
 const RUNS: Record<number, number> = QUICK ? { 10: 15, 100: 9, 1000: 5, 10000: 3 } : { 10: 41, 100: 21, 1000: 11, 10000: 7 }
 
-/** The same route mix as bench/micro-router.ts (prefix, exact, regex, template, then a catch-all), as a full table. */
-export function benchConfig(n: number) {
-  const routes: Record<string, unknown>[] = []
-  for (let i = 0; i < n - 1; i++) {
-    const kind = i % 4
-    const match =
-      kind === 0
-        ? { prefix: `/api/v1/svc${i}/` }
-        : kind === 1
-          ? { exact: `/api/v1/svc${i}/health`, methods: ['GET'] }
-          : kind === 2
-            ? { regex: `/api/v1/svc${i}/items/[0-9]+` }
-            : { template: `/api/v1/svc${i}/users/{id}/orders/{order}` }
-    routes.push({ name: `r${i}`, match, forward: { cluster: 'upstream' } })
-  }
-  routes.push({ name: 'catch-all', match: { prefix: '/' }, forward: { cluster: 'upstream' } })
-  return {
-    clusters: [{ name: 'upstream', endpoints: [{ url: 'http://127.0.0.1:8080' }] }],
-    virtual_hosts: [{ name: 'bench', domains: ['*'], routes }],
-  }
-}
+export { benchConfig }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const now = () => Number(process.hrtime.bigint())

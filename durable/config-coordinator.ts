@@ -48,7 +48,7 @@ export class ConfigCoordinator extends DurableObject<Env> {
 
   private async record(r: RolloutRecord): Promise<void> {
     await this.ctx.storage.put('rollout', r)
-    await this.env.CONFIG.put(rolloutKey(r.id), JSON.stringify(r))
+    await this.env.CONFIG.put(rolloutKey(r.canary), JSON.stringify(r))
   }
 
   /** Validated by the caller. Assigns the next version, writes the body, then the pointer (or starts a rollout). */
