@@ -133,7 +133,7 @@ export class ConfigCoordinator extends DurableObject<Env> {
       const record = (await this.ctx.storage.get<RolloutRecord>('rollout'))!
       await this.record({ ...record, last_judgement: { at, verdict, canary, stable } })
       if (verdict.kind === 'trip') {
-        await this.end('rolled_back', `guardrail tripped: ${verdict.trip.detail}`, verdict.trip, await this.recentRequests(verdict.trip.scope))
+        await this.end('rolled_back', `guardrail tripped: ${verdict.trip.detail}`, verdict.trip, await this.recentRequests(verdict.trip.worst_route ?? verdict.trip.scope, r.canary.version))
         return
       }
       const baked = this.now() - Date.parse(r.step_started_at) >= r.bake
@@ -151,13 +151,17 @@ export class ConfigCoordinator extends DurableObject<Env> {
     })
   }
 
-  /** The flight recorder's latest requests on the route that tripped (none for an overall trip). */
-  private async recentRequests(scope: string): Promise<unknown[] | undefined> {
+  /**
+   * The flight recorder's latest canary requests on the route that tripped, or for an overall trip the route with
+   * the most failures (none when the recorder is off there): what an operator reads first after a rollback.
+   */
+  private async recentRequests(scope: string, canary: number): Promise<unknown[] | undefined> {
     const i = scope.indexOf('~')
     if (i < 0) return undefined
     try {
       const res = await this.env.RECORDER.getByName(recorderName(scope.slice(i + 1))).buffer()
-      return res.summaries.slice(-20)
+      const mine = res.summaries.filter((s) => s.config_version === canary).slice(-20)
+      return mine.length ? mine : undefined
     } catch {
       return undefined
     }

@@ -130,7 +130,7 @@ export function createObserver(options: ObserverOptions) {
           if (pointed) analytics.write(env, facts, obs.stats)
         }
         if (recorder && settings.recorder.enabled && rc)
-          recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId }, env, waitUntil)
+          recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId, version: obs.version }, env, waitUntil)
         if (settings.tracing.server_timing && status !== 101) response = withServerTiming(response, durationMs, up?.ms)
         // Which version answered (rollouts, previews); the pipeline's responses all have mutable headers.
         if (obs.version !== undefined && status !== 101) response.headers.set(PREVIEW_VERSION_HEADER, String(obs.version))

@@ -20,6 +20,8 @@ export interface RecorderInput {
   upstream: { cluster?: string; endpoint?: string; ms?: number; attempts?: number } | undefined
   requestId: string
   traceId: string | undefined
+  /** The config version that served the request. */
+  version: number | undefined
 }
 
 export interface RecorderClient {
@@ -101,6 +103,7 @@ function toSummary(input: RecorderInput, at: number, trigger: string | undefined
     cluster: up?.cluster ?? null,
     upstream_host: up?.endpoint ?? null,
     attempts: up ? (up.attempts ?? 1) : 0,
+    config_version: input.version ?? null,
     ...(trigger !== undefined ? { trigger } : {}),
   }
 }

@@ -19,6 +19,8 @@ export interface RequestSummary {
   cluster: string | null
   upstream_host: string | null
   attempts: number
+  /** The config version that served it (stable, canary or a preview). */
+  config_version: number | null
   /** The trigger this request fired, if any. */
   trigger?: string
 }

@@ -34,6 +34,8 @@ export interface Trip {
   canary_requests: number
   stable_requests: number
   detail: string
+  /** For an overall trip: the canary route with the most requests of the kind that tripped (`<vhost>~<route>`). */
+  worst_route?: string
 }
 
 export type Verdict = { kind: 'insufficient'; detail: string } | { kind: 'healthy' } | { kind: 'trip'; trip: Trip }
@@ -110,7 +112,13 @@ export function judge(canary: VersionFigures, stable: VersionFigures, g: Guardra
     const st = s?.total ?? 0
     for (const [name, f, max] of rates) {
       const trip = cmp(name, scope, f(c), s ? f(s) : 0, c.total, st, max)
-      if (trip) return { kind: 'trip', trip }
+      if (!trip) continue
+      if (scope === 'overall') {
+        const count = (r: RouteFigures) => (name === '5xx rate' ? r.bad5xx : r.authDenied)
+        const worst = Object.entries(canary.routes).sort(([, a], [, b]) => count(b) - count(a))[0]
+        if (worst && count(worst[1]) > 0) trip.worst_route = worst[0]
+      }
+      return { kind: 'trip', trip }
     }
   }
   const noRoute = cmp('no-route (ERR_ROUTE_NOT_FOUND) rate', 'overall', rate(canary.noRoute, canary.total), rate(stable.noRoute, stable.total), canary.total, stable.total, g.max_no_route_increase)

@@ -13,8 +13,8 @@ export const coordinatorStub = () => testEnv.CONFIG_COORDINATOR.getByName('confi
 
 /** Sets the coordinator's clock (its `now`), so bake times pass without waiting. */
 export const setCoordinatorClock = (ms: number) =>
-  runInDurableObject(coordinatorStub(), (instance: ConfigCoordinator) => {
-    instance.now = () => ms
+  runInDurableObject(coordinatorStub(), (instance) => {
+    ;(instance as ConfigCoordinator).now = () => ms
   })
 
 /** Fires the coordinator's alarm now (false when none was set). */

@@ -9,10 +9,11 @@ import { makeKey, token } from '../support/jwt-keys.ts'
 import { admin, endAnyRollout, flushStats, judgeNow, setCoordinatorClock, T0, traffic } from './_helpers.ts'
 
 /** The stable table, or a canary variant of it. */
-function table(variant: { ordersFail?: boolean; audience?: string; jwk?: unknown; tag?: string } = {}) {
+function table(variant: { ordersFail?: boolean; audience?: string; jwk?: unknown; tag?: string; recorder?: boolean } = {}) {
   const forward = { cluster: 'echo' }
   return {
     gateway: { refresh_interval: '1s' },
+    ...(variant.recorder ? { observability: { recorder: { enabled: true, sample_percent: 100, triggers: [{ name: 'errors', status_class: '5xx', cooldown: '1ms' }] } } } : {}),
     ...(variant.jwk ? { http_filters: [{ name: 'jwt_authn', config: { providers: { idp: { issuer: 'https://issuer.test', audiences: [variant.audience ?? 'api'], local_jwks: { keys: [variant.jwk] } } }, requires: { provider: 'idp' } } }] } : {}),
     clusters: [{ name: 'echo', endpoints: [{ url: upstreams().echo[0] }] }],
     virtual_hosts: [
@@ -46,8 +47,8 @@ describe('canary rollouts', () => {
   }
 
   it('rolls back a canary that answers 500 on one route within one judging window, with the reason and both figures', async () => {
-    const stable = (await admin(gw, 'PUT', '/config', table({ tag: 'v-stable-1' }))).body.version
-    const { version: canary } = await start(table({ tag: 'v-stable-1', ordersFail: true }), 'canary=50&min_requests=20&min_route_requests=10')
+    const stable = (await admin(gw, 'PUT', '/config', table({ tag: 'v-stable-1', recorder: true }))).body.version
+    const { version: canary } = await start(table({ tag: 'v-stable-1', ordersFail: true, recorder: true }), 'canary=50&min_requests=20&min_route_requests=10')
     const during = await traffic(gw, '/orders/1', 200)
     expect(versionsOf(during)).toEqual(new Set([stable, canary]))
     for (const r of during) expect(r.status).toBe(r.version === canary ? 500 : 200)
@@ -65,6 +66,9 @@ describe('canary rollouts', () => {
     const event = body.rollout.events.at(-1)
     expect(event).toMatchObject({ kind: 'rolled_back', weight: 0, trip: { guardrail: '5xx rate', canary: 1, stable: 0 } })
     expect(event.reason).toMatch(/5xx rate .*canary 100.0 % of \d+ requests vs stable 0.0 % of \d+/)
+    // The flight recorder's latest canary requests on that route, for the operator reading the rollback.
+    expect(event.recent_requests.length).toBeGreaterThan(0)
+    for (const r of event.recent_requests) expect(r).toMatchObject({ config_version: canary, status: 500, path: '/orders/1' })
     expect(await judgeNow()).toBe(false) // the rollout is over: no alarm left
     const history = (await admin(gw, 'GET', '/config/history')).body
     expect(history.versions.find((v: { version: number }) => v.version === canary)).toMatchObject({ source: 'admin canary', rollout: { state: 'rolled_back', stable, events: [{ kind: 'started' }, { kind: 'rolled_back', reason: event.reason }] } })
