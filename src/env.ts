@@ -12,5 +12,7 @@ export interface Env {
   RECORDER: DurableObjectNamespace<import('../durable/recorder.ts').Recorder>
   /** Admin API bearer token; empty or unset turns the admin API off. */
   ADMIN_TOKEN?: string
+  /** Static assets: the admin dashboard's page (wrangler.toml `[assets]`, src/admin/ui-routes.ts). Unset: no dashboard. */
+  ASSETS?: Fetcher
   [binding: string]: unknown
 }
