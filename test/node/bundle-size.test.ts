@@ -3,8 +3,11 @@
  * settings) must stay under BUNDLE_GZIP_LIMIT_BYTES gzipped. docs/performance.md "Bundle size" says why the limit is
  * what it is and what to do when this fails.
  */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BUNDLE_GZIP_LIMIT_BYTES, formatBytes, measureBundle } from '../../bench/bundle-size.mjs'
+import { ROOT } from '../cli/helpers.ts'
 
 describe('worker bundle', () => {
   it(`uploads at most ${BUNDLE_GZIP_LIMIT_BYTES / 1024} KiB gzipped, minified without keep_names, with source maps`, { timeout: 120_000 }, async () => {
@@ -21,5 +24,15 @@ describe('worker bundle', () => {
         `the Worker uploads ${formatBytes(b.gzip_bytes)} gzipped, over the ${formatBytes(BUNDLE_GZIP_LIMIT_BYTES)} budget. ` +
           `Largest parts: ${top}. See docs/performance.md "Bundle size" before raising BUNDLE_GZIP_LIMIT_BYTES in bench/bundle-size.mjs.`
       )
+  })
+
+  it('keeps every error name without keep_names: each Error subclass in src/ and durable/ sets its own `name`', () => {
+    const files = ['src', 'durable'].flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)))
+    const classes = files.flatMap((f) => {
+      const text = readFileSync(join(ROOT, f), 'utf8')
+      return [...text.matchAll(/class (\w+) extends (?:\w+)?Error\b[^{]*\{([^]*?)\n\}/g)].map((m) => ({ at: `${f}: ${m[1]}`, named: m[2]!.includes(`name = '${m[1]}'`) }))
+    })
+    expect(classes.length).toBeGreaterThanOrEqual(4)
+    expect(classes.filter((c) => !c.named).map((c) => c.at), 'add `override readonly name = \'<ClassName>\'`: minified, the constructor name is one letter').toEqual([])
   })
 })
