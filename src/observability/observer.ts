@@ -5,7 +5,6 @@
  * clock read; the request summary is gathered only when a line or a point is written; the settings are compiled
  * once per config version.
  */
-import type { Snapshot } from '../snapshot/compile.ts'
 import type { Env } from '../env.ts'
 import type { RequestContext, UpstreamOutcome } from '../context.ts'
 import { peerAddress } from '../http/client.ts'
@@ -41,6 +40,14 @@ export interface RequestObservation {
   compiled: Compiled
 }
 
+/**
+ * What the observer reads of a config snapshot (src/snapshot/compile.ts `Snapshot` is one): its observability
+ * settings, compiled once per snapshot object. Structural, so observability imports nothing from the compiler.
+ */
+export interface ObservedSnapshot {
+  readonly config: { readonly observability?: ObservabilitySettings | undefined }
+}
+
 export interface ObserverOptions {
   stats: StatsStore
   flusher: StatsFlusher
@@ -51,7 +58,7 @@ export interface ObserverOptions {
 
 export function createObserver(options: ObserverOptions) {
   const { stats, flusher, recorder, now, random } = options
-  const compiledBySnapshot = new WeakMap<Snapshot, Compiled>()
+  const compiledBySnapshot = new WeakMap<ObservedSnapshot, Compiled>()
   const compile = (settings: ObservabilitySettings): Compiled => ({
     settings,
     accessLog: createAccessLogger(settings.access_log, random),
@@ -59,7 +66,7 @@ export function createObserver(options: ObserverOptions) {
   })
   const fallback = compile(DEFAULT_OBSERVABILITY)
 
-  function compiledFor(snapshot: Snapshot | undefined): Compiled {
+  function compiledFor(snapshot: ObservedSnapshot | undefined): Compiled {
     if (!snapshot) return fallback
     let c = compiledBySnapshot.get(snapshot)
     if (!c) {
@@ -71,7 +78,7 @@ export function createObserver(options: ObserverOptions) {
 
   return {
     /** Before the pipeline: the trace context (sent upstream by the pipeline). */
-    begin(request: Request, snapshot: Snapshot | undefined, startedAt: number): RequestObservation {
+    begin(request: Request, snapshot: ObservedSnapshot | undefined, startedAt: number): RequestObservation {
       try {
         const compiled = compiledFor(snapshot)
         const tracing = compiled.settings.tracing
