@@ -95,7 +95,8 @@ async function main() {
   const script = path.join(dir, 'legate-loop.js')
   await build({ ...WORKER_BUNDLE, entryPoints: [path.join(ROOT, 'bench/workers/legate-loop.ts')], outfile: script })
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
-  const base = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
+  // Without [assets] (the dashboard page): Miniflare would put its assets router Worker in front of the gateway.
+  const { assets: _dashboard, ...base } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
   const { Miniflare } = await import('miniflare')
   process.env.MINIFLARE_WORKERD_PATH = wrapper
   log('starting workerd under callgrind (slow: a minute or so)')

@@ -85,7 +85,8 @@ async function startLegate(upstream: string): Promise<string> {
     outfile: out,
     ...WORKER_BUNDLE,
   })
-  const base = unstable_getMiniflareWorkerOptions(path.join(BENCH, '..', 'wrangler.toml')).workerOptions
+  // Without [assets] (the dashboard page): Miniflare would put its assets router Worker in front of the gateway.
+  const { assets: _dashboard, ...base } = unstable_getMiniflareWorkerOptions(path.join(BENCH, '..', 'wrangler.toml')).workerOptions
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'legate-bench-rl-'))
   cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
   const mf = new Miniflare({

@@ -90,7 +90,8 @@ async function startWorkers(workers, upstream, identity, { calibrate, inspect })
   const bundles = await bundleWorkers()
   log('reading wrangler.toml (wrangler.unstable_getMiniflareWorkerOptions)')
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
-  const legateBase = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
+  // Without [assets] (the dashboard page): Miniflare would put its assets router Worker in front of the gateway.
+  const { assets: _dashboard, ...legateBase } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
   const common = { compatibilityDate: legateBase.compatibilityDate, compatibilityFlags: legateBase.compatibilityFlags ?? [] }
   const defs = {
     bare: { ...common, scriptPath: path.join(BENCH, 'workers/bare.js'), bindings: { UPSTREAM: upstream } },

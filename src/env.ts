@@ -14,5 +14,7 @@ export interface Env {
   CONFIG_COORDINATOR: DurableObjectNamespace<import('../durable/config-coordinator.ts').ConfigCoordinator>
   /** Admin API bearer token; empty or unset turns the admin API off. */
   ADMIN_TOKEN?: string
+  /** Static assets: the admin dashboard's page (wrangler.toml `[assets]`, src/admin/ui-routes.ts). Unset: no dashboard. */
+  ASSETS?: Fetcher
   [binding: string]: unknown
 }

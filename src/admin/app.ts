@@ -3,7 +3,7 @@
  * compared in constant time. No token configured: the admin API is off and every admin path answers 404. The
  * dashboard page itself (`/ui`) holds no data and is served without the token; its requests send it.
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { problem } from '../http/problem.ts'
 import { registerClustersRoutes } from './clusters-routes.ts'
 import { registerConfigRoutes } from './config-routes.ts'

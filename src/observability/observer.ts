@@ -5,7 +5,6 @@
  * clock read; the request summary is gathered only when a line or a point is written; the settings are compiled
  * once per config version.
  */
-import type { Snapshot } from '../snapshot/compile.ts'
 import type { Env } from '../env.ts'
 import type { RequestContext, UpstreamOutcome } from '../context.ts'
 import { peerAddress } from '../http/client.ts'
@@ -47,6 +46,16 @@ export interface RequestObservation {
   labelled?: boolean
 }
 
+/**
+ * What the observer reads of a config snapshot (src/snapshot/compile.ts `Snapshot` is one): its observability
+ * settings, compiled once per snapshot object. Structural, so observability imports nothing from the compiler.
+ */
+export interface ObservedSnapshot {
+  /** Named on every response (x-legate-config-version), access-log line and rollout stat. */
+  readonly version: number
+  readonly config: { readonly observability?: ObservabilitySettings | undefined }
+}
+
 export interface ObserverOptions {
   stats: StatsStore
   flusher: StatsFlusher
@@ -57,7 +66,7 @@ export interface ObserverOptions {
 
 export function createObserver(options: ObserverOptions) {
   const { stats, flusher, recorder, now, random } = options
-  const compiledBySnapshot = new WeakMap<Snapshot, Compiled>()
+  const compiledBySnapshot = new WeakMap<ObservedSnapshot, Compiled>()
   const compile = (settings: ObservabilitySettings): Compiled => ({
     settings,
     accessLog: createAccessLogger(settings.access_log, random),
@@ -65,7 +74,7 @@ export function createObserver(options: ObserverOptions) {
   })
   const fallback = compile(DEFAULT_OBSERVABILITY)
 
-  function compiledFor(snapshot: Snapshot | undefined): Compiled {
+  function compiledFor(snapshot: ObservedSnapshot | undefined): Compiled {
     if (!snapshot) return fallback
     let c = compiledBySnapshot.get(snapshot)
     if (!c) {
@@ -77,7 +86,7 @@ export function createObserver(options: ObserverOptions) {
 
   return {
     /** Before the pipeline: the trace context (sent upstream by the pipeline). */
-    begin(request: Request, snapshot: Snapshot | undefined, startedAt: number, labelled = false): RequestObservation {
+    begin(request: Request, snapshot: ObservedSnapshot | undefined, startedAt: number, labelled = false): RequestObservation {
       try {
         const compiled = compiledFor(snapshot)
         const tracing = compiled.settings.tracing
