@@ -172,6 +172,10 @@ function checkRoute(
   if (f) {
     const refs = f.cluster !== undefined ? [{ name: f.cluster, at: `${path}.forward.cluster` }] : []
     f.weighted_clusters?.forEach((w, i) => refs.push({ name: w.name, at: `${path}.forward.weighted_clusters[${i}].name` }))
+    f.request_mirror_policies.forEach((m, i) => {
+      if (!clusters.has(m.cluster))
+        issues.push({ path: `${path}.forward.request_mirror_policies[${i}].cluster`, message: `unknown cluster "${m.cluster}" (known: ${list(clusters.keys())})` })
+    })
     for (const r of refs)
       if (!clusters.has(r.name)) issues.push({ path: r.at, message: `unknown cluster "${r.name}" (known: ${list(clusters.keys())})` })
     if (f.host_rewrite !== undefined)
