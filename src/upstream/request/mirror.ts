@@ -67,9 +67,8 @@ export function startMirrors(
     primary = a
     copy = readAll(b, length)
   } else if (body !== null) copy = body as ArrayBuffer
-  const headers = new Headers(rc.headers)
-  headers.delete('content-length')
-  for (const m of chosen) rc.waitUntil(send(rc, m, input, headers, copy))
+  // fetch() is called before this returns for a request without a body, so the headers are read as they are now.
+  for (const m of chosen) rc.waitUntil(send(rc, m, input, copy))
   return primary
 }
 
@@ -83,8 +82,23 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
   }
 }
 
-async function send(rc: RequestContext, m: MirrorPlan, input: MirrorInput, base: Headers, copy: Promise<ArrayBuffer | null> | ArrayBuffer | null) {
+/**
+ * Reads and drops a mirror's response body, so its keep-alive connection is reused (a cancelled body closes it);
+ * past 64 KiB the rest is cancelled.
+ */
+async function drain(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader()
+  for (let n = 0; ; ) {
+    const { done, value } = await reader.read()
+    if (done) return
+    if ((n += value.byteLength) > 65_536) return reader.cancel()
+  }
+}
+
+async function send(rc: RequestContext, m: MirrorPlan, input: MirrorInput, copy: Promise<ArrayBuffer | null> | ArrayBuffer | null) {
   const rt = m.cluster
+  const headers = new Headers(rc.headers)
+  headers.delete('content-length')
   const body = copy instanceof Promise ? await copy : copy
   if (copy !== null && body === null) {
     rc.stats.counter(rt.stat.of('retry_or_shadow_abandoned'))
@@ -97,7 +111,6 @@ async function send(rc: RequestContext, m: MirrorPlan, input: MirrorInput, base:
     return
   }
   const e = picked.endpoint
-  const headers = new Headers(base)
   const host = rc.headers.get('x-forwarded-host') ?? rc.url.host
   let url: string
   let fetcher: Fetcher | undefined
@@ -114,7 +127,7 @@ async function send(rc: RequestContext, m: MirrorPlan, input: MirrorInput, base:
     if (input.timeoutMs > 0) init.signal = AbortSignal.timeout(input.timeoutMs)
     const res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
     rc.stats.counter(rt.stat.of(`shadow_rq_${Math.floor(res.status / 100)}xx`))
-    await res.body?.cancel()
+    if (res.body) await drain(res.body)
   } catch {
     rc.stats.counter(rt.stat.of('shadow_rq_failure'))
   }
