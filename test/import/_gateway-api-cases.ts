@@ -17,6 +17,7 @@ import pathOrder from '../fixtures/gateway-api/httproute-path-match-order.yaml?r
 import queryMatching from '../fixtures/gateway-api/httproute-query-param-matching.yaml?raw'
 import redirectHost from '../fixtures/gateway-api/httproute-redirect-host-and-status.yaml?raw'
 import redirectPath from '../fixtures/gateway-api/httproute-redirect-path.yaml?raw'
+import redirectPortAndScheme from '../fixtures/gateway-api/httproute-redirect-port-and-scheme.yaml?raw'
 import redirectPort from '../fixtures/gateway-api/httproute-redirect-port.yaml?raw'
 import redirectScheme from '../fixtures/gateway-api/httproute-redirect-scheme.yaml?raw'
 import backendWeights from '../fixtures/gateway-api/httproute-request-header-modifier-backend-weights.yaml?raw'
@@ -283,6 +284,21 @@ export const CASES: ConformanceCase[] = [
       [get('/port-and-host'), redirect(302, { host: 'example.org', port: '8083' })],
       [get('/port-and-status'), redirect(301, { port: '8083' })],
       [get('/port-and-host-and-status'), redirect(302, { host: 'example.org', port: '8083' })],
+    ],
+  },
+  {
+    // Only the routes of the port-80 listener: Legate has no listeners, so the same paths on the 8080 and 8443
+    // listeners cannot differ; they sort after the port-80 route (namespace/name) and are never reached.
+    test: 'HTTPRouteRedirectPortAndScheme (port 80 listener)',
+    file: 'httproute-redirect-port-and-scheme.yaml',
+    manifest: redirectPortAndScheme,
+    requests: [
+      [get('/scheme-nil-and-port-nil'), redirect(302, { scheme: 'http', host: 'example.org' })],
+      [get('/scheme-nil-and-port-80'), redirect(302, { scheme: 'http', host: 'example.org' })],
+      [get('/scheme-nil-and-port-8080'), redirect(302, { scheme: 'http', host: 'example.org', port: '8080' })],
+      [get('/scheme-https-and-port-nil'), redirect(302, { scheme: 'https', host: 'example.org' })],
+      [get('/scheme-https-and-port-443'), redirect(302, { scheme: 'https', host: 'example.org' })],
+      [get('/scheme-https-and-port-8443'), redirect(302, { scheme: 'https', host: 'example.org', port: '8443' })],
     ],
   },
   { test: 'HTTPRoute303Redirect', file: 'httproute-303-redirect.yaml', manifest: m303, requests: [[get('/see-other', { method: 'POST' }), redirect(303)]] },
