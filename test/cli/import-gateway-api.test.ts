@@ -143,6 +143,17 @@ describe('legate import gateway-api', () => {
     })
   })
 
+  it("gives the table docs/import-gateway-api.md shows for its example HTTPRoute", async () => {
+    const doc = readFileSync(join(ROOT, 'docs/import-gateway-api.md'), 'utf8')
+    const section = doc.slice(doc.indexOf('## An example'), doc.indexOf('## How a route table comes out'))
+    const [input, output] = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    const command = /`legate (import gateway-api store\.yaml [^`]*)`/.exec(section)![1]!.split(' ')
+    const dir = tempFiles({ 'store.yaml': input! })
+    const r = await legate(...command.map((a) => (a === 'store.yaml' ? join(dir, a) : a)))
+    expect(r.code, r.stderr).toBe(0)
+    expect(parse(r.stdout)).toEqual(parse(output!))
+  })
+
   it('is listed by legate --help; usage errors exit 2', async () => {
     expect((await legate('--help')).stdout).toContain('import')
     expect((await legate('import')).code).toBe(2)
