@@ -26,6 +26,7 @@ import mirror from '../fixtures/gateway-api/httproute-request-mirror.yaml?raw'
 import multiMirror from '../fixtures/gateway-api/httproute-request-multiple-mirrors.yaml?raw'
 import percentMirror from '../fixtures/gateway-api/httproute-request-percentage-mirror.yaml?raw'
 import resHeaders from '../fixtures/gateway-api/httproute-response-header-modifier.yaml?raw'
+import retryConnection from '../fixtures/gateway-api/httproute-retry-connection-error.yaml?raw'
 import retry from '../fixtures/gateway-api/httproute-retry.yaml?raw'
 import rewritePath from '../fixtures/gateway-api/httproute-rewrite-path.yaml?raw'
 import simple from '../fixtures/gateway-api/httproute-simple-same-namespace.yaml?raw'
@@ -376,6 +377,20 @@ export const CASES: ConformanceCase[] = [
         const key = newKey()
         await check(get(path, { behave: `status=${code};fail-times=${after};key=${key}` }), { status }, `${path} ${code}×${after}`)
         expect((await attemptsOf(key)).attempts, `${path} ${code}×${after}`).toBe(attempts)
+      }
+    },
+  },
+  {
+    test: 'HTTPRouteRetryConnectionError',
+    file: 'httproute-retry-connection-error.yaml',
+    manifest: retryConnection,
+    requests: [],
+    async extra(_gw, check) {
+      // The connection is reset before any response, succeedAfter times; the suite accepts 500 or 503 on failure.
+      for (const [after, status, attempts] of [[2, 200, 3], [4, 503, 4]] as const) {
+        const key = newKey()
+        await check(get('/retry/no-status-code-attempts-3', { behave: `reset;fail-times=${after};key=${key}` }), { status }, `reset×${after}`)
+        expect((await attemptsOf(key)).attempts, `reset×${after}`).toBe(attempts)
       }
     },
   },
