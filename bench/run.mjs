@@ -203,12 +203,14 @@ async function runLoad(scenarios) {
   log('starting the upstream')
   const { port: upPort } = await forkServer('upstream.mjs', [], 'upstream')
   const upstream = `http://127.0.0.1:${upPort}`
+  const { port: mirrorPort } = await forkServer('upstream.mjs', [], 'mirror upstream') // legate-mirror's second upstream
 
   const identity = await createIdentity()
   const headers = loadHeaders(identity)
   const { bases, runtimeLog, inspectorPort, workerdPids = [] } = await startSystems(scenarios, upstream, identity, {
     calibrate: opt.calibrate,
     inspect: Boolean(opt.profile),
+    mirrorUpstream: `http://127.0.0.1:${mirrorPort}`,
   })
   const active = scenarios.filter((s) => bases[s.name] && !s.skipped)
   if (bases['bare-workerd-raw'])

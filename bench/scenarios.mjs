@@ -117,6 +117,16 @@ export const legateFullConfig = (upstream, identity) =>
     { retry_policy: { retry_on: '5xx', num_retries: 2 } }
   )
 
+/**
+ * legate-mirror: legate-plain with every request mirrored to a second upstream (issue 17: the primary route keeps
+ * ≥ 90 % of legate-plain's throughput). `mirror` is that upstream's origin (bench/run.mjs starts it).
+ */
+export const legateMirrorConfig = (upstream, _identity, mirror = upstream) => {
+  const t = table(upstream, [], { request_mirror_policies: [{ cluster: 'mirror' }] })
+  t.clusters.push({ name: 'mirror', endpoints: [{ url: mirror }] })
+  return t
+}
+
 /** legate-ratelimit-exact / -leased: legate-plain plus the global limit, counted in that mode. */
 export const legateRateLimitConfig = (mode) => (upstream) => table(upstream, [rateLimit(mode)])
 
@@ -200,6 +210,15 @@ export const SCENARIOS = [
     legate: true,
     config: legateRateLimitConfig('leased'),
     note: 'legate-plain + the same limit, leased mode: tokens granted in batches, spent locally',
+  },
+  {
+    name: 'legate-mirror',
+    kind: 'worker',
+    worker: 'legate-mirror',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateMirrorConfig,
+    note: 'legate-plain + request_mirror_policies: 100 % of requests copied to a second upstream (waitUntil)',
   },
   {
     name: 'hono-handwritten',

@@ -85,7 +85,7 @@ export async function seedLegate(mf, workerName, config, binding = 'CONFIG', can
   await kv.put('config/current', JSON.stringify(pointer))
 }
 
-async function startWorkers(workers, upstream, identity, { calibrate, inspect }) {
+async function startWorkers(workers, upstream, identity, { calibrate, inspect, mirrorUpstream }) {
   log('bundling Legate and the Hono gateway (esbuild)')
   const bundles = await bundleWorkers()
   log('reading wrangler.toml (wrangler.unstable_getMiniflareWorkerOptions)')
@@ -143,7 +143,7 @@ async function startWorkers(workers, upstream, identity, { calibrate, inspect })
   await mf.ready
   workerdPids = childPids('workerd')
   for (const pid of workerdPids) external.add(pid)
-  for (const s of workers) if (s.config) await seedLegate(mf, s.worker, s.config(upstream, identity), 'CONFIG', s.canaryPercent)
+  for (const s of workers) if (s.config) await seedLegate(mf, s.worker, s.config(upstream, identity, mirrorUpstream), 'CONFIG', s.canaryPercent)
   const bases = {}
   for (const s of workers) bases[s.name] = (await mf.unsafeGetDirectURL(s.worker)).origin
   if (calibrate) bases['bare-workerd-raw'] = await startRawWorkerd(upstream, common.compatibilityDate)
@@ -254,9 +254,9 @@ http {
  * Starts every selected system. Marks scenarios whose system is missing as skipped (with the reason) and records
  * versions on them. @returns {{ bases: Record<string, string>, runtimeLog: string[], inspectorPort?: number }}
  */
-export async function startSystems(scenarios, upstream, identity, { calibrate = false, inspect = false } = {}) {
+export async function startSystems(scenarios, upstream, identity, { calibrate = false, inspect = false, mirrorUpstream = upstream } = {}) {
   const workers = scenarios.filter((s) => s.kind === 'worker' && !s.skipped)
-  const out = workers.length ? await startWorkers(workers, upstream, identity, { calibrate, inspect }) : { bases: {}, runtimeLog: [] }
+  const out = workers.length ? await startWorkers(workers, upstream, identity, { calibrate, inspect, mirrorUpstream }) : { bases: {}, runtimeLog: [] }
 
   const fg = scenarios.find((s) => s.name === 'fast-gateway' && !s.skipped)
   if (fg) {

@@ -80,6 +80,25 @@ const weightedCluster = z.strictObject({
 
 const REWRITE_KEYS = ['prefix_rewrite', 'regex_rewrite', 'template_rewrite'] as const
 
+/**
+ * Envoy RequestMirrorPolicy: a copy of the request goes to another cluster in the background (`waitUntil`),
+ * its response discarded; the primary response is never delayed or altered.
+ */
+export const requestMirrorPolicy = z.strictObject({
+  /** The cluster that receives the copy. */
+  cluster: z.string().min(1),
+  /** Share of requests mirrored, 0 to 100 (fractions allowed: 0.5 = one request in 200). @default 100 */
+  runtime_fraction: z.number().min(0).max(100).default(100),
+  /** Leave the host as it is instead of suffixing `-shadow` (`api.example.com` ⇒ `api.example.com-shadow`). @default false */
+  disable_shadow_host_suffix_append: z.boolean().default(false),
+  /**
+   * A request body with a Content-Length up to this is mirrored (copied while the primary streams it); a larger
+   * or unknown-length body is not mirrored and counted (`retry_or_shadow_abandoned`). @default 65536
+   */
+  per_request_buffer_limit_bytes: z.number().int().min(0).max(16 * 1024 * 1024).default(65_536),
+})
+export type RequestMirrorPolicy = z.output<typeof requestMirrorPolicy>
+
 /** Forward to a cluster (or weighted clusters), with optional path and host rewrites. */
 export const forwardAction = z
   .strictObject({
@@ -104,6 +123,8 @@ export const forwardAction = z
     cluster_not_found_response_code: z.literal([503, 404, 500]).default(503),
     /** Retries for this route; replaces the virtual host's `retry_policy` entirely. */
     retry_policy: retryPolicy.optional(),
+    /** Copies of each request sent to other clusters (Envoy request_mirror_policies). */
+    request_mirror_policies: z.array(requestMirrorPolicy).max(8).default([]),
   })
   .superRefine(exactlyOne(['cluster', 'cluster_header', 'weighted_clusters'], 'cluster specifier'))
   .superRefine(atMostOne(REWRITE_KEYS, 'path rewrite'))

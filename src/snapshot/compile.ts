@@ -94,6 +94,12 @@ function compileForward(route: RouteConfig, clusters: ReadonlyMap<string, Cluste
   // A route policy replaces the virtual host's entirely (Envoy: no merge).
   const retry = f.retry_policy ? compileRetryPolicy(f.retry_policy) : vhostRetry
   if (retry) plan.retry = retry
+  // Validation guarantees each mirror cluster exists.
+  const mirrors = f.request_mirror_policies.flatMap((m) => {
+    const cluster = clusters.get(m.cluster)
+    return cluster ? [{ cluster, fraction: m.runtime_fraction, hostSuffix: !m.disable_shadow_host_suffix_append, bufferLimit: m.per_request_buffer_limit_bytes }] : []
+  })
+  if (mirrors.length) plan.mirrors = mirrors
   return plan
 }
 

@@ -172,6 +172,13 @@ function checkRoute(
   if (f) {
     const refs = f.cluster !== undefined ? [{ name: f.cluster, at: `${path}.forward.cluster` }] : []
     f.weighted_clusters?.forEach((w, i) => refs.push({ name: w.name, at: `${path}.forward.weighted_clusters[${i}].name` }))
+    // A loose check (the schema failed elsewhere) sees the raw input: no defaults, any shape.
+    const mirrors: unknown = f.request_mirror_policies
+    if (Array.isArray(mirrors))
+      mirrors.forEach((m: { cluster?: unknown } | null, i) => {
+        if (typeof m?.cluster === 'string' && !clusters.has(m.cluster))
+          issues.push({ path: `${path}.forward.request_mirror_policies[${i}].cluster`, message: `unknown cluster "${m.cluster}" (known: ${list(clusters.keys())})` })
+      })
     for (const r of refs)
       if (!clusters.has(r.name)) issues.push({ path: r.at, message: `unknown cluster "${r.name}" (known: ${list(clusters.keys())})` })
     if (f.host_rewrite !== undefined)

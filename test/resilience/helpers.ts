@@ -16,6 +16,7 @@ export interface KeyRecord {
   maxInFlight: number
   maxRetriesInFlight: number
   probes: Record<string, number>
+  seen: { server: string; forwardedHost: string | null; bodyBytes: number }[]
 }
 
 /** What the upstream servers saw for a key. */

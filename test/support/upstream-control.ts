@@ -16,6 +16,8 @@ export interface KeyRecord {
   retriesInFlight: number
   maxRetriesInFlight: number
   probes: Record<string, number>
+  /** Each request that arrived whole: the server, its `x-forwarded-host` and body size. */
+  seen: { server: string; forwardedHost: string | null; bodyBytes: number }[]
 }
 const keys = new Map<string, KeyRecord>()
 /** Health status per key, and per `key|server`. */
@@ -23,7 +25,7 @@ const health = new Map<string, number>()
 
 export function recordOf(key: string): KeyRecord {
   let r = keys.get(key)
-  if (!r) keys.set(key, (r = { attempts: 0, byServer: {}, attemptCounts: [], inFlight: 0, maxInFlight: 0, retriesInFlight: 0, maxRetriesInFlight: 0, probes: {} }))
+  if (!r) keys.set(key, (r = { attempts: 0, byServer: {}, attemptCounts: [], inFlight: 0, maxInFlight: 0, retriesInFlight: 0, maxRetriesInFlight: 0, probes: {}, seen: [] }))
   return r
 }
 

@@ -96,6 +96,10 @@ function handle(name: string) {
       if (bodyBytes <= ECHO_LIMIT) chunks.push(c)
     })
     req.on('end', () => {
+      if (key !== undefined) {
+        const xfh = req.headers['x-forwarded-host']
+        recordOf(key).seen.push({ server: name, forwardedHost: typeof xfh === 'string' ? xfh : null, bodyBytes })
+      }
       if (kind === 'hang') return
       const reply = () => {
         if (kind === 'bytes') return streamBytes(res, Number(arg))

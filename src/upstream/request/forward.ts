@@ -18,6 +18,7 @@ import { exchange } from './exchange.ts'
 import { failureReply } from './failure-reply.ts'
 import { retireClusters, syncIfDue } from '../isolate/health-snapshot.ts'
 import { replayableBody } from './replay.ts'
+import { startMirrors } from './mirror.ts'
 
 
 /** What forward() needs beyond the request context. */
@@ -113,6 +114,15 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
   // Only the client's own streamed body is watched; a filter's replacement body is the filter's business.
   const own = !body.replayable && body.body !== null && body.body === rc.request.body && isFramedBody(rc.request.headers)
   const clientBody = own ? watchClientBody(rc.request.body!, rc.request.headers) : undefined
+  let sent = clientBody ? clientBody.body : body.body
+  // Mirrors start now, in the background (Envoy: only once the primary cluster exists and admitted the request).
+  if (plan.mirrors)
+    sent = startMirrors(rc, plan.mirrors, {
+      path,
+      ...(plan.hostRewrite !== undefined ? { hostRewrite: plan.hostRewrite } : {}),
+      timeoutMs: plan.timeoutMs,
+      random: input.random ?? Math.random,
+    }, sent)
   const timer = plan.timeoutMs > 0 ? setTimeout(() => input.abort.abort(ROUTE_TIMEOUT), plan.timeoutMs) : undefined
   const disarm = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -121,7 +131,7 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
     rc,
     rt: cluster,
     ...(retry ? { retry } : {}),
-    init: { method: rc.method, headers: rc.headers, body: clientBody ? clientBody.body : body.body, redirect: 'manual' },
+    init: { method: rc.method, headers: rc.headers, body: sent, redirect: 'manual' },
     ...(clientBody ? { clientBody } : {}),
     replayable: body.replayable,
     target(e) {

@@ -5,6 +5,7 @@
 import type { MutationVars } from '../../lib/header-mutation.ts'
 import type { RouteHit } from '../../router/routes.ts'
 import type { ClusterRuntime } from '../isolate/cluster.ts'
+import type { MirrorPlan } from './mirror.ts'
 import type { RetryPlan } from './retry.ts'
 
 export type ApplyHeaders = (headers: Headers, vars: MutationVars) => void
@@ -22,4 +23,6 @@ export interface ForwardPlan {
   clusterNotFoundStatus: number
   /** The route's retry policy, else the virtual host's; none means no retries. */
   retry?: RetryPlan
+  /** request_mirror_policies; absent when the route mirrors nothing. */
+  mirrors?: MirrorPlan[]
 }
