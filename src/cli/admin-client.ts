@@ -52,6 +52,7 @@ export async function adminCall(t: AdminTarget, method: string, path: string, bo
       method,
       headers: { authorization: `Bearer ${t.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
     })
   } catch (e) {
     throw new CliError(`could not reach the gateway at ${t.url}: ${(e as Error).message}`, EXIT.KV, [
