@@ -59,6 +59,7 @@ export class ConfigCoordinator extends DurableObject<Env> {
       if (req.expectVersion !== undefined && (live?.version ?? 0) !== req.expectVersion) return staleRefusal(req.expectVersion, live, log)
       if (live?.rollout)
         return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: `a rollout of version ${live.rollout.canary.version} is running; promote or abort it first (legate rollout promote|abort).` }
+      if (req.rollout && !live) return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: 'nothing is live yet, so there is no stable version to compare a canary with: publish without --canary first.' }
       const last = Math.max(live?.version ?? 0, (await this.ctx.storage.get<number>('last_version')) ?? 0)
       const { key, stored, pointer } = await toRecords(req.config, last, req.source, new Date(this.now()))
       if (live && live.sha256 === stored.sha256) return { ok: true, status: 'unchanged', pointer: live }
