@@ -4,6 +4,7 @@ import type { Command } from './command.ts'
 import { diffCommand } from './commands/diff.ts'
 import { doctorCommand } from './commands/doctor.ts'
 import { historyCommand } from './commands/history.ts'
+import { importCommand } from './commands/import.ts'
 import { keysCommand } from './commands/keys.ts'
 import { pullCommand } from './commands/pull.ts'
 import { pushCommand } from './commands/push.ts'
@@ -12,7 +13,7 @@ import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
 import { createIo, jsonIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand, doctorCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, keysCommand, doctorCommand, importCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70
