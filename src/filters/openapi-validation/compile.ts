@@ -59,10 +59,12 @@ function report(errors: readonly OutputUnit[]) {
   for (const e of errors) {
     if (WRAPPERS.has(e.keyword)) continue
     if (alternatives.some((a) => e.keywordLocation.startsWith(`${a}/`))) continue
-    const pointer = e.instanceLocation.replace(/^#/, '')
+    let pointer = e.instanceLocation.replace(/^#/, '')
+    const missing = e.keyword === 'required' ? /required property "(.*)"\.$/.exec(e.error)?.[1] : undefined
+    if (missing !== undefined) pointer += `/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}`
     const isRe2 = e.keyword === 'format' && e.error.includes(RE2_FORMAT)
     const rule = isRe2 ? 'pattern' : e.keyword === 'false' ? 'additionalProperties' : e.keyword
-    const message = isRe2 ? `does not match the pattern ${JSON.stringify(e.error.slice(e.error.indexOf(RE2_FORMAT) + RE2_FORMAT.length, -2))}` : e.keyword === 'false' ? 'this property is not allowed' : e.error
+    const message = missing !== undefined ? 'this property is required' : isRe2 ? `does not match the pattern ${JSON.stringify(e.error.slice(e.error.indexOf(RE2_FORMAT) + RE2_FORMAT.length, -2))}` : e.keyword === 'false' ? 'this property is not allowed' : e.error
     const key = `${pointer}\0${rule}\0${message}`
     if (seen.has(key)) continue
     seen.add(key)
