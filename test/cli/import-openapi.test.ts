@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { largeSpec } from './fixtures/openapi/large-spec.ts'
+import { largeSpec } from '../../bench/openapi-large-spec.ts'
 import { legate, tempFiles } from './helpers.ts'
 
 const FIXTURES = join(import.meta.dirname, 'fixtures/openapi')
