@@ -102,12 +102,11 @@ describe('legate import openapi', () => {
     writeFileSync(join(dir, 'shop.yaml'), stringify(spec))
     const after = (await importTo(join(dir, 'shop.yaml'))).text.split('\n')
     const old = before.split('\n')
-    const added = after.filter((line, i) => line !== old[i - (after.length - old.length)] && line !== old[i])
     const start = after.indexOf('      - name: listReviews')
     expect(start).toBeGreaterThan(0)
+    expect(after.slice(start, start + 3)).toEqual(['      - name: listReviews', '        match: { template: "/v1/items/{itemId}/reviews", methods: [ GET ] }', '        forward: { cluster: shop-api }'])
     expect(after.slice(0, start)).toEqual(old.slice(0, start))
-    expect(after.slice(start + 7)).toEqual(old.slice(start))
-    expect(added.length).toBeLessThanOrEqual(7)
+    expect(after.slice(start + 3)).toEqual(old.slice(start))
   })
 
   it('imports a 1,000-operation spec well within its 5 s budget, and the table validates', async () => {
