@@ -5,8 +5,12 @@ export type BodyRead =
   /** Over the limit: `rest` is the whole body again (what was read, then the unread part), to forward. */
   | { kind: 'too_large'; rest: ReadableStream<Uint8Array> }
 
-/** Reads `body` up to `limit` bytes. */
-export async function readWithin(body: ReadableStream<Uint8Array>, limit: number): Promise<BodyRead> {
+/**
+ * Reads `body` up to `limit` bytes. With a `declared` Content-Length within the limit, in one native read (the
+ * runtime holds a body to its declared length); otherwise chunk by chunk, counting.
+ */
+export async function readWithin(body: ReadableStream<Uint8Array>, limit: number, declared?: number): Promise<BodyRead> {
+  if (declared !== undefined && declared <= limit) return { kind: 'ok', bytes: new Uint8Array(await new Response(body).arrayBuffer()) }
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -41,11 +45,5 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
   })
 }
 
-/** A stream of `bytes`, for the upstream. */
-export const streamOf = (bytes: Uint8Array): ReadableStream<Uint8Array> =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (bytes.byteLength > 0) controller.enqueue(bytes)
-      controller.close()
-    },
-  })
+/** A stream of `bytes` for the upstream: the runtime's own (fixed length, not a JavaScript stream to pump). */
+export const streamOf = (bytes: Uint8Array): ReadableStream<Uint8Array> => new Response(bytes).body ?? new Response('').body!

@@ -24,6 +24,8 @@ interface CompiledParam {
 }
 
 const JSON_RE = /^application\/(?:[\w.+-]*\+)?json$/
+const DIGITS_RE = /^\d+$/
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const seg = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function compileOperation(config: OpenapiValidationConfig) {
@@ -96,8 +98,10 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
     if (config.mode === 'report') return undefined
     return problem({ code: 'ERR_BODY_TOO_LARGE', detail: `JSON bodies are validated up to ${config.max_body_bytes} bytes`, requestId: rc.requestId })
   }
-  if (length !== null && Number(length) > config.max_body_bytes) return tooLarge()
-  const read = await readWithin(rc.body, config.max_body_bytes)
+  const declared = length !== null && DIGITS_RE.test(length) ? Number(length) : undefined
+  if (declared !== undefined && declared > config.max_body_bytes) return tooLarge()
+  // The runtime holds the original body to its Content-Length; a body an earlier filter replaced is counted.
+  const read = await readWithin(rc.body, config.max_body_bytes, rc.body === rc.request.body ? declared : undefined)
   if (read.kind === 'too_large') {
     rc.body = read.rest
     return tooLarge()
@@ -105,7 +109,7 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
   rc.body = streamOf(read.bytes)
   let value: unknown
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(read.bytes))
+    value = JSON.parse(UTF8.decode(read.bytes))
   } catch (e) {
     return void errors.push({ pointer: '/body', rule: 'json', message: `the body is not JSON: ${(e as Error).message}` })
   }
