@@ -1,5 +1,6 @@
 /**
  * @module Route-table micro-benchmark: build time and warm per-match time at 10 / 100 / 1,000 / 10,000 routes.
+ * Also a table imported from a 1,000-operation OpenAPI description against a 12-operation one (issue 16).
  * Run: `npx tsx bench/micro-router.ts`. Prints one JSON line per figure: `{ "name", "value", "unit" }`.
  */
 import { routeMatch, type RouteMatch } from '../src/config/schema.ts'
@@ -70,3 +71,29 @@ for (const c of cases) {
 const first = cases[0]!
 const last = cases[cases.length - 1]!
 emit(`route-match-ratio-${last.n}-vs-${first.n}`, median(last.runs) / median(first.runs), 'x')
+
+// Issue 16: a table imported from a 1,000-operation OpenAPI description (templates with methods, literal paths
+// first) against one imported from a 12-operation description, matched at an operation in the middle.
+{
+  const { convert } = await import('../src/cli/import/openapi/convert.ts')
+  const { largeSpec } = await import('./openapi-large-spec.ts')
+  const imported = [12, 1000].map((ops) => {
+    const vhost = (convert(largeSpec(ops), { cluster: { name: 'api', url: 'https://api.example.com' } }).table.virtual_hosts as { routes: { match: unknown }[] }[])[0]!
+    const routes = vhost.routes.map((r) => routeMatch.parse(r.match))
+    const table = createRouteTable(routes)
+    const i = Math.floor(ops / 8) // an item path in the middle of the spec (4 operations per index)
+    const input = { path: `/${['repos', 'orgs', 'users', 'gists', 'issues', 'pulls', 'teams', 'apps', 'checks', 'actions'][i % 10]}/octo/items-${i}/42`, method: 'PATCH', headers: new Headers(), search: '' }
+    const hit = table.match(input)
+    if (!hit || (routes[hit.index] as RouteMatch).methods[0] !== 'PATCH') throw new Error(`imported ${ops}: no PATCH route matched ${input.path}`)
+    return { n: routes.length, table, input, runs: [] as number[] }
+  })
+  for (const c of imported) for (let i = 0; i < MATCHES_PER_RUN; i++) sink += c.table.match(c.input)!.index
+  for (let r = 0; r < RUNS; r++)
+    for (const c of imported) {
+      const t0 = now()
+      for (let i = 0; i < MATCHES_PER_RUN; i++) sink += c.table.match(c.input)!.index
+      c.runs.push((now() - t0) / MATCHES_PER_RUN)
+    }
+  for (const c of imported) emit(`openapi-route-match-${c.n}`, median(c.runs), 'ns')
+  emit(`openapi-route-match-ratio-${imported[1]!.n}-vs-${imported[0]!.n}`, median(imported[1]!.runs) / median(imported[0]!.runs), 'x')
+}

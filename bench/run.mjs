@@ -156,14 +156,14 @@ async function runMicro() {
 // Load
 
 /** One load run against `base` for `duration` seconds, in a child process (bench/load.mjs says why). */
-async function load(base, duration, headers) {
+async function load(base, duration, headers, request = {}) {
   const child = track(fork(path.join(BENCH, 'load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'load generator')
   current.load = { stop: () => child.kill('SIGTERM') }
   try {
     const reply = await new Promise((resolve, reject) => {
       child.once('message', resolve)
       child.once('exit', (code, signal) => reject(new Error(`the load generator exited (${code ?? signal}) without a result`)))
-      child.send({ url: new URL(LOAD_PATH, base).href, connections: RUN.connections, duration, headers })
+      child.send({ url: new URL(LOAD_PATH, base).href, connections: RUN.connections, duration, ...request, headers: { ...headers, ...request.headers } })
     })
     if (reply.error) throw new Error(`the load generator failed: ${reply.error}`)
     return reply.result
@@ -229,7 +229,7 @@ async function runLoad(scenarios) {
   const measured = active.filter((s) => !s.error)
 
   log(`warm-up: ${RUN.warmup_s} s per system`)
-  if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s, headers)
+  if (RUN.warmup_s > 0) for (const s of measured) await load(bases[s.name], RUN.warmup_s, headers, s.request)
   for (const s of measured.filter((x) => x.legate)) {
     const { namespaces } = await (await fetch(new URL('/__bench/do-calls', bases[s.name]))).json()
     log(`${s.name}: counting calls on Durable Object bindings ${namespaces.length ? namespaces.join(', ') : '(none)'}`)
@@ -240,7 +240,7 @@ async function runLoad(scenarios) {
     for (const s of measured) {
       if (s.legate) await doCalls(bases[s.name], 'POST')
       const cpu0 = s.kind === 'worker' ? cpuMs(workerdPids) : null
-      const res = await load(bases[s.name], RUN.duration_s, headers)
+      const res = await load(bases[s.name], RUN.duration_s, headers, s.request)
       const cpu1 = cpu0 === null ? null : cpuMs(workerdPids)
       const cpuUs = cpu1 === null || res.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / res.requests.total
       const calls = s.legate ? await doCalls(bases[s.name]) : null
@@ -275,7 +275,7 @@ async function runLoad(scenarios) {
     else {
       const { profileLoad, summarize, writeProfile } = await import('./profile.mjs')
       log(`profiling ${target.name} for ${RUN.duration_s} s (not part of the results)`)
-      const { profile, result } = await profileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s, headers))
+      const { profile, result } = await profileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s, headers, target.request))
       const file = path.join(BUILD, `${target.name}.cpuprofile`)
       writeProfile(file, profile)
       log(`${target.name} under the profiler: ${(result['2xx'] / result.duration).toFixed(0)} req/s; wrote ${path.relative(process.cwd(), file)}`)

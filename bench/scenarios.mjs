@@ -130,6 +130,52 @@ export const legateMirrorConfig = (upstream, _identity, mirror = upstream) => {
 /** legate-ratelimit-exact / -leased: legate-plain plus the global limit, counted in that mode. */
 export const legateRateLimitConfig = (mode) => (upstream) => table(upstream, [rateLimit(mode)])
 
+/** legate-openapi's request body: 10 properties, every one checked by the route's schema. */
+export const OPENAPI_BODY = JSON.stringify({
+  name: 'Ada Lovelace', email: 'ada@example.com', age: 36, active: true, role: 'admin',
+  tags: ['math', 'engines'], score: 99.5, country: 'GB', address: { city: 'London', zip: 'W1' }, note: null,
+})
+/** legate-openapi's load request (every other scenario gets a GET of LOAD_PATH). */
+export const OPENAPI_REQUEST = { method: 'POST', body: OPENAPI_BODY, headers: { 'content-type': 'application/json' } }
+
+/**
+ * legate-openapi (issue 16): POST /api/v1/users/{id} validated by openapi_validation as `legate import openapi`
+ * writes it (the schema in the virtual host's shared definitions, the operation on the route): the path parameter,
+ * the `page` query parameter and a 10-property JSON body. Everything else goes to a plain route.
+ */
+export const legateOpenapiConfig = (upstream) => {
+  const user = {
+    type: 'object',
+    required: ['name', 'email', 'age', 'active', 'role'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      email: { type: 'string', format: 'email' },
+      age: { type: 'integer', minimum: 0, maximum: 150 },
+      active: { type: 'boolean' },
+      role: { type: 'string', enum: ['admin', 'member', 'guest'] },
+      tags: { type: 'array', maxItems: 10, items: { type: 'string', pattern: '^[a-z]+$' } },
+      score: { type: 'number', minimum: 0 },
+      country: { type: 'string', minLength: 2, maxLength: 2 },
+      address: { type: 'object', required: ['city'], properties: { city: { type: 'string' }, zip: { type: 'string' } } },
+      note: { type: ['string', 'null'] },
+    },
+  }
+  const operation = {
+    path: '/api/v1/users/{id}',
+    parameters: [
+      { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+      { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
+    ],
+    request_body: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } } },
+  }
+  const config = table(upstream, [{ name: 'openapi_validation', config: { mode: 'enforce' } }])
+  const vhost = config.virtual_hosts[0]
+  vhost.filters = { openapi_validation: { definitions: { components: { schemas: { User: user } } } } }
+  vhost.routes.unshift({ name: 'create-user', match: { template: '/api/v1/users/{id}', methods: ['POST'] }, filters: { openapi_validation: { operation } }, forward: { cluster: 'upstream' } })
+  return config
+}
+
 /**
  * The scenario list of issue 7, in the order rounds run them. `kind` says how the system is started:
  * worker (Miniflare, workerd direct socket), node (a forked Node process), nginx, or skip. A Legate scenario's
@@ -174,6 +220,16 @@ export const SCENARIOS = [
     legate: true,
     config: legateJwtConfig,
     note: 'legate-plain + jwt_authn (RS256, inline JWKS, verified-token cache on)',
+  },
+  {
+    name: 'legate-openapi',
+    kind: 'worker',
+    worker: 'legate-openapi',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateOpenapiConfig,
+    request: OPENAPI_REQUEST,
+    note: 'POST of a 10-property JSON body (192 bytes) to a route validating it, its path and query with openapi_validation (enforce)',
   },
   {
     name: 'legate-resilience',
@@ -269,6 +325,14 @@ export async function checkSystem(name, base, identity) {
     const anonymous = await fetch(new URL(LOAD_PATH, base), { headers: BASE_HEADERS })
     await anonymous.arrayBuffer()
     expect(anonymous.status === 401, `a request without the token answered ${anonymous.status}, not 401`)
+  }
+  if (name === 'legate-openapi') {
+    const post = (body) => fetch(new URL(LOAD_PATH, base), { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' } })
+    const valid = await post(OPENAPI_BODY)
+    expect(valid.status === 200 && (await valid.text()).includes('bench-upstream'), `the valid POST answered ${valid.status}`)
+    const invalid = await post(JSON.stringify({ ...JSON.parse(OPENAPI_BODY), age: -1 }))
+    await invalid.arrayBuffer()
+    expect(invalid.status === 400, `an invalid body answered ${invalid.status}, not 400: the validation did not run`)
   }
   if (name === 'legate-full' || name.startsWith('legate-ratelimit')) {
     expect(res.headers.has('ratelimit-policy'), 'no RateLimit-Policy on the response: the rate limit did not run')

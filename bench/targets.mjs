@@ -57,6 +57,7 @@ export function evaluateTargets(results) {
     ['legate-resilience', 0.9, 'issue 3', 'retries + outlier detection + failure-rate breaker'],
     ['legate-jwt', 0.8, 'issue 4', 'a JWT-protected route'],
     ['legate-canary', 0.95, 'issue 13', 'the plain route during a 50 % canary rollout'],
+    ['legate-openapi', 0.8, 'issue 16', 'a route validating a 10-property JSON body'],
   ]) {
     const target = `${what} ≥ ${Math.round(min * 100)} % of legate-plain`
     const a = s[name]
@@ -84,6 +85,14 @@ export function evaluateTargets(results) {
         detail: `Legate at ${(r * 100).toFixed(1)} % of Hono's throughput (${a.ratio_to_bare.toFixed(3)} vs ${b.ratio_to_bare.toFixed(3)} × bare)`,
       })
     }
+  }
+
+  {
+    const target = 'imported 1,000-operation OpenAPI table ≤ 2 × a 12-operation one (route match)'
+    const a = micro(results, 'openapi-route-match-1000')
+    const b = micro(results, 'openapi-route-match-12')
+    if (a === undefined || b === undefined) out.push({ target, source: 'issue 16', status: 'not measured', detail: 'no figure' })
+    else out.push({ target, source: 'issue 16', status: a / b <= 2 ? 'met' : 'missed', detail: `${(a / b).toFixed(2)} × (${a} ns vs ${b} ns per match)` })
   }
 
   {

@@ -98,7 +98,7 @@ export function linkInherited(config: ParsedTable, byPath: ReadonlyMap<string, O
     PARSED_ORIGINS.set(o, origins)
     for (const [key, from] of Object.entries(origins)) {
       const source = parsedAt.get(from)
-      if (from !== path && isObj(source) && key in source && key in o && JSON.stringify(source[key]) === JSON.stringify(o[key])) o[key] = source[key]
+      if (from !== path && isObj(source) && key in source && key in o && source[key] !== o[key] && JSON.stringify(source[key]) === JSON.stringify(o[key])) o[key] = source[key]
     }
   }
   config.virtual_hosts.forEach((vh, v) => {

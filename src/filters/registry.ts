@@ -7,6 +7,7 @@ import { faultFilter } from './fault/index.ts'
 import { headerMutationFilter } from './header-mutation/index.ts'
 import { ipFilterFilter } from './ip-filter/index.ts'
 import { jwtAuthnFilter } from './jwt-authn/index.ts'
+import { openapiValidationFilter } from './openapi-validation/index.ts'
 import { rateLimitFilter } from './rate-limit/index.ts'
 import { requestIdFilter } from './request-id/index.ts'
 import { ERROR_CODES, type ErrorDef } from '../http/problem.ts'
@@ -24,6 +25,7 @@ export const BUILTIN_FILTERS: readonly FilterFactory[] = [
   extAuthzFilter,
   jwtAuthnFilter,
   rateLimitFilter,
+  openapiValidationFilter,
 ]
 
 const CODE_RE = /^ERR_[A-Z0-9_]+$/

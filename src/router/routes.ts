@@ -69,6 +69,7 @@ export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
 
   function evaluate(i: number, path: string, lower: string, view: { v?: RequestView }, input: MatchInput) {
     const r = compiled[i]!
+    if (r.methods && !r.methods.includes(input.method)) return undefined
     const res = r.testPath(path, lower)
     if (!res) return undefined
     if (r.testRest && !r.testRest((view.v ??= new RequestView(input)))) return undefined

@@ -157,7 +157,7 @@ describe('legate import gateway-api', () => {
   it('is listed by legate --help; usage errors exit 2', async () => {
     expect((await legate('--help')).stdout).toContain('import')
     expect((await legate('import')).code).toBe(2)
-    expect((await legate('import', 'swagger')).stderr).toContain('unknown import format "swagger"; formats: gateway-api')
+    expect((await legate('import', 'swagger')).stderr).toContain('unknown import format "swagger"; formats: openapi, gateway-api')
     const bad = await legate('import', 'gateway-api', join(FIXTURES, 'httproute-matching.yaml'), '--backend', 'nourl')
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('expected NAME=URL')

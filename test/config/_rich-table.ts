@@ -184,6 +184,10 @@ const TABLE = {
         lease: { ttl: '1s', max_fraction: 0.05 },
       },
     },
+    {
+      name: 'openapi_validation',
+      config: { mode: 'report', max_body_bytes: 65536, definitions: { components: { schemas: { User: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z]+$' } } } } } } },
+    },
   ],
   clusters: [
     {
@@ -290,7 +294,18 @@ const TABLE = {
               include_attempt_count_in_response: false,
             },
           },
-          filters: { jwt_authn: { requires: { provider: 'idp' } }, api_key: true, rate_limit: true },
+          filters: {
+            jwt_authn: { requires: { provider: 'idp' } },
+            api_key: true,
+            rate_limit: true,
+            openapi_validation: {
+              operation: {
+                path: '/users/{id}',
+                parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }, { name: 'tags', in: 'query', style: 'form', explode: false, schema: { type: 'array' } }],
+                request_body: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } }, 'text/plain': {} } },
+              },
+            },
+          },
         },
         {
           name: 'orders',

@@ -70,6 +70,11 @@ const CASES: Record<string, ConformanceCase> = {
       code: 'ERR_RATE_LIMIT_SERVICE',
     },
   },
+  openapi_validation: {
+    config: { operation: { path: '/', parameters: [{ name: 'n', in: 'query', schema: { type: 'integer' } }] } },
+    passing: { url: '/?n=1' },
+    failing: { config: { operation: { path: '/', parameters: [{ name: 'n', in: 'query', required: true }] } }, request: {}, status: 400, code: 'ERR_OPENAPI_INVALID_REQUEST' },
+  },
   ext_authz: {
     // The real authz test service: no `authz` query allows, `deny-empty-403` denies without a body.
     config: { url: inject('authz') },

@@ -1,0 +1,122 @@
+/** `legate import openapi`: OpenAPI 3.0/3.1 → a route table that validates, stable re-imports, refusals with pointers. */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
+import { largeSpec } from '../../bench/openapi-large-spec.ts'
+import { legate, tempFiles } from './helpers.ts'
+
+const FIXTURES = join(import.meta.dirname, 'fixtures/openapi')
+type Table = { http_filters?: unknown[]; clusters: { name: string; endpoints: { url: string }[] }[]; virtual_hosts: { domains: string[]; filters?: Record<string, { definitions: Record<string, unknown> }>; routes: Record<string, any>[] }[] }
+
+async function importTo(spec: string, ...args: string[]): Promise<{ table: Table; text: string; out: string }> {
+  const out = join(tempFiles(), 'routes.yaml')
+  const r = await legate('import', 'openapi', spec, '-o', out, ...args)
+  expect(r.stderr).toBe('')
+  expect(r.code).toBe(0)
+  const text = readFileSync(out, 'utf8')
+  return { table: parse(text) as Table, text, out }
+}
+
+describe('legate import openapi', () => {
+  it('maps a 3.0 YAML spec with a relative-file $ref to one route per operation that `legate validate` accepts', async () => {
+    const { table, out } = await importTo(join(FIXTURES, 'shop.yaml'), '--cluster', 'shop=http://127.0.0.1:9', '--host', 'shop.example.com')
+    expect(table.clusters).toEqual([{ name: 'shop', endpoints: [{ url: 'http://127.0.0.1:9' }] }])
+    const vh = table.virtual_hosts[0]!
+    expect(vh.domains).toEqual(['shop.example.com'])
+    // The literal /items/featured comes before the templated /items/{itemId}: Legate is first-match.
+    expect(vh.routes.map((r) => `${r.name} ${r.match.methods[0]} ${r.match.template}`)).toEqual([
+      'listItems GET /v1/items',
+      'createItem POST /v1/items',
+      'featuredItems GET /v1/items/featured',
+      'getItem GET /v1/items/{itemId}',
+      'delete_items_itemId DELETE /v1/items/{itemId}',
+    ])
+    expect(vh.routes.every((r) => r.forward.cluster === 'shop')).toBe(true)
+    const create = vh.routes[1]!.filters.openapi_validation.operation
+    expect(create.request_body.required).toBe(true)
+    const item = create.request_body.content['application/json'].schema
+    // OpenAPI 3.0's dialect is rewritten to JSON Schema: nullable → type array, boolean exclusiveMinimum → numeric.
+    expect(item.properties.note).toEqual({ type: ['string', 'null'] })
+    expect(item.properties.price).toEqual({ type: 'number', exclusiveMinimum: 0 })
+    expect(vh.routes[3]!.filters.openapi_validation.operation.parameters.map((p: { name: string }) => p.name)).toEqual(['itemId', 'X-Trace'])
+    const valid = await legate('validate', out)
+    expect(valid.stderr).toBe('')
+    expect(valid.code).toBe(0)
+  })
+
+  it('maps 3.1 JSON: server variables, type arrays, recursive $refs kept once as definitions, unused schemas left out', async () => {
+    const { table, out } = await importTo(join(FIXTURES, 'pets.json'))
+    expect(table.clusters[0]).toEqual({ name: 'pets', endpoints: [{ url: 'https://pets.example.com' }] })
+    const vh = table.virtual_hosts[0]!
+    expect(vh.routes[0]!.match).toEqual({ template: '/v2/pets/{p_pet_id}', methods: ['PUT'] })
+    expect(vh.routes[0]!.filters.openapi_validation.operation.path).toBe('/v2/pets/{pet-id}')
+    expect(vh.filters!.openapi_validation!.definitions).toEqual({
+      components: { schemas: { Pet: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, age: { type: ['integer', 'null'], minimum: 0 }, parent: { $ref: '#/components/schemas/Pet' } } } } },
+    })
+    expect((await legate('validate', out)).code).toBe(0)
+  })
+
+  it('lists what does not map with JSON pointers and exits 1 writing nothing; --allow-partial writes and warns', async () => {
+    const dir = tempFiles()
+    const spec = join(FIXTURES, 'unmappable.yaml')
+    const r = await legate('import', 'openapi', spec, '-o', join(dir, 'out.yaml'))
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`${spec}#/servers/1/url: error: base path "/other" differs from "/api"`)
+    expect(r.stderr).toContain(`${spec}#/security: error: security requirements are not enforced`)
+    expect(r.stderr).toContain(`${spec}#/paths/~1search/get/parameters/0/style: error: style "deepObject" is not supported`)
+    expect(r.stderr).toContain(`${spec}#/paths/~1upload/post/requestBody/content/multipart~1form-data/schema: error: bodies of multipart/form-data are accepted but not validated`)
+    expect(r.stderr).toContain('4 part(s)')
+    expect(() => readFileSync(join(dir, 'out.yaml'))).toThrow()
+
+    const json = await legate('import', 'openapi', spec, '--json')
+    expect(JSON.parse(json.stdout).issues).toHaveLength(4)
+
+    const partial = await legate('import', 'openapi', spec, '-o', join(dir, 'out.yaml'), '--allow-partial', '--base-path', '/api')
+    expect(partial.code).toBe(0)
+    expect(partial.stderr).toContain('#/security: warning:')
+    expect(partial.stderr).not.toContain('/servers/1/url')
+    expect((await legate('validate', join(dir, 'out.yaml'))).code).toBe(0)
+  })
+
+  it('refuses Swagger 2.0, a missing file and a bad --cluster with their exit codes', async () => {
+    const dir = tempFiles({ 'swagger.json': JSON.stringify({ swagger: '2.0', info: { title: 'x', version: '1' }, paths: {} }) })
+    const swagger = await legate('import', 'openapi', join(dir, 'swagger.json'))
+    expect(swagger.code).toBe(1)
+    expect(swagger.stderr).toContain('#/swagger: error: Swagger 2.0 is not supported')
+    expect((await legate('import', 'openapi', join(dir, 'nope.yaml'))).code).toBe(2)
+    const bad = await legate('import', 'openapi', join(FIXTURES, 'shop.yaml'), '--cluster', 'shop')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('expected NAME=URL')
+    expect((await legate('import', 'nope')).code).toBe(2)
+  })
+
+  it('re-importing a changed spec changes only the lines of what changed, in a stable place', async () => {
+    const spec = parse(readFileSync(join(FIXTURES, 'shop.yaml'), 'utf8')) as { paths: Record<string, unknown> }
+    const dir = tempFiles({ 'schemas.yaml': readFileSync(join(FIXTURES, 'schemas.yaml'), 'utf8') })
+    writeFileSync(join(dir, 'shop.yaml'), stringify(spec))
+    const before = (await importTo(join(dir, 'shop.yaml'))).text
+    expect((await importTo(join(dir, 'shop.yaml'))).text).toBe(before)
+    // A new operation, added at the end of the spec, lands where its path sorts; nothing else moves.
+    spec.paths = { ...spec.paths, '/items/{itemId}/reviews': { get: { operationId: 'listReviews', responses: { '200': { description: 'ok' } } } } }
+    writeFileSync(join(dir, 'shop.yaml'), stringify(spec))
+    const after = (await importTo(join(dir, 'shop.yaml'))).text.split('\n')
+    const old = before.split('\n')
+    const start = after.indexOf('      - name: listReviews')
+    expect(start).toBeGreaterThan(0)
+    expect(after.slice(start, start + 3)).toEqual(['      - name: listReviews', '        match: { template: "/v1/items/{itemId}/reviews", methods: [ GET ] }', '        forward: { cluster: shop-api }'])
+    expect(after.slice(0, start)).toEqual(old.slice(0, start))
+    expect(after.slice(start + 3)).toEqual(old.slice(start))
+  })
+
+  it('imports a 1,000-operation spec well within its 5 s budget, and the table validates', async () => {
+    const dir = tempFiles({ 'large.yaml': stringify(largeSpec(1000)) })
+    const t0 = performance.now()
+    const { table, out } = await importTo(join(dir, 'large.yaml'))
+    const ms = performance.now() - t0
+    expect(table.virtual_hosts[0]!.routes).toHaveLength(1000)
+    expect(Object.keys((table.virtual_hosts[0]!.filters!.openapi_validation!.definitions as any).components.schemas)).toHaveLength(252)
+    expect(ms).toBeLessThan(15_000) // generous on a shared 2-core machine; typical figure in docs/import-openapi.md
+    expect((await legate('validate', out)).code).toBe(0)
+  })
+})
