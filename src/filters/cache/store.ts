@@ -1,0 +1,99 @@
+/**
+ * @module The Cache API side: opening the cache, match and put that never throw (a failing cache is counted and
+ * the request is served as if there were none), coalescing of concurrent misses per key in this isolate, and
+ * per-route stats.
+ */
+import type { RequestContext } from '../types.ts'
+import { type Entry, fromStored } from './entry.ts'
+
+const opened = new Map<string, Promise<Cache>>()
+
+/** `caches.default`, or a named cache (opened once per isolate). */
+export function openCache(name: string | undefined): Promise<Cache> {
+  if (name === undefined) return Promise.resolve((caches as unknown as { default: Cache }).default)
+  let c = opened.get(name)
+  if (!c) opened.set(name, (c = caches.open(name)))
+  return c
+}
+
+export type CacheStat = 'hit' | 'miss' | 'stale' | 'bypass' | 'bytes' | 'stored' | 'not_stored' | 'coalesced' | 'revalidate_failed' | 'store_failed'
+
+const routeStats = new Map<string, Record<string, string>>()
+
+/** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>` (names interned per route). */
+export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
+  const id = `${rc.vhostName}\u0000${rc.routeName}`
+  let names = routeStats.get(id)
+  if (!names) {
+    if (routeStats.size > 10_000) routeStats.clear()
+    routeStats.set(id, (names = {}))
+  }
+  rc.stats.counter(`cache.${stat}`, delta)
+  rc.stats.counter((names[stat] ??= `vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`), delta)
+}
+
+function failed(rc: RequestContext, op: string, e: unknown) {
+  count(rc, 'store_failed')
+  console.warn(JSON.stringify({ level: 'warn', msg: `cache ${op} failed`, request_id: rc.requestId, error: (e as Error)?.message ?? String(e) }))
+}
+
+/** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
+export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
+  try {
+    const m = await cache.match(key)
+    if (!m) return undefined
+    const e = fromStored(m)
+    if (!e) await m.body?.cancel()
+    return e
+  } catch (e) {
+    failed(rc, 'match', e)
+    return undefined
+  }
+}
+
+/** Puts an entry; resolves when it is stored (or failed). */
+export async function store(rc: RequestContext, cache: Cache, key: string, response: Response): Promise<void> {
+  try {
+    await cache.put(key, response)
+    count(rc, 'stored')
+  } catch (e) {
+    failed(rc, 'put', e)
+  }
+}
+
+interface Pending {
+  since: number
+  done: Promise<void>
+}
+/** Misses in flight in this isolate, by key. Bounded: past the limit a miss simply goes upstream. */
+const pending = new Map<string, Pending>()
+const MAX_PENDING = 10_000
+
+/**
+ * Joins a miss in flight for `key` (resolves when it settled or after `timeoutMs`: true when there was one to
+ * wait for), or registers this request as the one fetching it (returns its `finish`).
+ */
+export async function coalesce(key: string, timeoutMs: number): Promise<{ waited: true } | { waited: false; finish?: () => void }> {
+  const now = Date.now()
+  const p = pending.get(key)
+  if (p && now - p.since < timeoutMs) {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([p.done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs - (now - p.since))))])
+    if (timer !== undefined) clearTimeout(timer)
+    return { waited: true }
+  }
+  if (pending.size >= MAX_PENDING) return { waited: false }
+  let resolve!: () => void
+  const entry: Pending = { since: now, done: new Promise<void>((r) => (resolve = r)) }
+  pending.set(key, entry)
+  return {
+    waited: false,
+    finish: () => {
+      if (pending.get(key) === entry) pending.delete(key)
+      resolve()
+    },
+  }
+}
+
+/** Whether a miss for `key` is in flight (a stale-while-revalidate refresh is not started twice). */
+export const inFlight = (key: string) => pending.has(key)
