@@ -19,11 +19,11 @@ let n = 0
 export const fresh = (name: string) => `${name}-${++n}-${Math.random().toString(36).slice(2, 8)}`
 
 /** Publishes a table: the cache filter (`config`) on every route; `routes` extra routes before the catch-all. */
-export async function cacheTable(config: Record<string, unknown> = {}, extra: { routes?: unknown[]; filters?: unknown[]; timeout?: string } = {}) {
+export async function cacheTable(config: Record<string, unknown> = {}, extra: { routes?: unknown[]; filters?: unknown[]; timeout?: string; cluster?: Record<string, unknown> } = {}) {
   await publish({
     gateway: { refresh_interval: '1s' },
     http_filters: [...(extra.filters ?? []), { name: 'cache', config }],
-    clusters: [{ name: 'origin', endpoints: [{ url: origin() }] }],
+    clusters: [{ name: 'origin', endpoints: [{ url: origin() }], ...extra.cluster }],
     virtual_hosts: [
       {
         name: 'site',
