@@ -30,15 +30,15 @@ type PurgedUrl = { url: string; route: string | null; deleted: boolean; reason?:
 
 async function purgeUrl(snapshot: Snapshot, gens: Generations, raw: string, headers: Headers, identity: string | undefined): Promise<PurgedUrl> {
   const url = tryParseUrl(raw)
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { url: raw, route: null, deleted: false, reason: 'not an absolute http(s) URL' }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { url: raw, route: null, deleted: false, reason: 'not an http(s) URL' }
   const vhost = snapshot.matchHost(url.host)
   const hit = vhost?.table.match({ path: url.pathname, method: 'GET', headers, search: url.search })
   const route = hit && vhost!.routes[hit.index]
-  if (!route) return { url: raw, route: null, deleted: false, reason: 'no route matches it' }
+  if (!route) return { url: raw, route: null, deleted: false, reason: 'no route' }
   const keyer = route.chain.map((f) => KEYERS.get(f)).find((k) => k !== undefined)
-  if (!keyer) return { url: raw, route: route.name, deleted: false, reason: 'the route does not cache' }
+  if (!keyer) return { url: raw, route: route.name, deleted: false, reason: 'route does not cache' }
   const key = keyer.keyOf({ url, headers, routeName: route.name, vhostName: route.vhostName, ...(identity !== undefined ? { identity } : {}) }, gens)
-  if (!key) return { url: raw, route: route.name, deleted: false, reason: 'its key would be too long to be cached' }
+  if (!key) return { url: raw, route: route.name, deleted: false, reason: 'key too long' }
   return { url: raw, route: route.name, deleted: await (await keyer.cache()).delete(key) }
 }
 
@@ -48,16 +48,15 @@ export function registerCacheRoutes(app: AdminApp, deps: AdminDeps): void {
     const kv = c.env.CONFIG
     const requestId = c.get('requestId')
     const snapshot = await liveSnapshot(deps, c)
-    if (!snapshot) return problem({ code: 'ERR_NO_CONFIG', detail: 'no route table is live, so nothing is cached.', requestId })
-    if (body.route !== undefined && !snapshot.config.virtual_hosts.some((vh) => vh.routes.some((r) => r.name === body.route)))
-      return problem({ code: 'ERR_BAD_REQUEST', detail: `the live config has no route named "${body.route}".`, requestId })
+    if (!snapshot || (body.route !== undefined && !snapshot.config.virtual_hosts.some((vh) => vh.routes.some((r) => r.name === body.route))))
+      return problem({ code: 'ERR_BAD_REQUEST', detail: `the live config has no route ${body.route ?? ''}`, requestId })
     let gens: Generations | undefined
     if (body.all) gens = await bumpGeneration(kv)
     if (body.route !== undefined) gens = await bumpGeneration(kv, body.route)
     const urls: PurgedUrl[] = []
     if (body.urls?.length) {
       const g = gens ?? (await currentGenerations(kv, deps.now(), (p) => c.executionCtx.waitUntil(p)))
-      if (!g) return problem({ code: 'ERR_ADMIN_BACKEND', detail: 'the cache generations could not be read from KV; try again.', requestId })
+      if (!g) return problem({ code: 'ERR_ADMIN_BACKEND', detail: 'KV failed', requestId })
       const headers = new Headers(body.headers)
       for (const u of body.urls) urls.push(await purgeUrl(snapshot, g, u, headers, body.identity))
     }

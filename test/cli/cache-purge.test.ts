@@ -24,7 +24,7 @@ beforeAll(async () => {
         return res.end(JSON.stringify({ detail: 'the live config has no route named "nope".' }))
       }
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ urls: (body.urls ?? []).map((url, i) => (i === 0 ? { url, route: 'all', deleted: true } : { url, route: null, deleted: false, reason: 'no route matches it' })), ...(body.route ? { generations: { global: 0, routes: { [body.route]: 1 } } } : {}) }))
+      res.end(JSON.stringify({ urls: (body.urls ?? []).map((url, i) => (i === 0 ? { url, route: 'all', deleted: true } : { url, route: null, deleted: false, reason: 'no route' })), ...(body.route ? { generations: { global: 0, routes: { [body.route]: 1 } } } : {}) }))
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -37,7 +37,7 @@ describe('legate cache purge', () => {
     const r = await legate('cache', 'purge', 'https://api.test/a', 'https://other.test/b', '--header', 'x-tenant: acme', '--identity', 'alice', '--gateway', origin, '--token', 't0k')
     expect(r.code).toBe(0)
     expect(seen.at(-1)).toEqual({ auth: 'Bearer t0k', path: '/__legate/cache/purge', body: { urls: ['https://api.test/a', 'https://other.test/b'], headers: { 'x-tenant': 'acme' }, identity: 'alice' } })
-    expect(r.stdout).toBe('purged   https://api.test/a (route all)\nnot cached https://other.test/b: no route matches it\n')
+    expect(r.stdout).toBe('purged   https://api.test/a (route all)\nnot cached https://other.test/b: no route\n')
   })
 
   it('raises a route generation, and reports it as JSON with --json', async () => {

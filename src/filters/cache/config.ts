@@ -8,16 +8,16 @@ import { declareStats } from '../types.ts'
  * (Prometheus: `legate_vhost_route_cache_hit{virtual_host,route}`).
  */
 export const CACHE_STATS = declareStats('cache', {
-  hit: 'requests answered from a fresh entry (x-cache: HIT; 304s to conditional requests included)',
-  miss: 'cacheable requests that went upstream (x-cache: MISS)',
-  stale: 'requests answered from a stale entry: stale-while-revalidate or stale-if-error (x-cache: STALE)',
-  bypass: 'requests the cache did not handle: method, bypass rule, Authorization, request no-store (x-cache: BYPASS)',
-  bytes: 'response body bytes served from the cache',
-  stored: 'responses written to the cache',
-  not_stored: 'upstream responses that could not be stored (status, no-store, private, Set-Cookie, Vary: *, size)',
-  coalesced: 'misses that waited for another request of this isolate fetching the same key',
-  revalidate_failed: 'stale-while-revalidate refreshes that failed (the stale entry stays until it expires)',
-  store_failed: 'Cache API put/match calls that threw (the request is served as if there were no cache)',
+  hit: 'answered from a fresh entry, 304s included (HIT)',
+  miss: 'went upstream (MISS)',
+  stale: 'answered from a stale entry (STALE)',
+  bypass: 'not handled by the cache (BYPASS)',
+  bytes: 'body bytes served from the cache',
+  stored: 'responses stored',
+  not_stored: 'upstream responses not storable',
+  coalesced: 'misses that waited for a concurrent one',
+  revalidate_failed: 'failed background refreshes',
+  store_failed: 'Cache API calls that threw',
 })
 
 const names = (max: number) => z.array(z.string().min(1).max(256)).max(max)
@@ -37,7 +37,7 @@ export const cacheKey = z.strictObject({
       /** Sort parameters by name. @default true */
       sort: z.boolean().default(true),
     })
-    .default({ mode: 'all', names: [], sort: true }),
+    .prefault({}),
   /** Request headers whose values are part of the key (lower-cased names). Max 20. @default [] */
   headers: z.array(headerName).max(20).default([]),
   /** Cookies whose values are part of the key. Max 20. @default [] */
@@ -73,9 +73,9 @@ export const cacheConfig = z.strictObject({
   /** stale-if-error when the origin's Cache-Control gives none. @default none */
   stale_if_error: duration.optional(),
   /** Cache key parts. */
-  key: cacheKey.default({ query: { mode: 'all', names: [], sort: true }, headers: [], cookies: [] }),
+  key: cacheKey.prefault({}),
   /** Bypass rules. */
-  bypass: cacheBypass.default({ headers: [], cookies: [], query_parameters: [] }),
+  bypass: cacheBypass.prefault({}),
   /**
    * Requests with `Authorization`: `bypass` (default, safe: never served from or stored in a shared entry) or
    * `per_identity`: cached under the identity an auth filter earlier in the chain established (`rc.identity

@@ -8,7 +8,7 @@ import type { StorePlan } from './policy.ts'
 const META = 'x-legate-cache-meta'
 const ORIGIN_CC = 'x-legate-cache-cc'
 /** Response headers never stored (per-hop or per-request) or set when served. */
-const NOT_STORED = ['age', 'x-cache', 'set-cookie', 'x-request-id', 'x-envoy-upstream-service-time', 'x-envoy-attempt-count', 'cf-cache-status']
+const NOT_STORED = ['age', 'x-cache', 'set-cookie', 'x-request-id', 'x-envoy-upstream-service-time', 'x-envoy-attempt-count']
 
 /** An entry read back: the response to serve (mutable headers) and its times. */
 export interface Entry {
@@ -35,7 +35,7 @@ export function toStored(res: Response, body: Uint8Array | null, plan: Planned, 
   const lifeMs = plan.freshMs - plan.ageMs + Math.max(plan.swrMs, plan.sieMs)
   headers.set('cache-control', `public, max-age=${Math.max(1, Math.ceil(lifeMs / 1000) + 1)}`)
   headers.delete('expires')
-  return new Response(body, { status: res.status, statusText: res.statusText, headers })
+  return new Response(body, { status: res.status, headers })
 }
 
 /** Reads a matched entry; undefined when it is not one of ours (no or bad metadata). */
@@ -47,9 +47,9 @@ export function fromStored(matched: Response): Entry | undefined {
   const cc = headers.get(ORIGIN_CC)
   if (cc !== null) headers.set('cache-control', cc)
   else headers.delete('cache-control')
-  for (const h of [META, ORIGIN_CC, 'age', 'cf-cache-status']) headers.delete(h)
+  for (const h of [META, ORIGIN_CC, 'age']) headers.delete(h)
   const [storedAt, freshMs, swrMs, sieMs, ageMs, bytes] = parts as [number, number, number, number, number, number]
-  return { response: new Response(matched.body, { status: matched.status, statusText: matched.statusText, headers }), storedAt, freshMs, swrMs, sieMs, ageMs, bytes }
+  return { response: new Response(matched.body, { status: matched.status, headers }), storedAt, freshMs, swrMs, sieMs, ageMs, bytes }
 }
 
 /** The entry's age at `now`, ms (RFC 9111 §4.2.3, simplified: stored time plus the origin's Age). */

@@ -8,7 +8,7 @@ import { defineFilter, type RequestContext } from '../types.ts'
 import { CACHE_STATS, type CacheConfig, cacheConfig } from './config.ts'
 import { type Entry, freshnessOf } from './entry.ts'
 import { currentGenerations } from './generations.ts'
-import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput, keyInputOf } from './key.ts'
+import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput } from './key.ts'
 import { type PolicyDefaults, requestDirectives } from './policy.ts'
 import { revalidate, serve, type StoreContext, storeMiss, upstreamFailed } from './respond.ts'
 import { coalesce, count, lookup, openCache } from './store.ts'
@@ -66,7 +66,7 @@ function bypassRule(config: CacheConfig) {
 export const cacheFilter = defineFilter({
   name: 'cache',
   status: 'alpha',
-  description: 'Shared HTTP cache (RFC 9111) on the Workers Cache API: TTLs, key parts, stale-while-revalidate/if-error, purge',
+  description: 'Shared HTTP cache (RFC 9111) on the Workers Cache API, with stale-while-revalidate/if-error and purge',
   configSchema: cacheConfig,
   stats: CACHE_STATS,
   create(config) {
@@ -97,7 +97,7 @@ export const cacheFilter = defineFilter({
         if (rc.request.headers.has('authorization') && identity === undefined) return skip(rc)
         const g = currentGenerations(rc.env.CONFIG, rc.startedAt, rc.waitUntil)
         const gens = g instanceof Promise ? await g : g
-        const key = gens && cacheKeyUrl(plan, keyInputOf(rc, identity), gens)
+        const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
         if (!key) return skip(rc)
         const cache = await cacheOf()
         const s: StoreContext = { cache, key, defaults, noStore: false }

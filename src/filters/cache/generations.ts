@@ -4,6 +4,7 @@
  * `cache/generations`, written by `POST /__legate/cache/purge`; an isolate reads them on its first cached request
  * (awaited once, like the config itself) and then in the background at most every {@link GENERATIONS_REFRESH_MS}.
  */
+import { warn } from './store.ts'
 
 export const GENERATIONS_KEY = 'cache/generations'
 /** How often an isolate re-reads the generations (plus KV's own propagation, up to ~60 s elsewhere). */
@@ -26,7 +27,7 @@ async function load(kv: KVNamespace): Promise<Generations | undefined> {
     const v = await kv.get(GENERATIONS_KEY, 'json')
     current = isGenerations(v) ? v : (current ?? { global: 0, routes: {} })
   } catch (e) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'cache generations unreadable', error: (e as Error).message, known: current !== undefined }))
+    warn('generations', e)
   } finally {
     loading = undefined
   }
@@ -58,11 +59,4 @@ export async function bumpGeneration(kv: KVNamespace, route?: string): Promise<G
   await kv.put(GENERATIONS_KEY, JSON.stringify(g))
   current = g
   return g
-}
-
-/** For tests: forget what this isolate knows. */
-export function resetGenerations(): void {
-  current = undefined
-  checkedAt = -Infinity
-  loading = undefined
 }

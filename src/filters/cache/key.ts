@@ -3,12 +3,11 @@
  * the values of the configured key headers and cookies and, for per-identity caching, the identity. Values are
  * percent-encoded into the key, never hashed, so two variants can never collide.
  */
-import type { RequestContext } from '../types.ts'
 import type { CacheConfig } from './config.ts'
 import type { Generations } from './generations.ts'
 
 /** Path prefix of every key URL; the admin prefix, so no client request can be mistaken for one. */
-export const KEY_PREFIX = '/__legate/cache-key/'
+export const KEY_PREFIX = '/__legate/ck/'
 /** Longer keys are not cached (x-cache: BYPASS): a key is a URL and a cookie may be long. */
 export const MAX_KEY_LENGTH = 8192
 
@@ -50,7 +49,7 @@ export interface KeyInput {
   routeName: string
   vhostName: string
   /** Per-identity caching: the identity, or undefined for a shared entry. */
-  identity?: string
+  identity?: string | undefined
 }
 
 /** The key URL, or undefined when it would be too long. */
@@ -67,9 +66,4 @@ export function cacheKeyUrl(plan: KeyPlan, input: KeyInput, gens: Generations): 
   const q = plan.query(input.url.searchParams)
   const url = `${input.url.protocol}//${input.url.host}${KEY_PREFIX}${gen}/${encodeURIComponent(input.vhostName)}/${encodeURIComponent(input.routeName)}/${v}${input.url.pathname}${q ? `?${q}` : ''}`
   return url.length > MAX_KEY_LENGTH ? undefined : url
-}
-
-/** The key input of a request being handled. */
-export function keyInputOf(rc: RequestContext, identity: string | undefined): KeyInput {
-  return { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, ...(identity !== undefined ? { identity } : {}) }
 }

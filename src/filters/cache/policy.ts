@@ -14,8 +14,7 @@ export function parseCacheControl(value: string | null): Directives {
     const eq = part.indexOf('=')
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase()
     if (!name) continue
-    let arg = eq < 0 ? '' : part.slice(eq + 1).trim()
-    if (arg.startsWith('"') && arg.endsWith('"') && arg.length >= 2) arg = arg.slice(1, -1)
+    const arg = eq < 0 ? '' : part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
     if (!out.has(name)) out.set(name, arg) // RFC 9111 §4.2.1: the first occurrence wins
   }
   return out
@@ -24,8 +23,7 @@ export function parseCacheControl(value: string | null): Directives {
 /** A delta-seconds argument, or undefined when absent or malformed. */
 export function seconds(d: Directives, name: string): number | undefined {
   const v = d.get(name)
-  if (v === undefined || !/^\d+$/.test(v)) return undefined
-  return Math.min(Number(v), 2 ** 31 - 1)
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
 }
 
 /** Status codes a shared cache understands and may store with explicit freshness (no 206: the Cache API refuses it). */
@@ -35,7 +33,7 @@ const HEURISTIC = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501
 
 /** What the cache decided about one upstream response. */
 export type StorePlan =
-  | { store: false; reason: string }
+  | { store: false }
   | {
       store: true
       /** Freshness lifetime, ms. */
@@ -46,6 +44,8 @@ export type StorePlan =
       /** The origin's Age, ms (counted in the entry's age). */
       ageMs: number
     }
+
+const NO = { store: false } as const
 
 export interface PolicyDefaults {
   defaultTtlMs?: number
@@ -64,25 +64,20 @@ export interface PolicyDefaults {
  * freshness left would need revalidation with the origin, which this cache does not do: not stored.
  */
 export function planStore(res: Response, now: number, d: PolicyDefaults, requestNoStore: boolean): StorePlan {
-  if (requestNoStore) return { store: false, reason: 'request no-store' }
-  if (!STORABLE.has(res.status)) return { store: false, reason: `status ${res.status}` }
   const h = res.headers
   const cc = parseCacheControl(h.get('cache-control'))
-  if (cc.has('no-store')) return { store: false, reason: 'no-store' }
-  if (cc.has('private')) return { store: false, reason: 'private' }
-  if (cc.has('no-cache')) return { store: false, reason: 'no-cache (needs revalidation)' }
-  if (h.has('set-cookie')) return { store: false, reason: 'set-cookie' }
+  if (requestNoStore || !STORABLE.has(res.status) || cc.has('no-store') || cc.has('private') || cc.has('no-cache') || h.has('set-cookie')) return NO
   const vary = h.get('vary')
   if (vary) {
     for (const v of vary.split(',')) {
       const name = v.trim().toLowerCase()
-      if (name === '*') return { store: false, reason: 'vary *' }
+      if (name === '*') return NO
       // Cloudflare's cache ignores Vary: a variant is reachable only through the key's own headers.
-      if (name && name !== 'accept-encoding' && !d.varyAllowed.has(name)) return { store: false, reason: `vary ${name}` }
+      if (name && name !== 'accept-encoding' && !d.varyAllowed.has(name)) return NO
     }
   }
   const length = h.get('content-length')
-  if (length !== null && Number(length) > d.maxBodyBytes) return { store: false, reason: 'too large' }
+  if (length !== null && Number(length) > d.maxBodyBytes) return NO
 
   let freshS = seconds(cc, 's-maxage') ?? seconds(cc, 'max-age')
   if (freshS === undefined && h.has('expires')) {
@@ -94,7 +89,7 @@ export function planStore(res: Response, now: number, d: PolicyDefaults, request
   let freshMs: number
   if (freshS !== undefined) freshMs = freshS * 1000
   else if (d.defaultTtlMs !== undefined && HEURISTIC.has(res.status)) freshMs = d.defaultTtlMs
-  else return { store: false, reason: 'no freshness' }
+  else return NO
   freshMs = Math.min(freshMs, d.maxTtlMs)
   const revalidate = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
   // must-revalidate (and s-maxage, which implies proxy-revalidate) forbids serving stale (RFC 9111 §5.2.2.2).
@@ -102,7 +97,7 @@ export function planStore(res: Response, now: number, d: PolicyDefaults, request
   const sieMs = revalidate ? 0 : windowMs(cc, 'stale-if-error', d.sieMs)
   const ageS = Number(h.get('age'))
   const ageMs = Number.isFinite(ageS) && ageS > 0 ? ageS * 1000 : 0
-  if (freshMs - ageMs <= 0 && swrMs + sieMs === 0) return { store: false, reason: 'already stale' }
+  if (freshMs - ageMs <= 0 && swrMs + sieMs === 0) return NO
   return { store: true, freshMs, swrMs, sieMs, ageMs }
 }
 
@@ -113,7 +108,6 @@ function windowMs(cc: Directives, name: string, fallback: number | undefined): n
 
 /** What the client's own Cache-Control asks of the cache (RFC 9111 §5.2.1). */
 export function requestDirectives(value: string | null): { noStore: boolean; noCache: boolean } {
-  if (!value) return { noStore: false, noCache: false }
   const cc = parseCacheControl(value)
   return { noStore: cc.has('no-store'), noCache: cc.has('no-cache') || seconds(cc, 'max-age') === 0 }
 }
@@ -139,15 +133,10 @@ export function notModified(req: Headers, stored: Headers): boolean {
   return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since
 }
 
-/** Headers a 304 carries (RFC 9110 §15.4.5). */
-const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified', 'age']
-
-/** The 304 for a stored response. */
+/** The 304 for a stored response: its headers without the representation's own (RFC 9110 §15.4.5). */
 export function notModifiedResponse(stored: Headers): Response {
-  const headers = new Headers()
-  for (const name of NOT_MODIFIED_HEADERS) {
-    const v = stored.get(name)
-    if (v !== null) headers.set(name, v)
-  }
+  const headers = new Headers(stored)
+  headers.delete('content-type')
+  headers.delete('content-length')
   return new Response(null, { status: 304, headers })
 }

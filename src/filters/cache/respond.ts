@@ -7,7 +7,7 @@ import { FLAGS_HEADER } from '../../http/problem.ts'
 import type { RequestContext } from '../types.ts'
 import { ageOf, type Entry, toStored } from './entry.ts'
 import { notModified, notModifiedResponse, planStore, type PolicyDefaults, type StorePlan } from './policy.ts'
-import { coalesce, count, inFlight, store } from './store.ts'
+import { coalesce, count, store, warn } from './store.ts'
 
 export type Label = 'HIT' | 'MISS' | 'STALE' | 'BYPASS'
 
@@ -56,7 +56,7 @@ export interface StoreContext {
  * stored or known not to be.
  */
 export function storeMiss(rc: RequestContext, response: Response, s: StoreContext, finish: () => void): Response | void {
-  const plan = rc.method === 'GET' ? planStore(response, rc.startedAt, s.defaults, s.noStore) : ({ store: false, reason: 'HEAD' } as const)
+  const plan = rc.method === 'GET' ? planStore(response, rc.startedAt, s.defaults, s.noStore) : ({ store: false } as const)
   if (!plan.store) {
     if (rc.method === 'GET') count(rc, 'not_stored')
     finish()
@@ -107,7 +107,6 @@ async function bufferAndStore(rc: RequestContext, s: StoreContext, res: Response
 
 /** stale-while-revalidate: fetches the route's response again in the background and stores it when it may. */
 export async function revalidate(rc: RequestContext, s: StoreContext): Promise<void> {
-  if (inFlight(s.key)) return
   const slot = await coalesce(s.key, 0)
   if (slot.waited || !slot.finish) return
   const finish = slot.finish
@@ -122,7 +121,7 @@ export async function revalidate(rc: RequestContext, s: StoreContext): Promise<v
     await bufferAndStore(rc, s, res, res.body, plan)
   } catch (e) {
     count(rc, 'revalidate_failed')
-    console.warn(JSON.stringify({ level: 'warn', msg: 'cache revalidation failed', request_id: rc.requestId, error: (e as Error)?.message ?? String(e) }))
+    warn('refresh', e, rc.requestId)
   } finally {
     finish()
   }

@@ -32,9 +32,14 @@ export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
   rc.stats.counter((names[stat] ??= `vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`), delta)
 }
 
+/** One warn line for a degraded cache operation. */
+export function warn(what: string, e: unknown, requestId?: string) {
+  console.warn(JSON.stringify({ level: 'warn', msg: `cache ${what} failed`, request_id: requestId, error: (e as Error)?.message ?? String(e) }))
+}
+
 function failed(rc: RequestContext, op: string, e: unknown) {
   count(rc, 'store_failed')
-  console.warn(JSON.stringify({ level: 'warn', msg: `cache ${op} failed`, request_id: rc.requestId, error: (e as Error)?.message ?? String(e) }))
+  warn(op, e, rc.requestId)
 }
 
 /** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
@@ -71,11 +76,13 @@ const MAX_PENDING = 10_000
 
 /**
  * Joins a miss in flight for `key` (resolves when it settled or after `timeoutMs`: true when there was one to
- * wait for), or registers this request as the one fetching it (returns its `finish`).
+ * wait for), or registers this request as the one fetching it (returns its `finish`). With `timeoutMs` 0 it only
+ * registers, when nothing is in flight (a stale-while-revalidate refresh is not started twice).
  */
 export async function coalesce(key: string, timeoutMs: number): Promise<{ waited: true } | { waited: false; finish?: () => void }> {
   const now = Date.now()
   const p = pending.get(key)
+  if (p && timeoutMs === 0) return { waited: false }
   if (p && now - p.since < timeoutMs) {
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([p.done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs - (now - p.since))))])
@@ -94,6 +101,3 @@ export async function coalesce(key: string, timeoutMs: number): Promise<{ waited
     },
   }
 }
-
-/** Whether a miss for `key` is in flight (a stale-while-revalidate refresh is not started twice). */
-export const inFlight = (key: string) => pending.has(key)
