@@ -121,6 +121,13 @@ export const legateFullConfig = (upstream, identity) =>
 export const legateRateLimitConfig = (mode) => (upstream) => table(upstream, [rateLimit(mode)])
 
 /**
+ * legate-cache-hit: jwt_authn then the cache, per identity (the load request carries a bearer token), for an hour:
+ * after the first request every one is a cache hit (issue 17: faster than the bare Worker fetching upstream).
+ */
+export const legateCacheHitConfig = (upstream, identity) =>
+  table(upstream, [jwtAuthn(identity), { name: 'cache', config: { default_ttl: '1h', authorization: 'per_identity' } }])
+
+/**
  * The scenario list of issue 7, in the order rounds run them. `kind` says how the system is started:
  * worker (Miniflare, workerd direct socket), node (a forked Node process), nginx, or skip. A Legate scenario's
  * `config(upstream)` is the route table its Worker is seeded with.
@@ -192,6 +199,15 @@ export const SCENARIOS = [
     note: 'legate-plain + the same limit, leased mode: tokens granted in batches, spent locally',
   },
   {
+    name: 'legate-cache-hit',
+    kind: 'worker',
+    worker: 'legate-cache-hit',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legateCacheHitConfig,
+    note: 'jwt_authn + cache (per identity, 1 h): every measured request is a hit from the Cache API',
+  },
+  {
     name: 'hono-handwritten',
     kind: 'worker',
     worker: 'hono-handwritten',
@@ -240,6 +256,11 @@ export async function checkSystem(name, base, identity) {
     const anonymous = await fetch(new URL(LOAD_PATH, base), { headers: BASE_HEADERS })
     await anonymous.arrayBuffer()
     expect(anonymous.status === 401, `a request without the token answered ${anonymous.status}, not 401`)
+  }
+  if (name === 'legate-cache-hit') {
+    const again = await fetch(new URL(LOAD_PATH, base), { headers })
+    await again.arrayBuffer()
+    expect(again.headers.get('x-cache') === 'HIT', `the second request was not a cache hit (x-cache: ${again.headers.get('x-cache')})`)
   }
   if (name === 'legate-full' || name.startsWith('legate-ratelimit')) {
     expect(res.headers.has('ratelimit-policy'), 'no RateLimit-Policy on the response: the rate limit did not run')
