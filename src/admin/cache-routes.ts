@@ -5,7 +5,7 @@
  */
 import { zValidator } from '@hono/zod-validator'
 import * as z from 'zod'
-import { bumpGeneration, currentGenerations, type Generations, KEYERS } from '../filters/cache/index.ts'
+import { bumpGeneration, currentGenerations, type Generations, hotDelete, KEYERS } from '../filters/cache/index.ts'
 import { problem } from '../http/problem.ts'
 import { tryParseUrl } from '../lib/url.ts'
 import type { Snapshot } from '../snapshot/compile.ts'
@@ -37,9 +37,10 @@ async function purgeUrl(snapshot: Snapshot, gens: Generations, raw: string, head
   if (!route) return { url: raw, route: null, deleted: false, reason: 'no route' }
   const keyer = route.chain.map((f) => KEYERS.get(f)).find((k) => k !== undefined)
   if (!keyer) return { url: raw, route: route.name, deleted: false, reason: 'route does not cache' }
-  const key = keyer.keyOf({ url, headers, routeName: route.name, vhostName: route.vhostName, ...(identity !== undefined ? { identity } : {}) }, gens)
+  const key = keyer({ url, headers, routeName: route.name, vhostName: route.vhostName, ...(identity !== undefined ? { identity } : {}) }, gens)
   if (!key) return { url: raw, route: route.name, deleted: false, reason: 'key too long' }
-  return { url: raw, route: route.name, deleted: await (await keyer.cache()).delete(key) }
+  hotDelete(key)
+  return { url: raw, route: route.name, deleted: await caches.default.delete(key) }
 }
 
 export function registerCacheRoutes(app: AdminApp, deps: AdminDeps): void {

@@ -8,16 +8,16 @@ import { declareStats } from '../types.ts'
  * (Prometheus: `legate_vhost_route_cache_hit{virtual_host,route}`).
  */
 export const CACHE_STATS = declareStats('cache', {
-  hit: 'answered from a fresh entry, 304s included (HIT)',
-  miss: 'went upstream (MISS)',
-  stale: 'answered from a stale entry (STALE)',
-  bypass: 'not handled by the cache (BYPASS)',
+  hit: 'HIT (fresh entry or its 304)',
+  miss: 'MISS',
+  stale: 'STALE',
+  bypass: 'BYPASS',
   bytes: 'body bytes served from the cache',
   stored: 'responses stored',
-  not_stored: 'upstream responses not storable',
-  coalesced: 'misses that waited for a concurrent one',
-  revalidate_failed: 'failed background refreshes',
-  store_failed: 'Cache API calls that threw',
+  not_stored: 'responses not storable',
+  coalesced: 'misses that waited for another',
+  revalidate_failed: 'failed refreshes',
+  store_failed: 'Cache API errors',
 })
 
 const names = (max: number) => z.array(z.string().min(1).max(256)).max(max)
@@ -59,15 +59,11 @@ export const cacheBypass = z.strictObject({
  * overrides (one level deep: an override's `key` replaces the whole `key`).
  */
 export const cacheConfig = z.strictObject({
-  /** A named cache (`caches.open(name)`); absent: `caches.default`. */
-  cache_name: z.string().min(1).max(64).optional(),
   /**
    * Freshness when the origin gives none (no s-maxage, max-age or Expires), for the status codes RFC 9111 lets a
    * cache store heuristically (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501). @default none: not stored
    */
   default_ttl: duration.optional(),
-  /** Upper bound on any freshness lifetime, the origin's included. @default "24h" */
-  max_ttl: duration.default(86_400_000),
   /** stale-while-revalidate when the origin's Cache-Control gives none. @default none */
   stale_while_revalidate: duration.optional(),
   /** stale-if-error when the origin's Cache-Control gives none. @default none */

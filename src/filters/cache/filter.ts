@@ -11,7 +11,7 @@ import { currentGenerations } from './generations.ts'
 import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput } from './key.ts'
 import { type PolicyDefaults, requestDirectives } from './policy.ts'
 import { revalidate, serve, type StoreContext, storeMiss, upstreamFailed } from './respond.ts'
-import { coalesce, count, lookup, openCache } from './store.ts'
+import { coalesce, count, lookup } from './store.ts'
 
 /** What the request phase leaves for the response phase. */
 export interface CacheState {
@@ -29,15 +29,13 @@ declare module '../../context.ts' {
   }
 }
 
-/** What the admin API needs to find an entry by URL: the route's key function and cache. */
-export interface CacheKeyer {
-  keyOf(input: KeyInput, generations: import('./generations.ts').Generations): string | undefined
-  cache(): Promise<Cache>
-}
+/** What the admin API needs to find an entry by URL: the route's key function. */
+export type CacheKeyer = (input: KeyInput, generations: import('./generations.ts').Generations) => string | undefined
+
 /** The cache filter instances, for purge by URL (src/admin/cache-routes.ts). */
 export const KEYERS = new WeakMap<object, CacheKeyer>()
 
-const CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']
+const CONDITIONALS = ['if-none-match', 'if-modified-since']
 const NOOP = () => {}
 
 function bypassRule(config: CacheConfig) {
@@ -66,21 +64,19 @@ function bypassRule(config: CacheConfig) {
 export const cacheFilter = defineFilter({
   name: 'cache',
   status: 'alpha',
-  description: 'Shared HTTP cache (RFC 9111) on the Workers Cache API, with stale-while-revalidate/if-error and purge',
+  description: 'Shared HTTP cache (RFC 9111) on the Workers Cache API',
   configSchema: cacheConfig,
   stats: CACHE_STATS,
   create(config) {
     const plan = compileKeyPlan(config.key)
     const bypassed = bypassRule(config)
     const defaults: PolicyDefaults = {
-      maxTtlMs: config.max_ttl,
       maxBodyBytes: config.max_body_bytes,
       varyAllowed: new Set(plan.headers),
       ...(config.default_ttl !== undefined ? { defaultTtlMs: config.default_ttl } : {}),
       ...(config.stale_while_revalidate !== undefined ? { swrMs: config.stale_while_revalidate } : {}),
       ...(config.stale_if_error !== undefined ? { sieMs: config.stale_if_error } : {}),
     }
-    const cacheOf = () => openCache(config.cache_name)
 
     const skip = (rc: RequestContext) => {
       rc.state.cache = { bypass: true }
@@ -99,7 +95,7 @@ export const cacheFilter = defineFilter({
         const gens = g instanceof Promise ? await g : g
         const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
         if (!key) return skip(rc)
-        const cache = await cacheOf()
+        const cache = caches.default
         const s: StoreContext = { cache, key, defaults, noStore: false }
         const state: CacheState = { bypass: false, store: s }
         if (!reqCc.noCache) {
@@ -153,7 +149,7 @@ export const cacheFilter = defineFilter({
         return storeMiss(rc, response, state.store, finish)
       },
     }
-    KEYERS.set(filter, { keyOf: (input, gens) => cacheKeyUrl(plan, input, gens), cache: cacheOf })
+    KEYERS.set(filter, (input, gens) => cacheKeyUrl(plan, input, gens))
     return filter
   },
 })

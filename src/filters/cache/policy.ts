@@ -29,7 +29,7 @@ export function seconds(d: Directives, name: string): number | undefined {
 /** Status codes a shared cache understands and may store with explicit freshness (no 206: the Cache API refuses it). */
 const STORABLE = new Set([200, 203, 204, 300, 301, 302, 307, 308, 404, 405, 410, 414, 501])
 /** "Heuristically cacheable" codes (RFC 9110 §15.1): the route's `default_ttl` applies only to these. */
-const HEURISTIC = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
+const HEURISTIC = new Set([...STORABLE].filter((s) => s !== 302 && s !== 307))
 
 /** What the cache decided about one upstream response. */
 export type StorePlan =
@@ -49,7 +49,6 @@ const NO = { store: false } as const
 
 export interface PolicyDefaults {
   defaultTtlMs?: number
-  maxTtlMs: number
   swrMs?: number
   sieMs?: number
   maxBodyBytes: number
@@ -90,7 +89,6 @@ export function planStore(res: Response, now: number, d: PolicyDefaults, request
   if (freshS !== undefined) freshMs = freshS * 1000
   else if (d.defaultTtlMs !== undefined && HEURISTIC.has(res.status)) freshMs = d.defaultTtlMs
   else return NO
-  freshMs = Math.min(freshMs, d.maxTtlMs)
   const revalidate = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
   // must-revalidate (and s-maxage, which implies proxy-revalidate) forbids serving stale (RFC 9111 §5.2.2.2).
   const swrMs = revalidate ? 0 : windowMs(cc, 'stale-while-revalidate', d.swrMs)

@@ -102,7 +102,7 @@ async function bufferAndStore(rc: RequestContext, s: StoreContext, res: Response
       at += c.byteLength
     }
   }
-  await store(rc, s.cache, s.key, toStored(res, bytes, plan, rc.startedAt))
+  await store(rc, s.cache, s.key, toStored(res, bytes, plan, rc.startedAt), bytes)
 }
 
 /** stale-while-revalidate: fetches the route's response again in the background and stores it when it may. */

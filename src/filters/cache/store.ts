@@ -5,31 +5,14 @@
  */
 import type { RequestContext } from '../types.ts'
 import { type Entry, fromStored } from './entry.ts'
-
-const opened = new Map<string, Promise<Cache>>()
-
-/** `caches.default`, or a named cache (opened once per isolate). */
-export function openCache(name: string | undefined): Promise<Cache> {
-  if (name === undefined) return Promise.resolve((caches as unknown as { default: Cache }).default)
-  let c = opened.get(name)
-  if (!c) opened.set(name, (c = caches.open(name)))
-  return c
-}
+import { HOT_MAX_ENTRY, hotGet, hotPut } from './hot.ts'
 
 export type CacheStat = 'hit' | 'miss' | 'stale' | 'bypass' | 'bytes' | 'stored' | 'not_stored' | 'coalesced' | 'revalidate_failed' | 'store_failed'
 
-const routeStats = new Map<string, Record<string, string>>()
-
-/** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>` (names interned per route). */
+/** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>`. */
 export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
-  const id = `${rc.vhostName}\u0000${rc.routeName}`
-  let names = routeStats.get(id)
-  if (!names) {
-    if (routeStats.size > 10_000) routeStats.clear()
-    routeStats.set(id, (names = {}))
-  }
   rc.stats.counter(`cache.${stat}`, delta)
-  rc.stats.counter((names[stat] ??= `vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`), delta)
+  rc.stats.counter(`vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`, delta)
 }
 
 /** One warn line for a degraded cache operation. */
@@ -45,10 +28,18 @@ function failed(rc: RequestContext, op: string, e: unknown) {
 /** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
 export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
   try {
+    const h = hotGet(key)
+    if (h) return fromStored(h)
     const m = await cache.match(key)
     if (!m) return undefined
     const e = fromStored(m)
     if (!e) await m.body?.cancel()
+    else if (e.bytes <= HOT_MAX_ENTRY) {
+      // Small: read it once here, so the next hits in this isolate skip the Cache API.
+      const body = e.bytes ? new Uint8Array(await e.response.arrayBuffer()) : null
+      hotPut(key, m.status, m.headers, body)
+      e.response = new Response(body, e.response)
+    }
     return e
   } catch (e) {
     failed(rc, 'match', e)
@@ -57,9 +48,11 @@ export async function lookup(rc: RequestContext, cache: Cache, key: string): Pro
 }
 
 /** Puts an entry; resolves when it is stored (or failed). */
-export async function store(rc: RequestContext, cache: Cache, key: string, response: Response): Promise<void> {
+export async function store(rc: RequestContext, cache: Cache, key: string, response: Response, body: Uint8Array | null): Promise<void> {
   try {
+    const { status, headers } = response
     await cache.put(key, response)
+    hotPut(key, status, headers, body)
     count(rc, 'stored')
   } catch (e) {
     failed(rc, 'put', e)

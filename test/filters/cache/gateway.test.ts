@@ -24,6 +24,16 @@ describe('cache: hits and freshness', () => {
     expect(counters.get('vhost.site.route.all.cache.bytes')).toBe(`${k} #1`.length)
   })
 
+  it('serves hits from this isolate’s memory for a moment after storing: no Cache API call', async () => {
+    const gw = await cacheTable()
+    const k = fresh('hot')
+    await (await gw.fetchAndSettle(`/${k}`)).text()
+    // Gone from the Cache API (as another isolate's purge by URL would do): the isolate's copy still answers.
+    expect(await caches.default.delete(`http://gw.test/__legate/ck/0.0/site/all/-/${k}`)).toBe(true)
+    expect(await seen(await gw.fetchAndSettle(`/${k}`))).toMatchObject({ cache: 'HIT', body: `${k} #1` })
+    expect((await hits(k)).count).toBe(1)
+  })
+
   it('expires an entry after its freshness lifetime (s-maxage over max-age), counting the origin Age', async () => {
     const gw = await cacheTable()
     const k = fresh('expiry')
