@@ -184,6 +184,20 @@ const TABLE = {
         lease: { ttl: '1s', max_fraction: 0.05 },
       },
     },
+    {
+      name: 'cache',
+      config: {
+        default_ttl: '10s',
+        stale_while_revalidate: '5s',
+        stale_if_error: '1m',
+        key: { query: { mode: 'exclude', names: ['utm_source'], sort: true }, headers: ['accept-language'], cookies: ['region'] },
+        bypass: { headers: ['x-debug'], cookies: ['preview'], query_parameters: ['nocache'] },
+        authorization: 'per_identity',
+        honor_request_cache_control: true,
+        max_body_bytes: 65536,
+        coalesce_timeout: '1s',
+      },
+    },
   ],
   clusters: [
     {
