@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'workers',
           include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'test/cli/**', 'test/node/**'],
-          globalSetup: ['./test/support/global-setup.ts', './test/support/setup-jwks.ts', './test/support/setup-authz.ts'],
+          globalSetup: ['./test/support/global-setup.ts', './test/support/setup-jwks.ts', './test/support/setup-authz.ts', './test/support/setup-cache-origin.ts'],
         },
       },
       {

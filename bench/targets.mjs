@@ -28,6 +28,7 @@ export function evaluateTargets(results) {
   }
   ratio('legate-plain', 0.85, 'issues 2 and 7')
   ratio('legate-full', 0.7, 'issue 7')
+  ratio('legate-cache-hit', 1.0, 'issue 17')
 
   // Issue 6: stats plus access logging cost at most 5 % against both off; measured with the access log on every
   // request (the default) and sampled (every error, 1 % of successes).

@@ -56,6 +56,12 @@ export interface RequestContext {
    * such an upload as if it were complete (workerd#5114).
    */
   abortUpstream(reason: Error): void
+  /**
+   * Runs the route's action again for this request, for a filter's background work (a cache's
+   * stale-while-revalidate refresh, in `waitUntil`): the upstream-bound headers as they are now (copied), no body,
+   * its own outcome and timeout. The filters after the caller do not run for it. Absent outside the pipeline.
+   */
+  refetch?(): Promise<Response>
 }
 
 /**

@@ -93,6 +93,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     state: {},
     startedAt: info.startedAt,
     abortUpstream: (reason) => upstreamAbort.abort(reason),
+    refetch: () => refetch(snapshot, route, rc, hit, path),
   }
   if (info.record) info.record.rc = rc
 
@@ -148,6 +149,14 @@ async function act(
   }
   if (response.status !== 101) route.responseHeaders(response.headers, vars)
   return response
+}
+
+/** rc.refetch: the action again on a copy of the context (headers copied, no body, fresh flags and outcome). */
+function refetch(snapshot: Snapshot, route: CompiledRoute, rc: RequestContext, hit: RouteHit, path: string): Promise<Response> {
+  const abort = new AbortController()
+  const { upstream: _, ...rest } = rc
+  const copy: RequestContext = { ...rest, headers: new Headers(rc.headers), body: null, flags: new Set(), state: {}, abortUpstream: (r) => abort.abort(r) }
+  return act(snapshot, route, copy, hit, path, abort)
 }
 
 const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' }

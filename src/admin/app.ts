@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono/tiny'
 import { problem } from '../http/problem.ts'
+import { registerCacheRoutes } from './cache-routes.ts'
 import { registerClustersRoutes } from './clusters-routes.ts'
 import { registerConfigRoutes } from './config-routes.ts'
 import type { AdminDeps, AdminEnv } from './context.ts'
@@ -36,6 +37,7 @@ export function createAdminApp(deps: AdminDeps) {
   registerStatsRoutes(app, deps)
   registerClustersRoutes(app, deps)
   registerRecorderRoutes(app)
+  registerCacheRoutes(app, deps)
   registerUiRoutes(app)
   app.notFound((c) => problem({ code: 'ERR_ROUTE_NOT_FOUND', detail: `no admin endpoint ${c.req.method} ${c.req.path}.`, requestId: c.get('requestId') }))
   app.onError((err, c) => {

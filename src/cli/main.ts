@@ -1,6 +1,7 @@
 /** @module The `legate` command: dispatch, global help, and turning errors into one message and an exit code. */
 import { readFileSync } from 'node:fs'
 import type { Command } from './command.ts'
+import { cacheCommand } from './commands/cache.ts'
 import { diffCommand } from './commands/diff.ts'
 import { doctorCommand } from './commands/doctor.ts'
 import { historyCommand } from './commands/history.ts'
@@ -14,7 +15,7 @@ import { validateCommand } from './commands/validate.ts'
 import { EXIT, isCliError, UsageError } from './exit-codes.ts'
 import { createIo, jsonIo, paint, type Io } from './io.ts'
 
-const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, rolloutCommand, keysCommand, doctorCommand, importCommand]
+const COMMANDS: readonly Command[] = [validateCommand, pushCommand, diffCommand, pullCommand, historyCommand, rollbackCommand, rolloutCommand, keysCommand, cacheCommand, doctorCommand, importCommand]
 
 /** Exit code for a bug in legate itself (EX_SOFTWARE), distinct from every documented outcome. */
 const EXIT_INTERNAL = 70

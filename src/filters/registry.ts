@@ -1,6 +1,7 @@
 /** @module The only list of built-in filters. Core code never branches on a filter's name. */
 import { apiKeyFilter } from './api-key/index.ts'
 import { bodyLimitFilter } from './body-limit/index.ts'
+import { cacheFilter } from './cache/index.ts'
 import { corsFilter } from './cors/index.ts'
 import { extAuthzFilter } from './ext-authz/index.ts'
 import { faultFilter } from './fault/index.ts'
@@ -26,6 +27,7 @@ export const BUILTIN_FILTERS: readonly FilterFactory[] = [
   jwtAuthnFilter,
   rateLimitFilter,
   openapiValidationFilter,
+  cacheFilter,
 ]
 
 const CODE_RE = /^ERR_[A-Z0-9_]+$/

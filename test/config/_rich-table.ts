@@ -188,6 +188,20 @@ const TABLE = {
       name: 'openapi_validation',
       config: { mode: 'report', max_body_bytes: 65536, definitions: { components: { schemas: { User: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z]+$' } } } } } } },
     },
+    {
+      name: 'cache',
+      config: {
+        default_ttl: '10s',
+        stale_while_revalidate: '5s',
+        stale_if_error: '1m',
+        key: { query: { mode: 'exclude', names: ['utm_source'], sort: true }, headers: ['accept-language'], cookies: ['region'] },
+        bypass: { headers: ['x-debug'], cookies: ['preview'], query_parameters: ['nocache'] },
+        authorization: 'per_identity',
+        honor_request_cache_control: true,
+        max_body_bytes: 65536,
+        coalesce_timeout: '1s',
+      },
+    },
   ],
   clusters: [
     {

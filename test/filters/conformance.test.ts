@@ -75,6 +75,12 @@ const CASES: Record<string, ConformanceCase> = {
     passing: { url: '/?n=1' },
     failing: { config: { operation: { path: '/', parameters: [{ name: 'n', in: 'query', required: true }] } }, request: {}, status: 400, code: 'ERR_OPENAPI_INVALID_REQUEST' },
   },
+  cache: {
+    // no-cache: the request goes on (a plain GET could be a HIT on what an earlier case stored).
+    config: { default_ttl: '1s', key: { headers: ['accept-language'] } },
+    passing: { headers: { 'cache-control': 'no-cache' } },
+    skip: [NO_ERRORS],
+  },
   ext_authz: {
     // The real authz test service: no `authz` query allows, `deny-empty-403` denies without a body.
     config: { url: inject('authz') },

@@ -1,0 +1,155 @@
+/**
+ * @module cache filter: a shared HTTP cache (RFC 9111) on the Workers Cache API. The request phase answers
+ * from a fresh entry (x-cache: HIT), from a stale one while it refreshes in waitUntil (STALE), or lets the request
+ * go upstream (MISS, BYPASS); the response phase stores what may be stored and serves a stale entry when the
+ * upstream failed (stale-if-error). Answers locally: cache hits (and 304s to conditional requests).
+ */
+import { defineFilter, type RequestContext } from '../types.ts'
+import { CACHE_STATS, type CacheConfig, cacheConfig } from './config.ts'
+import { type Entry, freshnessOf } from './entry.ts'
+import { currentGenerations } from './generations.ts'
+import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput } from './key.ts'
+import { type PolicyDefaults, requestDirectives } from './policy.ts'
+import { revalidate, serve, type StoreContext, storeMiss, upstreamFailed } from './respond.ts'
+import { coalesce, count, lookup } from './store.ts'
+
+/** What the request phase leaves for the response phase. */
+export interface CacheState {
+  bypass: boolean
+  store?: StoreContext
+  /** A stale entry within its stale-if-error window, served if the upstream fails. */
+  fallback?: Entry
+  /** Ends this request's claim on its key (coalesced misses wait for it). */
+  finish?: () => void
+}
+
+declare module '../../context.ts' {
+  interface FilterStateMap {
+    cache: CacheState
+  }
+}
+
+/** What the admin API needs to find an entry by URL: the route's key function. */
+export type CacheKeyer = (input: KeyInput, generations: import('./generations.ts').Generations) => string | undefined
+
+/** The cache filter instances, for purge by URL (src/admin/cache-routes.ts). */
+export const KEYERS = new WeakMap<object, CacheKeyer>()
+
+const CONDITIONALS = ['if-none-match', 'if-modified-since']
+const NOOP = () => {}
+
+function bypassRule(config: CacheConfig) {
+  const headers = config.bypass.headers.map((h) => h.toLowerCase())
+  const { cookies, query_parameters: params } = config.bypass
+  return (rc: RequestContext): boolean => {
+    // Range requests are left to the origin: the Cache API cannot store a 206.
+    if (rc.request.headers.has('range')) return true
+    for (const h of headers) if (rc.request.headers.has(h)) return true
+    if (cookies.length) {
+      const cookie = rc.request.headers.get('cookie')
+      for (const c of cookies) if (cookieValue(cookie, c) !== undefined) return true
+    }
+    for (const q of params) if (rc.url.searchParams.has(q)) return true
+    return false
+  }
+}
+
+/**
+ * The `cache` filter.
+ * @example
+ * http_filters:
+ *   - name: cache
+ *     config: { default_ttl: 60s, stale_if_error: 10m, key: { query: { mode: include, names: [page] } } }
+ */
+export const cacheFilter = defineFilter({
+  name: 'cache',
+  status: 'alpha',
+  description: 'Shared HTTP cache (RFC 9111) on the Workers Cache API',
+  configSchema: cacheConfig,
+  stats: CACHE_STATS,
+  create(config) {
+    const plan = compileKeyPlan(config.key)
+    const bypassed = bypassRule(config)
+    const defaults: PolicyDefaults = {
+      maxBodyBytes: config.max_body_bytes,
+      varyAllowed: new Set(plan.headers),
+      ...(config.default_ttl !== undefined ? { defaultTtlMs: config.default_ttl } : {}),
+      ...(config.stale_while_revalidate !== undefined ? { swrMs: config.stale_while_revalidate } : {}),
+      ...(config.stale_if_error !== undefined ? { sieMs: config.stale_if_error } : {}),
+    }
+
+    const skip = (rc: RequestContext) => {
+      rc.state.cache = { bypass: true }
+      count(rc, 'bypass')
+    }
+
+    const filter = {
+      async onRequest(rc: RequestContext): Promise<Response | void> {
+        if ((rc.method !== 'GET' && rc.method !== 'HEAD') || bypassed(rc)) return skip(rc)
+        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : { noStore: false, noCache: false }
+        if (reqCc.noStore) return skip(rc)
+        // A shared entry never answers a request with credentials; per identity, the identity is in the key.
+        const identity = config.authorization === 'per_identity' ? rc.identity.consumer : undefined
+        if (rc.request.headers.has('authorization') && identity === undefined) return skip(rc)
+        const g = currentGenerations(rc.env.CONFIG, rc.startedAt, rc.waitUntil)
+        const gens = g instanceof Promise ? await g : g
+        const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
+        if (!key) return skip(rc)
+        const cache = caches.default
+        const s: StoreContext = { cache, key, defaults, noStore: false }
+        const state: CacheState = { bypass: false, store: s }
+        if (!reqCc.noCache) {
+          const found = await lookup(rc, cache, key)
+          if (found) {
+            const f = freshnessOf(found, rc.startedAt)
+            if (f === 'fresh') return serve(rc, found, 'HIT')
+            if (f === 'swr' && rc.refetch) {
+              for (const h of CONDITIONALS) rc.headers.delete(h)
+              rc.waitUntil(revalidate(rc, s))
+              return serve(rc, found, 'STALE')
+            }
+            if (f === 'expired') await found.response.body?.cancel()
+            else state.fallback = found
+          }
+          if (config.coalesce_timeout > 0) {
+            const slot = await coalesce(key, config.coalesce_timeout)
+            if (slot.waited) {
+              const again = await lookup(rc, cache, key)
+              if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
+                count(rc, 'coalesced')
+                void state.fallback?.response.body?.cancel()
+                return serve(rc, again, 'HIT')
+              }
+              void again?.response.body?.cancel()
+            } else if (slot.finish) state.finish = slot.finish
+          }
+        }
+        // The cache answers the client's validators itself, from a full response it can store.
+        for (const h of CONDITIONALS) rc.headers.delete(h)
+        rc.state.cache = state
+      },
+
+      onResponse(rc: RequestContext, response: Response): Response | void {
+        const state = rc.state.cache
+        if (!state) return
+        if (state.bypass || !state.store) {
+          response.headers.set('x-cache', 'BYPASS')
+          return
+        }
+        const finish = state.finish ?? NOOP
+        if (state.fallback) {
+          if (upstreamFailed(rc, response)) {
+            finish()
+            void response.body?.cancel()
+            return serve(rc, state.fallback, 'STALE')
+          }
+          void state.fallback.response.body?.cancel()
+        }
+        count(rc, 'miss')
+        return storeMiss(rc, response, state.store, finish)
+      },
+    }
+    KEYERS.set(filter, (input, gens) => cacheKeyUrl(plan, input, gens))
+    return filter
+  },
+})

@@ -1,0 +1,96 @@
+/**
+ * @module The Cache API side: opening the cache, match and put that never throw (a failing cache is counted and
+ * the request is served as if there were none), coalescing of concurrent misses per key in this isolate, and
+ * per-route stats.
+ */
+import type { RequestContext } from '../types.ts'
+import { type Entry, fromStored } from './entry.ts'
+import { HOT_MAX_ENTRY, hotGet, hotPut } from './hot.ts'
+
+export type CacheStat = 'hit' | 'miss' | 'stale' | 'bypass' | 'bytes' | 'stored' | 'not_stored' | 'coalesced' | 'revalidate_failed' | 'store_failed'
+
+/** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>`. */
+export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
+  rc.stats.counter(`cache.${stat}`, delta)
+  rc.stats.counter(`vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`, delta)
+}
+
+/** One warn line for a degraded cache operation. */
+export function warn(what: string, e: unknown, requestId?: string) {
+  console.warn(JSON.stringify({ level: 'warn', msg: `cache ${what} failed`, request_id: requestId, error: (e as Error)?.message ?? String(e) }))
+}
+
+function failed(rc: RequestContext, op: string, e: unknown) {
+  count(rc, 'store_failed')
+  warn(op, e, rc.requestId)
+}
+
+/** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
+export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
+  try {
+    const h = hotGet(key)
+    if (h) return fromStored(h)
+    const m = await cache.match(key)
+    if (!m) return undefined
+    const e = fromStored(m)
+    if (!e) await m.body?.cancel()
+    else if (e.bytes <= HOT_MAX_ENTRY) {
+      // Small: read it once here, so the next hits in this isolate skip the Cache API.
+      const body = e.bytes ? new Uint8Array(await e.response.arrayBuffer()) : null
+      hotPut(key, m.status, m.headers, body)
+      e.response = new Response(body, e.response)
+    }
+    return e
+  } catch (e) {
+    failed(rc, 'match', e)
+    return undefined
+  }
+}
+
+/** Puts an entry; resolves when it is stored (or failed). */
+export async function store(rc: RequestContext, cache: Cache, key: string, response: Response, body: Uint8Array | null): Promise<void> {
+  try {
+    const { status, headers } = response
+    await cache.put(key, response)
+    hotPut(key, status, headers, body)
+    count(rc, 'stored')
+  } catch (e) {
+    failed(rc, 'put', e)
+  }
+}
+
+interface Pending {
+  since: number
+  done: Promise<void>
+}
+/** Misses in flight in this isolate, by key. Bounded: past the limit a miss simply goes upstream. */
+const pending = new Map<string, Pending>()
+const MAX_PENDING = 10_000
+
+/**
+ * Joins a miss in flight for `key` (resolves when it settled or after `timeoutMs`: true when there was one to
+ * wait for), or registers this request as the one fetching it (returns its `finish`). With `timeoutMs` 0 it only
+ * registers, when nothing is in flight (a stale-while-revalidate refresh is not started twice).
+ */
+export async function coalesce(key: string, timeoutMs: number): Promise<{ waited: true } | { waited: false; finish?: () => void }> {
+  const now = Date.now()
+  const p = pending.get(key)
+  if (p && timeoutMs === 0) return { waited: false }
+  if (p && now - p.since < timeoutMs) {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([p.done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs - (now - p.since))))])
+    if (timer !== undefined) clearTimeout(timer)
+    return { waited: true }
+  }
+  if (pending.size >= MAX_PENDING) return { waited: false }
+  let resolve!: () => void
+  const entry: Pending = { since: now, done: new Promise<void>((r) => (resolve = r)) }
+  pending.set(key, entry)
+  return {
+    waited: false,
+    finish: () => {
+      if (pending.get(key) === entry) pending.delete(key)
+      resolve()
+    },
+  }
+}
