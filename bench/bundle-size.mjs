@@ -20,11 +20,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * CI fails when the gzip size of the uploaded Worker passes this. Issue 15 asked for 150 KiB; re2js alone is 46 KiB
- * of gzip and zod 27 KiB. Without keep_names, with hono/tiny and the dashboard's page as a static asset, the build
- * measured 155.1 KiB; the limit leaves about 5 KiB for the next features (docs/performance.md "Bundle size": why it
- * is not 150, and what the remaining cuts would buy).
+ * of gzip and zod 27 KiB. The cuts of issue 15 took the build to 155.2 KiB; canary rollouts, request mirroring, the
+ * openapi_validation filter (with @cfworker/json-schema) and the cache filter then added 21.4 KiB (176.6 KiB). The
+ * limit leaves 3.4 KiB (docs/performance.md "Bundle size": each feature's share, and what getting to 150 takes).
  */
-export const BUNDLE_GZIP_LIMIT_BYTES = 160 * 1024
+export const BUNDLE_GZIP_LIMIT_BYTES = 180 * 1024
 
 /** As src/cli/wrangler.ts OFFLINE_ENV: no metrics, no update check, no colour. */
 const OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0', NO_COLOR: '1' }
