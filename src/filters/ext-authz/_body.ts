@@ -1,4 +1,5 @@
 /** @module Bounded buffering: the request body for a check (then replayed upstream), and a capped response body. */
+import { concat, readWithin, streamOf } from '../../http/body.ts'
 
 /** A request body read up to a limit. */
 export interface BufferedBody {
@@ -10,52 +11,13 @@ export interface BufferedBody {
   upstream: ReadableStream<Uint8Array>
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
-}
-
 /**
- * Reads `body` until it ends or passes `limit` bytes. Nothing is lost: `upstream` replays every byte read, then
- * continues the original stream. Read errors (the client went away) reject.
+ * Reads `body` until it ends or passes `limit` bytes (src/http/body.ts). Nothing is lost: `upstream` replays every
+ * byte read, then continues the original stream. Read errors (the client went away) reject.
  */
 export async function bufferBody(body: ReadableStream<Uint8Array>, limit: number): Promise<BufferedBody> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    total += value.byteLength
-    if (total > limit) break
-  }
-  const all = concat(chunks, total)
-  if (total <= limit) {
-    reader.releaseLock()
-    return { bytes: all, partial: false, upstream: new Response(all).body! }
-  }
-  let replayed = false
-  const upstream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!replayed) {
-        replayed = true
-        return controller.enqueue(all)
-      }
-      const { done, value } = await reader.read()
-      if (done) controller.close()
-      else controller.enqueue(value)
-    },
-    cancel(reason) {
-      return reader.cancel(reason)
-    },
-  })
-  return { bytes: all.subarray(0, limit), partial: true, upstream }
+  const read = await readWithin(body, limit)
+  return read.kind === 'ok' ? { bytes: read.bytes, partial: false, upstream: streamOf(read.bytes) } : { bytes: read.head, partial: true, upstream: read.rest }
 }
 
 /** Reads a response body of at most `max` bytes; undefined when it is longer (the rest is cancelled). */

@@ -4,7 +4,7 @@
  */
 import { problem } from '../../http/problem.ts'
 import { defineFilter, FilterConfigError, type RequestContext } from '../types.ts'
-import { readWithin, streamOf } from './body.ts'
+import { readWithin, streamOf } from '../../http/body.ts'
 import { compileSchema, type CompiledSchema } from './compile.ts'
 import { OPENAPI_ERRORS, OPENAPI_STATS, openapiValidationConfig, type OpenapiValidationConfig, type Parameter } from './config.ts'
 import { compilePath, deserialize, parseCookies, queryValue, shapeOf, type Shape } from './params.ts'

@@ -1,13 +1,30 @@
-/** @module Reading a request body within a limit for validation, and handing the same bytes on upstream. */
+/**
+ * @module Reading a request body within a limit without losing any of it: the filters that inspect a body
+ * (ext_authz sends it to the check, openapi_validation validates it) read it here and hand the same bytes on
+ * upstream. Nothing is read past the first chunk over the limit.
+ */
 
 export type BodyRead =
   | { kind: 'ok'; bytes: Uint8Array }
-  /** Over the limit: `rest` is the whole body again (what was read, then the unread part), to forward. */
-  | { kind: 'too_large'; rest: ReadableStream<Uint8Array> }
+  /** Over the limit: `head` is its first `limit` bytes; `rest` is the whole body again (what was read, then the unread part). */
+  | { kind: 'too_large'; head: Uint8Array; rest: ReadableStream<Uint8Array> }
+
+/** The chunks as one array (no copy for a single chunk). */
+export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.byteLength
+  }
+  return out
+}
 
 /**
  * Reads `body` up to `limit` bytes. With a `declared` Content-Length within the limit, in one native read (the
- * runtime holds a body to its declared length); otherwise chunk by chunk, counting.
+ * runtime holds a body to its declared length); otherwise chunk by chunk, counting. Read errors (the client went
+ * away) reject.
  */
 export async function readWithin(body: ReadableStream<Uint8Array>, limit: number, declared?: number): Promise<BodyRead> {
   if (declared !== undefined && declared <= limit) return { kind: 'ok', bytes: new Uint8Array(await new Response(body).arrayBuffer()) }
@@ -19,16 +36,10 @@ export async function readWithin(body: ReadableStream<Uint8Array>, limit: number
     if (done) break
     chunks.push(value)
     size += value.byteLength
-    if (size > limit) return { kind: 'too_large', rest: replay(chunks, reader) }
+    if (size > limit) return { kind: 'too_large', head: concat(chunks, size).subarray(0, limit), rest: replay(chunks, reader) }
   }
-  if (chunks.length === 1) return { kind: 'ok', bytes: chunks[0]! }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    bytes.set(c, at)
-    at += c.byteLength
-  }
-  return { kind: 'ok', bytes }
+  reader.releaseLock()
+  return { kind: 'ok', bytes: concat(chunks, size) }
 }
 
 /** The chunks already read, then the rest of the reader. */
