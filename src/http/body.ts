@@ -58,3 +58,21 @@ function replay(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8A
 
 /** A stream of `bytes` for the upstream: the runtime's own (fixed length, not a JavaScript stream to pump). */
 export const streamOf = (bytes: Uint8Array): ReadableStream<Uint8Array> => new Response(bytes).body ?? new Response('').body!
+
+/** Reads a (response) body of at most `max` bytes; undefined when it is longer (the rest is cancelled). */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
+  if (!body) return new Uint8Array(0)
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return concat(chunks, total)
+    total += value.byteLength
+    if (total > max) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(value)
+  }
+}

@@ -3,6 +3,7 @@
  * conditional request, Age), stale-if-error, storing a cacheable upstream response while it streams to the client,
  * and the stale-while-revalidate refresh.
  */
+import { readCapped } from '../../http/body.ts'
 import { FLAGS_HEADER } from '../../http/problem.ts'
 import type { RequestContext } from '../types.ts'
 import { ageOf, type Entry, toStored } from './entry.ts'
@@ -79,28 +80,10 @@ export function storeMiss(rc: RequestContext, response: Response, s: StoreContex
  * first) and puts the entry; over the limit it is not stored.
  */
 async function bufferAndStore(rc: RequestContext, s: StoreContext, res: Response, body: ReadableStream<Uint8Array> | null, plan: Extract<StorePlan, { store: true }>) {
-  let bytes: Uint8Array | null = null
-  if (body) {
-    const chunks: Uint8Array[] = []
-    let total = 0
-    const reader = body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > s.defaults.maxBodyBytes) {
-        await reader.cancel()
-        count(rc, 'not_stored')
-        return
-      }
-      chunks.push(value)
-    }
-    bytes = new Uint8Array(total)
-    let at = 0
-    for (const c of chunks) {
-      bytes.set(c, at)
-      at += c.byteLength
-    }
+  const bytes = body ? await readCapped(body, s.defaults.maxBodyBytes) : null
+  if (bytes === undefined) {
+    count(rc, 'not_stored')
+    return
   }
   await store(rc, s.cache, s.key, toStored(res, bytes, plan, rc.startedAt), bytes)
 }

@@ -1,5 +1,5 @@
-/** @module Bounded buffering: the request body for a check (then replayed upstream), and a capped response body. */
-import { concat, readWithin, streamOf } from '../../http/body.ts'
+/** @module Bounded buffering of the request body for a check (then replayed upstream). */
+import { readWithin, streamOf } from '../../http/body.ts'
 
 /** A request body read up to a limit. */
 export interface BufferedBody {
@@ -18,22 +18,4 @@ export interface BufferedBody {
 export async function bufferBody(body: ReadableStream<Uint8Array>, limit: number): Promise<BufferedBody> {
   const read = await readWithin(body, limit)
   return read.kind === 'ok' ? { bytes: read.bytes, partial: false, upstream: streamOf(read.bytes) } : { bytes: read.head, partial: true, upstream: read.rest }
-}
-
-/** Reads a response body of at most `max` bytes; undefined when it is longer (the rest is cancelled). */
-export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
-  if (!body) return new Uint8Array(0)
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return concat(chunks, total)
-    total += value.byteLength
-    if (total > max) {
-      await reader.cancel().catch(() => {})
-      return undefined
-    }
-    chunks.push(value)
-  }
 }

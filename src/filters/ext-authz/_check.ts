@@ -4,7 +4,7 @@
  */
 import type { ClusterHandle, Endpoint } from '../../upstream/isolate/cluster.ts'
 import type { RequestContext } from '../types.ts'
-import { readCapped } from './_body.ts'
+import { readCapped } from '../../http/body.ts'
 
 /** Largest deny body passed to the client; a longer one makes the check an error. */
 export const MAX_DENY_BODY_BYTES = 64 * 1024

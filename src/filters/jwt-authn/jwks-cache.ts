@@ -6,6 +6,7 @@
  * `refetch_cooldown`); an older response never replaces a newer one (one fetch in flight at a time).
  */
 import type { Env } from '../../env.ts'
+import { readCapped } from '../../http/body.ts'
 import type { Stats } from '../../observability/stats.ts'
 import { type Algorithm, parseJwks, type VerificationKey } from './keys.ts'
 
@@ -84,24 +85,9 @@ export interface RemoteOptions {
 export const MAX_JWKS_BYTES = 256 * 1024
 
 async function readLimited(res: Response, limit: number): Promise<string> {
-  const reader = res.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      throw new Error(`larger than ${limit} bytes`)
-    }
-    chunks.push(value)
-  }
-  const all = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) all.set(c, (at += c.byteLength) - c.byteLength)
-  return new TextDecoder().decode(all)
+  const bytes = await readCapped(res.body, limit)
+  if (!bytes) throw new Error(`larger than ${limit} bytes`)
+  return new TextDecoder().decode(bytes)
 }
 
 /** A remote JWKS with caching, background refresh and a refetch cooldown (see the module doc). */
