@@ -184,6 +184,10 @@ describe('npm start + legate push (live reload)', () => {
     const stale = await legateProcess(['push', dir, '--expect-version', '1', ...admin])
     expect(stale.code).toBe(4)
     expect(stale.stderr).toMatch(/based on version 1, but version 2 is live/)
+    // A rollback through the gateway is numbered by the same coordinator: after the canary's 3 comes 4.
+    const back = await legateProcess(['rollback', '1', ...admin])
+    expect(back.stdout).toMatch(/^rolled back to the content of version 1 as version 4 through http:\/\/127\.0\.0\.1:\d+\.$/m)
+    expect(await (await fetch(`${origin}/hello`)).text()).toBe('Hello from Legate\n')
   })
 
   it('stops both children on Ctrl-C (SIGINT) and exits 0', { timeout: 60_000 }, async () => {
