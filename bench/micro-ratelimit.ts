@@ -109,7 +109,7 @@ async function startLegate(upstream: string): Promise<string> {
   } as ConstructorParameters<typeof Miniflare>[0])
   cleanups.push(() => mf.dispose())
   await mf.ready
-  const { key, stored, pointer } = await toRecords(routeTable(upstream), 0, 'bench')
+  const { key, stored, pointer } = await toRecords(routeTable(upstream), 1, 'bench')
   const kv = await mf.getKVNamespace('CONFIG', 'legate')
   await kv.put(key, JSON.stringify(stored))
   await kv.put('config/current', JSON.stringify(pointer))

@@ -70,14 +70,14 @@ export async function seedLegate(mf, workerName, config, binding = 'CONFIG', can
   const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
   const { guardrailsSchema } = await tsImport('../src/rollout/schema.ts', import.meta.url)
   const kv = await mf.getKVNamespace(binding, workerName)
-  const write = async (table, current) => {
-    const { key, stored, pointer } = await toRecords(table, current, 'bench')
+  const write = async (table, version) => {
+    const { key, stored, pointer } = await toRecords(table, version, 'bench')
     await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
     return pointer
   }
-  let pointer = await write(config, 0)
+  let pointer = await write(config, 1)
   if (canaryPercent !== undefined) {
-    const canary = await write({ ...config, gateway: { ...config.gateway, refresh_interval: '61s' } }, 1)
+    const canary = await write({ ...config, gateway: { ...config.gateway, refresh_interval: '61s' } }, 2)
     const at = new Date().toISOString()
     const hour = 3_600_000
     pointer = { ...pointer, rollout: { id: 'bench', canary: { version: canary.version, sha256: canary.sha256 }, steps: [canaryPercent], step: 0, bake: hour, judge_interval: hour, assign: { by: 'client' }, guardrails: guardrailsSchema.parse({}), started_at: at, step_started_at: at, stats_shards: 4 } }

@@ -10,7 +10,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../src/env.ts'
 import { toRecords } from '../src/config/publish.ts'
-import { type ConfigPointer, POINTER_KEY, rolloutKey } from '../src/config/store-keys.ts'
+import { type ConfigPointer, nextVersion, POINTER_KEY, rolloutKey } from '../src/config/store-keys.ts'
 import { emptySnapshot, type StatsSnapshot } from '../src/observability/aggregate.ts'
 import { readShards } from '../src/observability/read.ts'
 import { recorderName } from '../src/observability/recorder.ts'
@@ -41,9 +41,13 @@ export class ConfigCoordinator extends DurableObject<Env> {
     return mine
   }
 
+  /** Writes the pointer with the highest number assigned so far, so a KV-direct writer never reuses a canary's. */
   private async writePointer(p: ConfigPointer): Promise<void> {
-    await this.env.CONFIG.put(POINTER_KEY, JSON.stringify(p))
-    await this.ctx.storage.put('pointer', p)
+    const { latest_version: _, ...rest } = p
+    const latest = Math.max((await this.ctx.storage.get<number>('last_version')) ?? 0, p.rollout?.canary.version ?? 0)
+    const next: ConfigPointer = latest > p.version ? { ...rest, latest_version: latest } : rest
+    await this.env.CONFIG.put(POINTER_KEY, JSON.stringify(next))
+    await this.ctx.storage.put('pointer', next)
   }
 
   private async record(r: RolloutRecord): Promise<void> {
@@ -60,8 +64,8 @@ export class ConfigCoordinator extends DurableObject<Env> {
       if (live?.rollout)
         return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: `a rollout of version ${live.rollout.canary.version} is running; promote or abort it first (legate rollout promote|abort).` }
       if (req.rollout && !live) return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: 'nothing is live yet, so there is no stable version to compare a canary with: publish without --canary first.' }
-      const last = Math.max(live?.version ?? 0, (await this.ctx.storage.get<number>('last_version')) ?? 0)
-      const { key, stored, pointer } = await toRecords(req.config, last, req.source, new Date(this.now()))
+      const version = Math.max(nextVersion(live), ((await this.ctx.storage.get<number>('last_version')) ?? 0) + 1)
+      const { key, stored, pointer } = await toRecords(req.config, version, req.source, new Date(this.now()))
       if (live && live.sha256 === stored.sha256) return { ok: true, status: 'unchanged', pointer: live }
       await this.env.CONFIG.put(key, JSON.stringify(stored), { metadata: { pushed_at: stored.pushed_at, source: req.source, sha256: stored.sha256 } })
       await this.ctx.storage.put('last_version', stored.version)

@@ -4,8 +4,9 @@
  * a missing body. Identical content is not written again. Records come from src/config/publish.ts.
  */
 import { configHash, toRecords } from '../config/publish.ts'
-import { POINTER_KEY, type ConfigPointer } from '../config/store-keys.ts'
+import { nextVersion, POINTER_KEY, type ConfigPointer } from '../config/store-keys.ts'
 import type { KvStore } from './kv-store.ts'
+import { CliError, EXIT } from './exit-codes.ts'
 
 export type PublishResult =
   | { status: 'unchanged'; live: ConfigPointer }
@@ -23,8 +24,11 @@ export async function publish(
   current?: ConfigPointer | null
 ): Promise<PublishResult> {
   const live = current === undefined ? await store.readPointer() : current
+  // Writing the pointer directly would end the rollout behind the coordinator's back.
+  if (live?.rollout)
+    throw new CliError(`a canary rollout of version ${live.rollout.canary.version} is running: publish through the gateway (--url) once it ends, or end it with \`legate rollout promote|abort\``, EXIT.REFUSED)
   if (live?.sha256 === (await configHash(config))) return { status: 'unchanged', live }
-  const { key, stored, pointer } = await toRecords(config, live?.version ?? 0, source)
+  const { key, stored, pointer } = await toRecords(config, nextVersion(live), source)
   const metadata = { pushed_at: stored.pushed_at, source, sha256: stored.sha256 }
   await store.put(key, JSON.stringify(stored), `writing version ${stored.version}`, metadata)
   await store.put(POINTER_KEY, JSON.stringify(pointer), `making version ${stored.version} live`)

@@ -21,7 +21,15 @@ export interface ConfigPointer {
   pushed_at: string
   /** A running canary rollout (written only by the config coordinator, durable/config-coordinator.ts). */
   rollout?: RolloutState
+  /**
+   * The highest version number assigned so far, when above `version` (a running canary, or one that was aborted or
+   * rolled back keeps its number and its body): a writer numbers after it, so no stored body is ever replaced.
+   */
+  latest_version?: number
 }
+
+/** The number the next published version gets. */
+export const nextVersion = (p: ConfigPointer | null | undefined): number => Math.max(p?.version ?? 0, p?.latest_version ?? 0) + 1
 
 export const ROLLOUT_PREFIX = 'config/rollouts/'
 /** By canary version: a version is published once, so it is the canary of at most one rollout. */

@@ -168,6 +168,9 @@ describe('npm start + legate push (live reload)', () => {
     const again = await legateProcess(['push', dir, '--url', origin])
     expect(again.code).toBe(4)
     expect(again.stderr).toContain('ERR_ROLLOUT_CONFLICT')
+    const direct = await legateProcess(['push', dir, '--local', '--persist-to', state])
+    expect(direct.code).toBe(4)
+    expect(direct.stderr).toContain('a canary rollout of version 3 is running')
 
     const preview = await legateProcess(['rollout', 'preview', '3', '--ttl', '5m', ...admin])
     const curl = /curl (-H '[^']+' -H '[^']+') /.exec(preview.stdout)

@@ -4,7 +4,7 @@
  * its clock set (no waiting).
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { makeGateway, testEnv, upstreams } from '../support/gateway.ts'
+import { makeGateway, publish, testEnv, upstreams } from '../support/gateway.ts'
 import { makeKey, token } from '../support/jwt-keys.ts'
 import { admin, endAnyRollout, flushStats, judgeNow, setCoordinatorClock, T0, traffic } from './_helpers.ts'
 
@@ -151,6 +151,10 @@ describe('canary rollouts', () => {
     await restarted.fetchAndSettle('/')
     expect(versionsOf(await traffic(restarted, '/', 100))).toEqual(new Set([stable]))
     expect((await admin(gw, 'POST', '/rollout/abort')).body).toMatchObject({ code: 'ERR_ROLLOUT_CONFLICT' })
+    // The aborted canary keeps its number and body: a writer that goes straight to KV numbers after it.
+    const pointer = await testEnv.CONFIG.get<{ version: number; latest_version?: number }>('config/current', 'json')
+    expect(pointer).toMatchObject({ version: stable, latest_version: canary })
+    expect((await publish(table({ tag: 'direct' }))).version).toBe(canary + 1)
   })
 
   it('refuses a publish while a rollout runs, and previews a version for a request with a valid token only', async () => {
