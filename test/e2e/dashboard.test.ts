@@ -167,8 +167,9 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     await page.waitForFunction(() => /canary v\d+ at 50 %/.test((globalThis as unknown as Page).document.querySelector('#rollout-head').textContent), null, { timeout: 30_000 })
     // A judgement after both versions served traffic and flushed their stats (flush_interval).
     await page.waitForFunction(() => {
-      const cells = (globalThis as unknown as Page).document.querySelector('#rollout-figures tr')?.textContent ?? ''
-      return /^requests[1-9]\d*[1-9]\d*/.test(cells)
+      type Cells = { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string }> } }
+      const cells = (globalThis as unknown as Cells).document.querySelectorAll('#rollout-figures tr:first-child td')
+      return cells.length === 4 && Number(cells[1]!.textContent) > 0 && Number(cells[2]!.textContent) > 0
     }, null, { timeout: 60_000 })
     const rows = await page.$$eval('#rollout-figures tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))
     expect(rows.map((r) => r[0])).toEqual(['requests', '5xx', '401/403', 'no route', 'p99 ms'])
