@@ -5,10 +5,11 @@ import { DEFAULT_OBSERVABILITY } from '../../src/observability/config.ts'
 import { type TestGateway, testEnv } from '../support/gateway.ts'
 
 /**
- * The coordinator's clock starts at the real time: its alarms are real (a time in the past would fire at once),
- * so tests move its clock forward and fire the alarm themselves.
+ * The coordinator's clock starts a day ahead of the real time: its alarms are real, set at its clock + the judging
+ * interval, so they lie a day in the future and never fire by themselves (a time in the past would fire at once);
+ * tests move its clock and fire the alarm with runDurableObjectAlarm, however slow the machine.
  */
-export const T0 = Date.now()
+export const T0 = Date.now() + 24 * 3_600_000
 export const coordinatorStub = () => testEnv.CONFIG_COORDINATOR.getByName('config')
 
 /** Sets the coordinator's clock (its `now`), so bake times pass without waiting. */
