@@ -92,12 +92,13 @@ const pct = (r: number) => `${(r * 100).toFixed(1)} %`
 export function judge(canary: VersionFigures, stable: VersionFigures, g: Guardrails): Verdict {
   if (canary.total < g.min_requests)
     return { kind: 'insufficient', detail: `${canary.total} of the ${g.min_requests} canary requests needed for a verdict` }
-  const rates: [string, (f: { total: number; bad5xx: number; authDenied: number; noRoute?: number }) => number, number][] = [
-    ['5xx rate', (f) => rate(f.bad5xx, f.total), g.max_5xx_increase],
-    ['401/403 rate', (f) => rate(f.authDenied, f.total), g.max_auth_denied_increase],
+  // Each rate guardrail reads the count it compares: the name, the count and the allowed increase.
+  const rates: [string, (f: RouteFigures) => number, number][] = [
+    ['5xx rate', (f) => f.bad5xx, g.max_5xx_increase],
+    ['401/403 rate', (f) => f.authDenied, g.max_auth_denied_increase],
   ]
-  const overall = (f: VersionFigures) => ({ total: f.total, bad5xx: f.upstream5xx + f.gateway5xx, authDenied: f.authDenied, noRoute: f.noRoute })
-  const scopes: [string, RouteFigures & { noRoute?: number }, (RouteFigures & { noRoute?: number }) | undefined][] = [
+  const overall = (f: VersionFigures): RouteFigures => ({ total: f.total, bad5xx: f.upstream5xx + f.gateway5xx, authDenied: f.authDenied })
+  const scopes: [string, RouteFigures, RouteFigures | undefined][] = [
     ['overall', overall(canary), overall(stable)],
     ...Object.entries(canary.routes)
       .filter(([, f]) => f.total >= g.min_route_requests)
@@ -110,11 +111,10 @@ export function judge(canary: VersionFigures, stable: VersionFigures, g: Guardra
       : undefined
   for (const [scope, c, s] of scopes) {
     const st = s?.total ?? 0
-    for (const [name, f, max] of rates) {
-      const trip = cmp(name, scope, f(c), s ? f(s) : 0, c.total, st, max)
+    for (const [name, count, max] of rates) {
+      const trip = cmp(name, scope, rate(count(c), c.total), s ? rate(count(s), st) : 0, c.total, st, max)
       if (!trip) continue
       if (scope === 'overall') {
-        const count = (r: RouteFigures) => (name === '5xx rate' ? r.bad5xx : r.authDenied)
         const worst = Object.entries(canary.routes).sort(([, a], [, b]) => count(b) - count(a))[0]
         if (worst && count(worst[1]) > 0) trip.worst_route = worst[0]
       }
