@@ -15,7 +15,7 @@ import { parseIfMatch, parseRolloutParams } from '../rollout/params.ts'
 import type { PublishResult } from '../rollout/publish-protocol.ts'
 import { coordinator, refusalReply } from './rollout-routes.ts'
 import { problem } from '../http/problem.ts'
-import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods } from './context.ts'
+import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods, optionalJsonBody } from './context.ts'
 import { redactSecrets } from './redact.ts'
 
 /** Largest route table accepted by PUT /config. */
@@ -123,14 +123,7 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
   })
 
   app.post('/config/rollback', async (c) => {
-    const text = await c.req.text()
-    let input: unknown = {}
-    try {
-      if (text.trim()) input = JSON.parse(text)
-    } catch {
-      input = null
-    }
-    const parsed = rollbackBody.safeParse(input)
+    const parsed = await optionalJsonBody(c.req.raw, rollbackBody)
     if (!parsed.success) return problem({ code: 'ERR_BAD_REQUEST', detail: 'the body is optional; when present it is JSON: { "version": <number> }.', requestId: rid(c) })
     const kv = c.env.CONFIG
     const live = await kv.get<ConfigPointer>(POINTER_KEY, 'json')

@@ -4,6 +4,7 @@
  * mutations are POST/PUT only; a GET on them is refused, never acted on).
  */
 import type { Context, Hono } from 'hono'
+import type * as z from 'zod'
 import type { Snapshot } from '../snapshot/compile.ts'
 import type { ConfigStore } from '../snapshot/store.ts'
 import type { Env } from '../env.ts'
@@ -47,6 +48,18 @@ export const invalidInput = (result: ValidationResult, c: Context<any>): Respons
     requestId: (c as Context<AdminEnv>).get('requestId'),
     extra: { issues },
   })
+}
+
+/** An optional JSON body (rollback, rollout actions): empty is `{}`; anything that is not JSON fails the schema. */
+export async function optionalJsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<z.ZodSafeParseResult<T>> {
+  const text = await req.text()
+  let input: unknown = {}
+  try {
+    if (text.trim()) input = JSON.parse(text)
+  } catch {
+    input = null
+  }
+  return schema.safeParse(input)
 }
 
 /** After a path's real handlers: any other method gets 405 with `Allow`. */

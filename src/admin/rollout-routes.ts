@@ -9,7 +9,7 @@ import { positiveDuration } from '../config/primitives.ts'
 import { problem } from '../http/problem.ts'
 import type { CoordinatorStatus, Refusal, RolloutActionResult } from '../rollout/publish-protocol.ts'
 import { PREVIEW_MAX_TTL_MS, PREVIEW_TOKEN_HEADER, PREVIEW_TTL_MS, PREVIEW_VERSION_HEADER, signPreviewToken } from '../rollout/preview.ts'
-import { type AdminApp, type AdminDeps, onlyMethods } from './context.ts'
+import { type AdminApp, type AdminDeps, onlyMethods, optionalJsonBody } from './context.ts'
 import type { Env } from '../env.ts'
 
 /** The one coordinator of this gateway. */
@@ -27,18 +27,6 @@ const previewBody = z.strictObject({
   ttl: positiveDuration.refine((ms) => ms <= PREVIEW_MAX_TTL_MS, 'at most 24h').optional(),
 })
 
-/** An optional JSON body: empty is `{}`; anything unparsable fails the schema. */
-async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<z.ZodSafeParseResult<T>> {
-  const text = await req.text()
-  let input: unknown = {}
-  try {
-    if (text.trim()) input = JSON.parse(text)
-  } catch {
-    input = Symbol('not JSON')
-  }
-  return schema.safeParse(input)
-}
-
 export function registerRolloutRoutes(app: AdminApp, deps: AdminDeps): void {
   const rid = (c: { get(k: 'requestId'): string }) => c.get('requestId')
 
@@ -49,7 +37,7 @@ export function registerRolloutRoutes(app: AdminApp, deps: AdminDeps): void {
 
   for (const action of ['promote', 'abort'] as const)
     app.post(`/rollout/${action}`, async (c) => {
-      const parsed = await jsonBody(c.req.raw, reasonBody)
+      const parsed = await optionalJsonBody(c.req.raw, reasonBody)
       if (!parsed.success) return problem({ code: 'ERR_BAD_REQUEST', detail: 'the body is optional; when present it is JSON: { "reason": "…" }.', requestId: rid(c) })
       const reason = parsed.data.reason ?? `${action === 'promote' ? 'promoted' : 'aborted'} by an operator (admin API)`
       const result = (action === 'promote' ? await coordinator(c.env).promote(reason) : await coordinator(c.env).abort(reason)) as RolloutActionResult
@@ -59,7 +47,7 @@ export function registerRolloutRoutes(app: AdminApp, deps: AdminDeps): void {
     })
 
   app.post('/rollout/preview', async (c) => {
-    const parsed = await jsonBody(c.req.raw, previewBody)
+    const parsed = await optionalJsonBody(c.req.raw, previewBody)
     if (!parsed.success)
       return problem({ code: 'ERR_BAD_REQUEST', detail: `the body is JSON: { "version": <number>, "ttl": "1h" } (ttl optional, at most 24h): ${parsed.error.issues[0]?.message}`, requestId: rid(c) })
     const expiresAt = deps.now() + (parsed.data.ttl ?? PREVIEW_TTL_MS)
