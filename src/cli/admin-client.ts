@@ -3,7 +3,7 @@
  * previews). The gateway is `--url` or LEGATE_URL (default http://localhost:8787, `npm start`); the token is
  * LEGATE_ADMIN_TOKEN, or for a local gateway the ADMIN_TOKEN in .dev.vars, as `wrangler dev` reads it.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { devVarsAdminToken } from './dev-vars.ts'
 import { CliError, EXIT, UsageError } from './exit-codes.ts'
 
 export const DEFAULT_ADMIN_URL = 'http://localhost:8787'
@@ -29,7 +29,7 @@ export function adminTarget(command: string, urlFlag: string | undefined, env: N
   } catch {
     throw new UsageError(`--url ${raw} is not a URL (e.g. https://api.example.com)`, command)
   }
-  const fromFile = isLocal(url) && existsSync('.dev.vars') ? /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync('.dev.vars', 'utf8'))?.[1] : undefined
+  const fromFile = isLocal(url) ? /^"?([^"\s]+)"?/.exec(devVarsAdminToken() ?? '')?.[1] : undefined
   const token = env.LEGATE_ADMIN_TOKEN || fromFile
   if (!token)
     throw new UsageError(

@@ -1,5 +1,5 @@
 /** @module `legate doctor [--env NAME] [--remote]`: checks what a deploy needs and says what to do for each gap. */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { checkEnvironment, HELP_OPTION, parse } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -8,6 +8,7 @@ import { EXIT, isCliError, UsageError, type ExitCode } from '../exit-codes.ts'
 import { plural } from '../format.ts'
 import { paint, type Io } from '../io.ts'
 import { createProgress } from '../progress.ts'
+import { devVarsAdminToken } from '../dev-vars.ts'
 import { runWrangler } from '../wrangler.ts'
 
 const NAME = 'doctor'
@@ -25,11 +26,6 @@ async function readWranglerConfig(file: string, env: string | undefined): Promis
   }
 }
 
-/** Whether .dev.vars.<env> (if any) or .dev.vars sets ADMIN_TOKEN, as `wrangler dev` would read it. */
-function localAdminToken(env: string | undefined): boolean {
-  const file = [env && `.dev.vars.${env}`, '.dev.vars'].find((f): f is string => Boolean(f) && existsSync(f as string))
-  return file !== undefined && /^\s*ADMIN_TOKEN\s*=\s*\S/m.test(readFileSync(file, 'utf8'))
-}
 
 /** A JSON list wrangler prints, or why it could not be had (not logged in, no network…). */
 async function wranglerList<T>(args: string[], label: string, io: Io): Promise<{ list: T[] } | { error: string }> {
@@ -106,7 +102,7 @@ Exit codes: 0 ready (warnings allowed), 1 a check failed, 2 usage error (no wran
       ...(env ? { env } : {}),
       mainExists: config.main !== undefined && existsSync(resolve(config.main)),
       today: new Date().toISOString().slice(0, 10),
-      localAdminToken: localAdminToken(env),
+      localAdminToken: devVarsAdminToken(env) !== undefined,
       ...(values.remote ? await remoteFacts(env, io) : {}),
     })
     const failed = checks.some((k) => k.status === 'fail')
