@@ -69,10 +69,17 @@ export async function seedLegate(mf, workerName, config, binding = 'CONFIG', can
   const { tsImport } = await import('tsx/esm/api')
   const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
   const { guardrailsSchema } = await tsImport('../src/rollout/schema.ts', import.meta.url)
+  const { validatorFingerprint } = await tsImport('../src/snapshot/seal.ts', import.meta.url)
+  const { validateConfig } = await tsImport('../src/snapshot/validate.ts', import.meta.url)
+  const { createRegistry } = await tsImport('../src/filters/registry.ts', import.meta.url)
+  const filters = createRegistry()
   const kv = await mf.getKVNamespace(binding, workerName)
+  // As `legate push`: validated, then sealed with the validator's fingerprint (the bench Worker has the built-ins).
   const write = async (table, version) => {
-    const { key, stored, pointer } = await toRecords(table, version, 'bench')
-    await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
+    const checked = validateConfig(table, filters)
+    if (!checked.ok) throw new Error(`bench table for ${workerName} is invalid: ${JSON.stringify(checked.issues.slice(0, 3))}`)
+    const { key, value, metadata, pointer } = await toRecords(table, version, 'bench', new Date(), await validatorFingerprint(filters))
+    await kv.put(key, value, { metadata })
     return pointer
   }
   let pointer = await write(config, 1)
