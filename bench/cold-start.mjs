@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+/**
+ * @module Cold start (issue 18): how long the first request of a new isolate waits for config, in workerd.
+ *
+ * Method. One Miniflare (one workerd process) runs, side by side, the bench Legate Worker (bench/workers/legate.ts)
+ * once per variant — the 1-route table, and the 1,000- and 10,000-route tables (`benchConfig(n)`) each with a
+ * request for the catch-all (the last route: every route before it is looked at) and for the first route (`r0`) —
+ * plus a KV probe per table size: a plain Worker whose request reads the pointer and the stored version as bytes,
+ * nothing else. Each has its own KV namespace, seeded by bench/systems.mjs `seedLegate` (the records of
+ * src/config/publish.ts `toRecords`, as `legate push` writes them). One sample = `mf.setOptions` (workerd restarts:
+ * every Worker is a fresh isolate, KV stays), one request to a primer Worker (warms Miniflare's KV service and the
+ * client), then one request to each Worker in a rotating order, 200 ms apart, timed from Node (workerd's clock stands
+ * still while JavaScript runs). In each sample:
+ *
+ *   config wait(N) = (gateway_N − gateway_1) − (probe_N − probe_1)
+ *
+ * Module load, first-use JIT, the KV round trips and the upstream fetch (bench/upstream.mjs on 127.0.0.1) cancel
+ * out; what is left is parsing, validating and compiling the bigger table. KV transfer is excluded (it is
+ * Miniflare's emulation, and issue 18 excludes it) and reported on its own (`kv-read-extra-N`). Figures are the
+ * median over samples, with min–max.
+ *
+ *   node bench/cold-start.mjs [--samples N] [--quick] [--write] [--json]    (--help: the options)
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { childPids, cleanup, external, forkServer, log, onCleanup, pidAlive, startReaper, tempDir } from './procs.mjs'
+import { bundleWorkers, newMiniflare, seedLegate } from './systems.mjs'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const RESULTS = path.join(ROOT, 'bench', 'results.json')
+export const USAGE = `usage: node bench/cold-start.mjs [options]
+  --samples N   fresh-isolate samples per figure (default 9; 5 with --quick)
+  --quick       fewer samples
+  --write       replace the cold_start entry of bench/results.json (nothing else in it changes)
+  --json        print the cold_start entry as one JSON line on stdout (bench/run.mjs reads it)`
+
+/** Parses the command line; throws with the usage on a bad value. */
+export function parseColdArgs(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { samples: { type: 'string' }, quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  })
+  const samples = Number(values.samples ?? (values.quick ? 5 : 9))
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples must be a whole number ≥ 1 (got ${values.samples})\n${USAGE}`)
+  return { ...values, samples }
+}
+
+export const SIZES = [1, 1_000, 10_000]
+/** Only the catch-all (last route of benchConfig) matches LATE; r0 (`/api/v1/svc0/`, the first route) matches EARLY. */
+export const PATHS = { late: '/cold/catch-all', early: '/api/v1/svc0/cold' }
+const VARIANTS = [
+  { worker: 'legate-1', n: 1, path: PATHS.late },
+  ...SIZES.slice(1).flatMap((n) => ['late', 'early'].map((at) => ({ worker: `legate-${n}-${at}`, n, path: PATHS[at] }))),
+  ...SIZES.map((n) => ({ worker: `probe-${n}`, n, path: '/', probe: true })),
+]
+const PROBE = `export default { async fetch(request, env) {
+  const pointer = await env.CONFIG.get('config/current', 'json')
+  const body = await env.CONFIG.get(env.VERSION_KEY, 'arrayBuffer')
+  return Response.json({ version: pointer.version, bytes: body.byteLength })
+} }`
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const round = (x) => Number(x.toFixed(1))
+const figure = (name, xs, unit = 'ms') => ({ name, value: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), unit })
+
+/** Runs the samples; returns the `cold_start` entry of bench/results.json. */
+export async function measureColdStart({ samples }) {
+  const { tsImport } = await import('tsx/esm/api')
+  const { benchConfig } = await tsImport('./bench-config.ts', import.meta.url)
+  const { versionKey } = await tsImport('../src/config/store-keys.ts', import.meta.url)
+  const { port } = await forkServer('upstream.mjs', [], 'upstream')
+  const upstream = `http://127.0.0.1:${port}`
+  const table = (n) => ({ ...benchConfig(n), clusters: [{ name: 'upstream', endpoints: [{ url: upstream }] }] })
+  log('cold start: bundling the bench Legate Worker (esbuild)')
+  const { legate } = await bundleWorkers()
+  const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
+  const { assets: _dashboard, ...legateBase } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
+  const common = { modules: true, stripCfConnectingIp: false, unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
+  const probe = (name) => ({ ...common, name, script: PROBE, compatibilityDate: legateBase.compatibilityDate, kvNamespaces: { CONFIG: `cold-${name}` }, bindings: { VERSION_KEY: versionKey(1) } })
+  const options = {
+    workers: [
+      probe('primer'),
+      ...VARIANTS.map((v) => (v.probe ? probe(v.worker) : { ...legateBase, ...common, name: v.worker, scriptPath: legate, kvNamespaces: { CONFIG: `cold-${v.worker}` } })),
+    ],
+    // Drained unread: the gateway's logs are not part of the figure, and a full pipe would stall workerd.
+    handleRuntimeStdio: (stdout, stderr) => [stdout, stderr].forEach((s) => s.resume()),
+  }
+  const { Miniflare } = await import('miniflare')
+  const mf = newMiniflare(Miniflare, options, tempDir('legate-bench-cold-'))
+  let pids = []
+  const watch = () => {
+    for (const pid of pids) external.remove(pid)
+    pids = childPids('workerd')
+    for (const pid of pids) external.add(pid)
+  }
+  onCleanup(async () => {
+    let timer
+    await Promise.race([Promise.resolve(mf.dispose()).catch(() => {}), new Promise((r) => (timer = setTimeout(r, 10_000)))])
+    clearTimeout(timer)
+    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL')
+    watch()
+  })
+  await mf.ready
+  watch()
+  log('cold start: seeding each Worker’s KV namespace (seedLegate: toRecords, as legate push writes)')
+  await seedLegate(mf, 'primer', table(1))
+  for (const v of VARIANTS) await seedLegate(mf, v.worker, table(v.n))
+
+  const times = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
+  const bytes = {}
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now()
+    await mf.setOptions(options) // a new workerd: every Worker starts in a fresh isolate
+    watch()
+    const restartMs = performance.now() - t0
+    await (await fetch(await mf.unsafeGetDirectURL('primer'))).arrayBuffer()
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + s) % VARIANTS.length])
+    for (const v of order) {
+      await new Promise((r) => setTimeout(r, 200)) // the previous isolate's waitUntil work settles
+      const url = new URL(v.path, await mf.unsafeGetDirectURL(v.worker))
+      const t0 = performance.now()
+      const res = await fetch(url)
+      const body = await res.text()
+      const ms = performance.now() - t0
+      if (res.status !== 200 || (!v.probe && !body.includes('bench-upstream')))
+        throw new Error(`${v.worker} ${v.path}: ${res.status} ${body.slice(0, 300)} (expected 200 from the upstream)`)
+      if (v.probe) bytes[v.n] = JSON.parse(body).bytes
+      times[v.worker].push(ms)
+    }
+    log(`cold start: sample ${s + 1}/${samples} (restart ${restartMs.toFixed(0)} ms) ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
+  }
+  const each = (fn) => times['legate-1'].map((_, s) => fn(s))
+  const kvExtra = (n) => each((s) => times[`probe-${n}`][s] - times['probe-1'][s])
+  const wait = (n, at) => each((s) => times[`legate-${n}-${at}`][s] - times['legate-1'][s] - kvExtra(n)[s])
+  const figures = [
+    ...SIZES.slice(1).flatMap((n) => [figure(`legate-cold-${n}`, wait(n, 'late')), figure(`legate-cold-${n}-early-route`, wait(n, 'early'))]),
+    ...SIZES.slice(1).map((n) => figure(`kv-read-extra-${n}`, kvExtra(n))),
+  ]
+  const firstRequest = VARIANTS.map((v) => figure(v.probe ? `kv-probe-first-request-${v.n}` : `first-request-${v.worker}`, times[v.worker]))
+  return {
+    method:
+      'per sample (mf.setOptions: workerd restarts, every Worker a fresh isolate): config wait(N) = (first request of the bench Legate Worker with N routes − with 1 route) − (first request of a KV probe reading the same stored value, N − 1); median over samples, min–max. legate-cold-N asks for the catch-all (last route), legate-cold-N-early-route for r0.',
+    samples,
+    paths: PATHS,
+    stored_bytes: Object.fromEntries(SIZES.map((n) => [n, bytes[n]])),
+    figures,
+    first_request: firstRequest,
+    raw_ms: Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, xs.map(round)])),
+    measured_at: new Date().toISOString(),
+  }
+}
+
+/** Updates only the cold_start entry of bench/results.json. */
+export function writeColdStart(entry, file = RESULTS) {
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'))
+  results.cold_start = entry
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let exitCode = 0
+  try {
+    const opt = parseColdArgs(process.argv.slice(2))
+    if (opt.help) console.log(USAGE)
+    else {
+      startReaper()
+      const entry = await measureColdStart(opt)
+      for (const f of [...entry.figures, ...entry.first_request]) console.error(`${f.name.padEnd(34)} ${String(f.value).padStart(8)} ms  (${f.min}–${f.max})`)
+      console.error(`stored value: ${Object.entries(entry.stored_bytes).map(([n, b]) => `${n} routes ${b} bytes`).join(', ')}`)
+      if (opt.write) writeColdStart(entry)
+      if (opt.write) console.error(`wrote the cold_start entry of ${path.relative(process.cwd(), RESULTS)}`)
+      if (opt.json) console.log(JSON.stringify(entry))
+    }
+  } catch (e) {
+    const usage = e?.message?.includes('usage:')
+    console.error('[cold-start] failed:', usage ? e.message : (e?.stack ?? e))
+    exitCode = usage ? 2 : 1
+  } finally {
+    await cleanup()
+  }
+  process.exit(exitCode)
+}
