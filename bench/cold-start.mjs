@@ -22,6 +22,7 @@
  *   node bench/cold-start.mjs [--samples N] [--quick] [--write] [--json]    (--help: the options)
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -55,10 +56,13 @@ const VARIANTS = [
   ...SIZES.slice(1).flatMap((n) => ['late', 'early'].map((at) => ({ worker: `legate-${n}-${at}`, n, path: PATHS[at] }))),
   ...SIZES.map((n) => ({ worker: `probe-${n}`, n, path: '/', probe: true })),
 ]
-const PROBE = `export default { async fetch(request, env) {
+/** `served` counts requests per isolate: 1 on every measured request proves each sample got a fresh isolate. */
+const PROBE = `let served = 0
+export default { async fetch(request, env) {
+  served++
   const pointer = await env.CONFIG.get('config/current', 'json')
   const body = await env.CONFIG.get(env.VERSION_KEY, 'arrayBuffer')
-  return Response.json({ version: pointer.version, bytes: body.byteLength })
+  return Response.json({ served, version: pointer.version, bytes: body.byteLength })
 } }`
 
 export const median = (xs) => {
@@ -112,6 +116,7 @@ export async function measureColdStart({ samples }) {
   await seedLegate(mf, 'primer', table(1))
   for (const v of VARIANTS) await seedLegate(mf, v.worker, table(v.n))
 
+  const loadStart = os.loadavg()
   const times = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
   const bytes = {}
   for (let s = 0; s < samples; s++) {
@@ -130,7 +135,11 @@ export async function measureColdStart({ samples }) {
       const ms = performance.now() - t0
       if (res.status !== 200 || (!v.probe && !body.includes('bench-upstream')))
         throw new Error(`${v.worker} ${v.path}: ${res.status} ${body.slice(0, 300)} (expected 200 from the upstream)`)
-      if (v.probe) bytes[v.n] = JSON.parse(body).bytes
+      if (v.probe) {
+        const reply = JSON.parse(body)
+        if (reply.served !== 1) throw new Error(`${v.worker}: request ${reply.served} of its isolate; setOptions did not start a fresh one`)
+        bytes[v.n] = reply.bytes
+      }
       times[v.worker].push(ms)
     }
     log(`cold start: sample ${s + 1}/${samples} (restart ${restartMs.toFixed(0)} ms) ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
@@ -152,6 +161,7 @@ export async function measureColdStart({ samples }) {
     figures,
     first_request: firstRequest,
     raw_ms: Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, xs.map(round)])),
+    load_avg: { start: loadStart.map(round), end: os.loadavg().map(round) }, // 1, 5, 15 min: how busy the machine was
     measured_at: new Date().toISOString(),
   }
 }
