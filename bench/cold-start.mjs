@@ -16,8 +16,9 @@
  *
  * Module load, first-use JIT, the KV round trips and the upstream fetch (bench/upstream.mjs on 127.0.0.1) cancel
  * out; what is left is parsing, validating and compiling the bigger table. KV transfer is excluded (it is
- * Miniflare's emulation, and issue 18 excludes it) and reported on its own (`kv-read-extra-N`). Figures are the
- * median over samples, with min–max.
+ * Miniflare's emulation, and issue 18 excludes it) and reported on its own (`kv-read-extra-N`). The same formula is
+ * applied to the CPU time workerd used during each request, all threads (/proc schedstat, ns): `-cpu` figures,
+ * steady on a busy machine where wall time also counts the wait for a core. Medians over samples, with min–max.
  *
  *   node bench/cold-start.mjs [--samples N] [--quick] [--write] [--json]    (--help: the options)
  */
@@ -65,11 +66,18 @@ export default { async fetch(request, env) {
   return Response.json({ served, version: pointer.version, bytes: body.byteLength })
 } }`
 
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+/** CPU time (ms, ns resolution) used so far by every thread of the workerd processes, from /proc; NaN without /proc. */
+function cpuMs(pids) {
+  try {
+    const threads = pids.flatMap((pid) => fs.readdirSync(`/proc/${pid}/task`).map((t) => `/proc/${pid}/task/${t}/schedstat`))
+    return threads.reduce((a, f) => a + Number(fs.readFileSync(f, 'utf8').split(' ')[0]), 0) / 1e6
+  } catch {
+    return NaN
+  }
 }
+
+/** The middle value (odd counts, as the default 9 and 5) or the mean of the two middle ones. */
+export const median = (xs, s = [...xs].sort((a, b) => a - b), m = s.length >> 1) => (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2)
 const round = (x) => Number(x.toFixed(1))
 const figure = (name, xs, unit = 'ms') => ({ name, value: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), unit })
 
@@ -104,9 +112,7 @@ export async function measureColdStart({ samples }) {
     for (const pid of pids) external.add(pid)
   }
   onCleanup(async () => {
-    let timer
-    await Promise.race([Promise.resolve(mf.dispose()).catch(() => {}), new Promise((r) => (timer = setTimeout(r, 10_000)))])
-    clearTimeout(timer)
+    await Promise.race([Promise.resolve(mf.dispose()).catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())])
     for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL')
     watch()
   })
@@ -118,21 +124,22 @@ export async function measureColdStart({ samples }) {
 
   const loadStart = os.loadavg()
   const times = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
+  const cpu = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
   const bytes = {}
   for (let s = 0; s < samples; s++) {
-    const t0 = performance.now()
+    const restartAt = performance.now()
     await mf.setOptions(options) // a new workerd: every Worker starts in a fresh isolate
     watch()
-    const restartMs = performance.now() - t0
+    const restartMs = performance.now() - restartAt
     await (await fetch(await mf.unsafeGetDirectURL('primer'))).arrayBuffer()
     const order = VARIANTS.map((_, i) => VARIANTS[(i + s) % VARIANTS.length])
     for (const v of order) {
       await new Promise((r) => setTimeout(r, 200)) // the previous isolate's waitUntil work settles
       const url = new URL(v.path, await mf.unsafeGetDirectURL(v.worker))
-      const t0 = performance.now()
+      const [t0, c0] = [performance.now(), cpuMs(pids)]
       const res = await fetch(url)
       const body = await res.text()
-      const ms = performance.now() - t0
+      const [ms, cpuUsed] = [performance.now() - t0, cpuMs(pids) - c0]
       if (res.status !== 200 || (!v.probe && !body.includes('bench-upstream')))
         throw new Error(`${v.worker} ${v.path}: ${res.status} ${body.slice(0, 300)} (expected 200 from the upstream)`)
       if (v.probe) {
@@ -141,26 +148,32 @@ export async function measureColdStart({ samples }) {
         bytes[v.n] = reply.bytes
       }
       times[v.worker].push(ms)
+      cpu[v.worker].push(cpuUsed)
     }
     log(`cold start: sample ${s + 1}/${samples} (restart ${restartMs.toFixed(0)} ms) ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
   }
-  const each = (fn) => times['legate-1'].map((_, s) => fn(s))
-  const kvExtra = (n) => each((s) => times[`probe-${n}`][s] - times['probe-1'][s])
-  const wait = (n, at) => each((s) => times[`legate-${n}-${at}`][s] - times['legate-1'][s] - kvExtra(n)[s])
-  const figures = [
-    ...SIZES.slice(1).flatMap((n) => [figure(`legate-cold-${n}`, wait(n, 'late')), figure(`legate-cold-${n}-early-route`, wait(n, 'early'))]),
-    ...SIZES.slice(1).map((n) => figure(`kv-read-extra-${n}`, kvExtra(n))),
-  ]
+  /** The paired differences of one metric (wall ms or workerd CPU ms), per sample; `suffix` names the figures. */
+  const derive = (m, suffix) => {
+    const kvExtra = (n) => m['legate-1'].map((_, s) => m[`probe-${n}`][s] - m['probe-1'][s])
+    const wait = (n, at) => m['legate-1'].map((_, s) => m[`legate-${n}-${at}`][s] - m['legate-1'][s] - kvExtra(n)[s])
+    return SIZES.slice(1).flatMap((n) => [
+      figure(`legate-cold-${n}${suffix}`, wait(n, 'late')),
+      figure(`legate-cold-${n}-early-route${suffix}`, wait(n, 'early')),
+      figure(`kv-read-extra-${n}${suffix}`, kvExtra(n)),
+    ])
+  }
+  const withCpu = Object.values(cpu).flat().every(Number.isFinite)
+  const figures = [...derive(times, ''), ...(withCpu ? derive(cpu, '-cpu') : [])]
   const firstRequest = VARIANTS.map((v) => figure(v.probe ? `kv-probe-first-request-${v.n}` : `first-request-${v.worker}`, times[v.worker]))
   return {
     method:
-      'per sample (mf.setOptions: workerd restarts, every Worker a fresh isolate): config wait(N) = (first request of the bench Legate Worker with N routes − with 1 route) − (first request of a KV probe reading the same stored value, N − 1); median over samples, min–max. legate-cold-N asks for the catch-all (last route), legate-cold-N-early-route for r0.',
+      'per sample (mf.setOptions: workerd restarts, every Worker a fresh isolate): config wait(N) = (first request of the bench Legate Worker with N routes − with 1 route) − (first request of a KV probe reading the same stored value, N − 1); median over samples, min–max. legate-cold-N asks for the catch-all (last route), legate-cold-N-early-route for r0; wall time from Node, and (-cpu) the CPU time workerd used meanwhile, all threads (/proc schedstat).',
     samples,
     paths: PATHS,
     stored_bytes: Object.fromEntries(SIZES.map((n) => [n, bytes[n]])),
     figures,
     first_request: firstRequest,
-    raw_ms: Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, xs.map(round)])),
+    raw: Object.fromEntries(Object.entries({ wall_ms: times, ...(withCpu ? { workerd_cpu_ms: cpu } : {}) }).map(([k, m]) => [k, Object.fromEntries(Object.entries(m).map(([w, xs]) => [w, xs.map(round)]))])),
     load_avg: { start: loadStart.map(round), end: os.loadavg().map(round) }, // 1, 5, 15 min: how busy the machine was
     measured_at: new Date().toISOString(),
   }
@@ -171,6 +184,7 @@ export function writeColdStart(entry, file = RESULTS) {
   const results = JSON.parse(fs.readFileSync(file, 'utf8'))
   results.cold_start = entry
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  return file
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -183,8 +197,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       const entry = await measureColdStart(opt)
       for (const f of [...entry.figures, ...entry.first_request]) console.error(`${f.name.padEnd(34)} ${String(f.value).padStart(8)} ms  (${f.min}–${f.max})`)
       console.error(`stored value: ${Object.entries(entry.stored_bytes).map(([n, b]) => `${n} routes ${b} bytes`).join(', ')}`)
-      if (opt.write) writeColdStart(entry)
-      if (opt.write) console.error(`wrote the cold_start entry of ${path.relative(process.cwd(), RESULTS)}`)
+      if (opt.write) log(`wrote the cold_start entry of ${path.relative(process.cwd(), writeColdStart(entry))}`)
       if (opt.json) console.log(JSON.stringify(entry))
     }
   } catch (e) {
