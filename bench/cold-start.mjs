@@ -2,15 +2,13 @@
 /**
  * @module Cold start (issue 18): how long the first request of a new isolate waits for config, in workerd.
  *
- * Method. One Miniflare (one workerd process) runs, side by side, the bench Legate Worker (bench/workers/legate.ts)
- * once per variant — the 1-route table, and the 1,000- and 10,000-route tables (`benchConfig(n)`) each with a
- * request for the catch-all (the last route: every route before it is looked at) and for the first route (`r0`) —
- * plus a KV probe per table size: a plain Worker whose request reads the pointer and the stored version as bytes,
- * nothing else. Each has its own KV namespace, seeded by bench/systems.mjs `seedLegate` (the records of
- * src/config/publish.ts `toRecords`, as `legate push` writes them). One sample = `mf.setOptions` (workerd restarts:
- * every Worker is a fresh isolate, KV stays), one request to a primer Worker (warms Miniflare's KV service and the
- * client), then one request to each Worker in a rotating order, 200 ms apart, timed from Node (workerd's clock stands
- * still while JavaScript runs). In each sample:
+ * Method. One Miniflare (one workerd) runs the bench Legate Worker (bench/workers/legate.ts) once per variant — 1
+ * route, and 1,000 and 10,000 routes (`benchConfig(n)`) each asked for the catch-all (the last route) and for the
+ * first route (`r0`) — and a KV probe per size, a plain Worker that reads the pointer and the stored version as bytes.
+ * Each has its own KV namespace, seeded by bench/systems.mjs `seedLegate` (src/config/publish.ts `toRecords`, as
+ * `legate push` writes). A sample = `mf.setOptions` (workerd restarts: every Worker a fresh isolate, KV stays), a
+ * primer request (warms Miniflare's KV service), then one request per Worker in a rotating order, 200 ms apart,
+ * timed from Node (workerd's clock stands still while JavaScript runs). In each sample:
  *
  *   config wait(N) = (gateway_N − gateway_1) − (probe_N − probe_1)
  *
@@ -87,19 +85,16 @@ export async function measureColdStart({ samples }) {
   const { benchConfig } = await tsImport('./bench-config.ts', import.meta.url)
   const { versionKey } = await tsImport('../src/config/store-keys.ts', import.meta.url)
   const { port } = await forkServer('upstream.mjs', [], 'upstream')
-  const upstream = `http://127.0.0.1:${port}`
-  const table = (n) => ({ ...benchConfig(n), clusters: [{ name: 'upstream', endpoints: [{ url: upstream }] }] })
+  const table = (n) => ({ ...benchConfig(n), clusters: [{ name: 'upstream', endpoints: [{ url: `http://127.0.0.1:${port}` }] }] })
   log('cold start: bundling the bench Legate Worker (esbuild)')
   const { legate } = await bundleWorkers()
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
   const { assets: _dashboard, ...legateBase } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
   const common = { modules: true, stripCfConnectingIp: false, unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
   const probe = (name) => ({ ...common, name, script: PROBE, compatibilityDate: legateBase.compatibilityDate, kvNamespaces: { CONFIG: `cold-${name}` }, bindings: { VERSION_KEY: versionKey(1) } })
+  const gateway = (name) => ({ ...legateBase, ...common, name, scriptPath: legate, kvNamespaces: { CONFIG: `cold-${name}` } })
   const options = {
-    workers: [
-      probe('primer'),
-      ...VARIANTS.map((v) => (v.probe ? probe(v.worker) : { ...legateBase, ...common, name: v.worker, scriptPath: legate, kvNamespaces: { CONFIG: `cold-${v.worker}` } })),
-    ],
+    workers: [probe('primer'), ...VARIANTS.map((v) => (v.probe ? probe : gateway)(v.worker))],
     // Drained unread: the gateway's logs are not part of the figure, and a full pipe would stall workerd.
     handleRuntimeStdio: (stdout, stderr) => [stdout, stderr].forEach((s) => s.resume()),
   }
@@ -123,14 +118,11 @@ export async function measureColdStart({ samples }) {
   for (const v of VARIANTS) await seedLegate(mf, v.worker, table(v.n))
 
   const loadStart = os.loadavg()
-  const times = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
-  const cpu = Object.fromEntries(VARIANTS.map((v) => [v.worker, []]))
+  const [times, cpu] = [0, 1].map(() => Object.fromEntries(VARIANTS.map((v) => [v.worker, []])))
   const bytes = {}
   for (let s = 0; s < samples; s++) {
-    const restartAt = performance.now()
     await mf.setOptions(options) // a new workerd: every Worker starts in a fresh isolate
     watch()
-    const restartMs = performance.now() - restartAt
     await (await fetch(await mf.unsafeGetDirectURL('primer'))).arrayBuffer()
     const order = VARIANTS.map((_, i) => VARIANTS[(i + s) % VARIANTS.length])
     for (const v of order) {
@@ -142,15 +134,13 @@ export async function measureColdStart({ samples }) {
       const [ms, cpuUsed] = [performance.now() - t0, cpuMs(pids) - c0]
       if (res.status !== 200 || (!v.probe && !body.includes('bench-upstream')))
         throw new Error(`${v.worker} ${v.path}: ${res.status} ${body.slice(0, 300)} (expected 200 from the upstream)`)
-      if (v.probe) {
-        const reply = JSON.parse(body)
-        if (reply.served !== 1) throw new Error(`${v.worker}: request ${reply.served} of its isolate; setOptions did not start a fresh one`)
-        bytes[v.n] = reply.bytes
-      }
+      const reply = v.probe ? JSON.parse(body) : { served: 1 }
+      if (reply.served !== 1) throw new Error(`${v.worker}: request ${reply.served} of its isolate; setOptions did not start a fresh one`)
+      if (v.probe) bytes[v.n] = reply.bytes
       times[v.worker].push(ms)
       cpu[v.worker].push(cpuUsed)
     }
-    log(`cold start: sample ${s + 1}/${samples} (restart ${restartMs.toFixed(0)} ms) ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
+    log(`cold start: sample ${s + 1}/${samples} ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
   }
   /** The paired differences of one metric (wall ms or workerd CPU ms), per sample; `suffix` names the figures. */
   const derive = (m, suffix) => {
@@ -196,14 +186,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       startReaper()
       const entry = await measureColdStart(opt)
       for (const f of [...entry.figures, ...entry.first_request]) console.error(`${f.name.padEnd(34)} ${String(f.value).padStart(8)} ms  (${f.min}–${f.max})`)
-      console.error(`stored value: ${Object.entries(entry.stored_bytes).map(([n, b]) => `${n} routes ${b} bytes`).join(', ')}`)
       if (opt.write) log(`wrote the cold_start entry of ${path.relative(process.cwd(), writeColdStart(entry))}`)
       if (opt.json) console.log(JSON.stringify(entry))
     }
   } catch (e) {
-    const usage = e?.message?.includes('usage:')
-    console.error('[cold-start] failed:', usage ? e.message : (e?.stack ?? e))
-    exitCode = usage ? 2 : 1
+    exitCode = e?.message?.includes('usage:') ? 2 : 1
+    console.error('[cold-start] failed:', exitCode === 2 ? e.message : (e?.stack ?? e))
   } finally {
     await cleanup()
   }
