@@ -185,7 +185,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     else {
       startReaper()
       const entry = await measureColdStart(opt)
-      for (const f of [...entry.figures, ...entry.first_request]) console.error(`${f.name.padEnd(34)} ${String(f.value).padStart(8)} ms  (${f.min}–${f.max})`)
+      if (!opt.json) for (const f of [...entry.figures, ...entry.first_request]) console.error(`${f.name.padEnd(34)} ${String(f.value).padStart(8)} ms  (${f.min}–${f.max})`)
       if (opt.write) log(`wrote the cold_start entry of ${path.relative(process.cwd(), writeColdStart(entry))}`)
       if (opt.json) console.log(JSON.stringify(entry))
     }
