@@ -30,7 +30,7 @@ export const readJson = (file) => {
 }
 
 /** Bundles the TypeScript Workers as wrangler would (esbuild, ESM, workerd conditions). */
-async function bundleWorkers() {
+export async function bundleWorkers() {
   const { build, stop } = await import('esbuild')
   fs.mkdirSync(BUILD, { recursive: true })
   onCleanup(() => stop())
