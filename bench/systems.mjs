@@ -67,18 +67,11 @@ export function newMiniflare(Miniflare, options, dir) {
  */
 export async function seedLegate(mf, workerName, config, binding = 'CONFIG', canaryPercent) {
   const { tsImport } = await import('tsx/esm/api')
-  const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
+  const { pushRecords } = await tsImport('./push-records.ts', import.meta.url)
   const { guardrailsSchema } = await tsImport('../src/rollout/schema.ts', import.meta.url)
-  const { validatorFingerprint } = await tsImport('../src/snapshot/seal.ts', import.meta.url)
-  const { validateConfig } = await tsImport('../src/snapshot/validate.ts', import.meta.url)
-  const { createRegistry } = await tsImport('../src/filters/registry.ts', import.meta.url)
-  const filters = createRegistry()
   const kv = await mf.getKVNamespace(binding, workerName)
-  // As `legate push`: validated, then sealed with the validator's fingerprint (the bench Worker has the built-ins).
   const write = async (table, version) => {
-    const checked = validateConfig(table, filters)
-    if (!checked.ok) throw new Error(`bench table for ${workerName} is invalid: ${JSON.stringify(checked.issues.slice(0, 3))}`)
-    const { key, value, metadata, pointer } = await toRecords(table, version, 'bench', new Date(), await validatorFingerprint(filters))
+    const { key, value, metadata, pointer } = await pushRecords(table, version)
     await kv.put(key, value, { metadata })
     return pointer
   }

@@ -33,9 +33,9 @@ describe('bench/cold-start.mjs request paths', () => {
     const result = validateConfig(benchConfig(n), filters, { trialCompile: false })
     if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)))
     const vhost = compileConfig(result.config, 1, filters).matchHost('bench.test')!
-    const routeOf = (path: string) => vhost.routes[vhost.table.match({ path, method: 'GET', headers: new Headers(), search: '' })!.index]!.name
+    const routeOf = (path: string) => vhost.route(vhost.table.match({ path, method: 'GET', headers: new Headers(), search: '' })!.index).name
     expect(routeOf(PATHS.late)).toBe('catch-all')
-    expect(vhost.routes.at(-1)!.name).toBe('catch-all')
+    expect(vhost.route(vhost.size - 1).name).toBe('catch-all')
     expect(routeOf(PATHS.early)).toBe(n === 1 ? 'catch-all' : 'r0')
   })
 })
