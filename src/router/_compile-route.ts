@@ -61,15 +61,19 @@ export type IndexableMatch = Pick<RouteMatch, 'exact' | 'prefix' | 'segment_pref
  * Throws when no path specifier is set (the schema refuses that first).
  */
 export function indexRoute(m: IndexableMatch, index: number): RouteIndex {
+  // Runs once per route of every table an isolate loads: no closure, no regex compiled.
   const cs = m.case_sensitive !== false
-  const fold = (s: string) => (cs ? s : s.toLowerCase())
-  if (m.exact !== undefined) return { kind: 'exact', key: fold(m.exact), caseSensitive: cs }
-  if (m.prefix !== undefined) return { kind: 'prefix', key: fold(m.prefix), caseSensitive: cs }
-  if (m.segment_prefix !== undefined) return { kind: 'segment_prefix', key: fold(m.segment_prefix), caseSensitive: cs }
-  // case_sensitive does not apply to regex (Envoy); write [Aa] or (?i:…) instead.
-  if (m.regex !== undefined) return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true }
-  if (m.template !== undefined) return { kind: 'template', key: fold(templateLiteralPrefix(m.template)), caseSensitive: cs }
-  throw new Error(`route ${index}: no path specifier (exact, prefix, segment_prefix, regex or template)`)
+  let kind: PathKind
+  let key: string | undefined
+  if ((key = m.exact) !== undefined) kind = 'exact'
+  else if ((key = m.prefix) !== undefined) kind = 'prefix'
+  else if ((key = m.segment_prefix) !== undefined) kind = 'segment_prefix'
+  else if (m.regex !== undefined) return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true } // case_sensitive does not apply (Envoy)
+  else if (m.template !== undefined) {
+    kind = 'template'
+    key = templateLiteralPrefix(m.template)
+  } else throw new Error(`route ${index}: no path specifier (exact, prefix, segment_prefix, regex or template)`)
+  return { kind, key: cs ? key : key.toLowerCase(), caseSensitive: cs }
 }
 
 /** One compiled route. */
