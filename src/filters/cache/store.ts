@@ -5,14 +5,34 @@
  */
 import type { RequestContext } from '../types.ts'
 import { type Entry, fromStored } from './entry.ts'
-import { HOT_MAX_ENTRY, hotGet, hotPut } from './hot.ts'
+import { HOT_MAX_ENTRY, hotPut } from './hot.ts'
 
-export type CacheStat = 'hit' | 'miss' | 'stale' | 'bypass' | 'bytes' | 'stored' | 'not_stored' | 'coalesced' | 'revalidate_failed' | 'store_failed'
+export type CacheStat =
+  | 'hit'
+  | 'miss'
+  | 'stale'
+  | 'bypass'
+  | 'bytes'
+  | 'stored'
+  | 'not_stored'
+  | 'coalesced'
+  | 'revalidated'
+  | 'revalidate_failed'
+  | 'invalidated'
+  | 'store_failed'
+
+/** Per-route stat names, built once per route (not per request). */
+const routeNames = new Map<string, Map<CacheStat, string>>()
 
 /** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>`. */
 export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
   rc.stats.counter(`cache.${stat}`, delta)
-  rc.stats.counter(`vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`, delta)
+  const prefix = `vhost.${rc.vhostName}.route.${rc.routeName}.cache.`
+  let names = routeNames.get(prefix)
+  if (!names) routeNames.set(prefix, (names = new Map()))
+  let name = names.get(stat)
+  if (name === undefined) names.set(stat, (name = prefix + stat))
+  rc.stats.counter(name, delta)
 }
 
 /** One warn line for a degraded cache operation. */
@@ -28,17 +48,14 @@ function failed(rc: RequestContext, op: string, e: unknown) {
 /** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
 export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
   try {
-    const h = hotGet(key)
-    if (h) return fromStored(h)
     const m = await cache.match(key)
     if (!m) return undefined
-    const e = fromStored(m)
+    const e = fromStored(m.status, m.headers, m.body)
     if (!e) await m.body?.cancel()
     else if (e.bytes <= HOT_MAX_ENTRY) {
       // Small: read it once here, so the next hits in this isolate skip the Cache API.
-      const body = e.bytes ? new Uint8Array(await e.response.arrayBuffer()) : null
-      hotPut(key, m.status, m.headers, body)
-      e.response = new Response(body, e.response)
+      e.body = e.bytes ? new Uint8Array(await m.arrayBuffer()) : (await m.body?.cancel(), null)
+      hotPut(key, e, rc.startedAt)
     }
     return e
   } catch (e) {
@@ -52,7 +69,8 @@ export async function store(rc: RequestContext, cache: Cache, key: string, respo
   try {
     const { status, headers } = response
     await cache.put(key, response)
-    hotPut(key, status, headers, body)
+    const e = fromStored(status, headers, body)
+    if (e) hotPut(key, e, rc.startedAt)
     count(rc, 'stored')
   } catch (e) {
     failed(rc, 'put', e)
