@@ -6,7 +6,7 @@
  * ETag (or, without one, whose If-Modified-Since is not before the scripted Last-Modified) gets a 304 with the
  * scripted headers. Each answer's body is `<body or key> #<n>` (n counts requests per key), so a test
  * tells a cached answer from a fresh one; `GET /__origin/hits/<key>` returns the count and each request's url
- * and headers.
+ * and headers; `GET /__origin/connections` how many TCP connections the server accepted so far.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -41,8 +41,13 @@ function matches(req: IncomingMessage, headers: Record<string, string>): boolean
 export default async function setup(project: TestProject) {
   const scripts = new Map<string, Script>()
   const hits = new Map<string, { url: string; headers: IncomingMessage['headers'] }[]>()
+  let connections = 0
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://origin')
+    if (url.pathname === '/__origin/connections') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return res.end(JSON.stringify({ connections }))
+    }
     const control = /^\/__origin\/(script|hits)\/([^/]+)$/.exec(url.pathname)
     if (control) {
       const [, what, key] = control as unknown as [string, string, string]
@@ -78,6 +83,7 @@ export default async function setup(project: TestProject) {
     if (s.delay_ms) setTimeout(answer, s.delay_ms)
     else answer()
   })
+  server.on('connection', () => connections++)
   server.keepAliveTimeout = 1000
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   project.provide('cacheOrigin', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
