@@ -7,7 +7,7 @@
 import { defineFilter, type RequestContext } from '../types.ts'
 import { CACHE_STATS, type CacheConfig, cacheConfig } from './config.ts'
 import { discard, type Entry, freshnessOf, revalidatable } from './entry.ts'
-import { currentGenerations } from './generations.ts'
+import { currentGenerations, type Generations } from './generations.ts'
 import { hotGet } from './hot.ts'
 import { invalidate, UNSAFE } from './invalidate.ts'
 import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput } from './key.ts'
@@ -36,13 +36,14 @@ declare module '../../context.ts' {
 }
 
 /** What the admin API needs to find an entry by URL: the route's key function. */
-export type CacheKeyer = (input: KeyInput, generations: import('./generations.ts').Generations) => string | undefined
+export type CacheKeyer = (input: KeyInput, generations: Generations) => string | undefined
 
 /** The cache filter instances, for purge by URL (src/admin/cache-routes.ts). */
 export const KEYERS = new WeakMap<object, CacheKeyer>()
 
 const CONDITIONALS = ['if-none-match', 'if-modified-since']
 const NOOP = () => {}
+const NO_DIRECTIVES = { noStore: false, noCache: false }
 
 /** Two entries over one stored response: the body is shared when in memory, else its stream is teed. */
 function twoOf(e: Entry): [Entry, Entry] {
@@ -98,57 +99,68 @@ export const cacheFilter = defineFilter({
     }
     const identityOf = (rc: RequestContext) => (config.authorization === 'per_identity' ? rc.identity.consumer : undefined)
 
+    /** After the lookup (or the in-isolate entry that was not fresh): stale entries, coalescing, the miss. */
+    async function decide(rc: RequestContext, key: string, noCache: boolean, hot: Entry | undefined): Promise<Response | void> {
+      const cache = caches.default
+      const s: StoreContext = { cache, key, defaults, noStore: false }
+      const state: CacheState = { bypass: false, store: s }
+      if (!noCache) {
+        const found = hot ?? (await lookup(rc, cache, key))
+        if (found) {
+          const f = freshnessOf(found, rc.startedAt)
+          if (f === 'fresh') return serve(rc, found, 'HIT')
+          const validate = rc.method === 'GET' && revalidatable(found, rc.startedAt)
+          if (f === 'swr' && rc.refetch) {
+            for (const h of CONDITIONALS) rc.headers.delete(h)
+            const [served, copy] = validate ? twoOf(found) : [found, undefined]
+            rc.waitUntil(revalidate(rc, s, copy))
+            return serve(rc, served, 'STALE')
+          }
+          if (f === 'sie') state.fallback = found
+          if (validate) state.validate = found
+          else if (f === 'expired') discard(found)
+        }
+        if (config.coalesce_timeout > 0) {
+          const slot = await coalesce(key, config.coalesce_timeout)
+          if (slot.waited) {
+            const again = hotGet(key, rc.startedAt) ?? (await lookup(rc, cache, key))
+            if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
+              count(rc, 'coalesced')
+              discard(state.fallback ?? state.validate)
+              return serve(rc, again, 'HIT')
+            }
+            discard(again)
+          } else if (slot.finish) state.finish = slot.finish
+        }
+      }
+      // The cache answers the client's validators itself, from a full response it can store; a stale entry
+      // with a validator is revalidated with the cache's own conditional request (RFC 9111 §4.3.1).
+      for (const h of CONDITIONALS) rc.headers.delete(h)
+      if (state.validate) conditionalFor(rc.headers, state.validate)
+      rc.state.cache = state
+    }
+
+    /** With the generations known: a fresh entry of this isolate answers at once (no await), else `decide`. */
+    function keyed(rc: RequestContext, gens: Generations | undefined, noCache: boolean, identity: string | undefined) {
+      const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
+      if (!key) return skip(rc)
+      const hot = noCache ? undefined : hotGet(key, rc.startedAt)
+      if (hot && freshnessOf(hot, rc.startedAt) === 'fresh') return serve(rc, hot, 'HIT')
+      return decide(rc, key, noCache, hot)
+    }
+
     const filter = {
-      async onRequest(rc: RequestContext): Promise<Response | void> {
+      onRequest(rc: RequestContext): Response | void | Promise<Response | void> {
         if (rc.method !== 'GET' && rc.method !== 'HEAD') return skip(rc, UNSAFE.has(rc.method))
         if (bypassed(rc)) return skip(rc)
-        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : { noStore: false, noCache: false }
+        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : NO_DIRECTIVES
         if (reqCc.noStore) return skip(rc)
         // A shared entry never answers a request with credentials; per identity, the identity is in the key.
         const identity = identityOf(rc)
         if (identity === undefined && rc.request.headers.has('authorization')) return skip(rc)
         const g = currentGenerations(rc.env.CONFIG, rc.startedAt, rc.waitUntil)
-        const gens = g instanceof Promise ? await g : g
-        const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
-        if (!key) return skip(rc)
-        const cache = caches.default
-        const s: StoreContext = { cache, key, defaults, noStore: false }
-        const state: CacheState = { bypass: false, store: s }
-        if (!reqCc.noCache) {
-          // The in-isolate layer answers without an await; the Cache API only when it has nothing.
-          const found = hotGet(key, rc.startedAt) ?? (await lookup(rc, cache, key))
-          if (found) {
-            const f = freshnessOf(found, rc.startedAt)
-            if (f === 'fresh') return serve(rc, found, 'HIT')
-            const validate = rc.method === 'GET' && revalidatable(found, rc.startedAt)
-            if (f === 'swr' && rc.refetch) {
-              for (const h of CONDITIONALS) rc.headers.delete(h)
-              const [served, copy] = validate ? twoOf(found) : [found, undefined]
-              rc.waitUntil(revalidate(rc, s, copy))
-              return serve(rc, served, 'STALE')
-            }
-            if (f === 'sie') state.fallback = found
-            if (validate) state.validate = found
-            else if (f === 'expired') discard(found)
-          }
-          if (config.coalesce_timeout > 0) {
-            const slot = await coalesce(key, config.coalesce_timeout)
-            if (slot.waited) {
-              const again = hotGet(key, rc.startedAt) ?? (await lookup(rc, cache, key))
-              if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
-                count(rc, 'coalesced')
-                discard(state.fallback ?? state.validate)
-                return serve(rc, again, 'HIT')
-              }
-              discard(again)
-            } else if (slot.finish) state.finish = slot.finish
-          }
-        }
-        // The cache answers the client's validators itself, from a full response it can store; a stale entry
-        // with a validator is revalidated with the cache's own conditional request (RFC 9111 §4.3.1).
-        for (const h of CONDITIONALS) rc.headers.delete(h)
-        if (state.validate) conditionalFor(rc.headers, state.validate)
-        rc.state.cache = state
+        if (g instanceof Promise) return g.then((gens) => keyed(rc, gens, reqCc.noCache, identity))
+        return keyed(rc, g, reqCc.noCache, identity)
       },
 
       onResponse(rc: RequestContext, response: Response): Response | void | Promise<void> {

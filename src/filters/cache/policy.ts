@@ -117,8 +117,11 @@ function windowMs(cc: Directives, name: string, fallback: number | undefined): n
   return s !== undefined ? s * 1000 : (fallback ?? 0)
 }
 
+const NONE = { noStore: false, noCache: false }
+
 /** What the client's own Cache-Control asks of the cache (RFC 9111 §5.2.1). */
 export function requestDirectives(value: string | null): { noStore: boolean; noCache: boolean } {
+  if (value === null) return NONE
   const cc = parseCacheControl(value)
   return { noStore: cc.has('no-store'), noCache: cc.has('no-cache') || seconds(cc, 'max-age') === 0 }
 }
