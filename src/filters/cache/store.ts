@@ -7,32 +7,28 @@ import type { RequestContext } from '../types.ts'
 import { type Entry, fromStored } from './entry.ts'
 import { HOT_MAX_ENTRY, hotPut } from './hot.ts'
 
-export type CacheStat =
-  | 'hit'
-  | 'miss'
-  | 'stale'
-  | 'bypass'
-  | 'bytes'
-  | 'stored'
-  | 'not_stored'
-  | 'coalesced'
-  | 'revalidated'
-  | 'revalidate_failed'
-  | 'invalidated'
-  | 'store_failed'
+/** Every cache stat, each also recorded per route. */
+const STATS = ['hit', 'miss', 'stale', 'bypass', 'bytes', 'stored', 'not_stored', 'coalesced', 'revalidated', 'revalidate_failed', 'invalidated', 'store_failed'] as const
+export type CacheStat = (typeof STATS)[number]
+const GLOBAL = Object.fromEntries(STATS.map((s) => [s, `cache.${s}`])) as Record<CacheStat, string>
 
-/** Per-route stat names, built once per route (not per request). */
-const routeNames = new Map<string, Map<CacheStat, string>>()
+/** Per-route stat names by virtual host and route, built once (not per request). */
+const routeNames = new Map<string, Map<string, Map<CacheStat, string>>>()
+
+function routeStat(vhost: string, route: string, stat: CacheStat): string {
+  let byRoute = routeNames.get(vhost)
+  if (!byRoute) routeNames.set(vhost, (byRoute = new Map()))
+  let names = byRoute.get(route)
+  if (!names) byRoute.set(route, (names = new Map()))
+  let name = names.get(stat)
+  if (name === undefined) names.set(stat, (name = `vhost.${vhost}.route.${route}.cache.${stat}`))
+  return name
+}
 
 /** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>`. */
 export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
-  rc.stats.counter(`cache.${stat}`, delta)
-  const prefix = `vhost.${rc.vhostName}.route.${rc.routeName}.cache.`
-  let names = routeNames.get(prefix)
-  if (!names) routeNames.set(prefix, (names = new Map()))
-  let name = names.get(stat)
-  if (name === undefined) names.set(stat, (name = prefix + stat))
-  rc.stats.counter(name, delta)
+  rc.stats.counter(GLOBAL[stat], delta)
+  rc.stats.counter(routeStat(rc.vhostName, rc.routeName, stat), delta)
 }
 
 /** One warn line for a degraded cache operation. */
