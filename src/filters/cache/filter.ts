@@ -1,8 +1,10 @@
 /**
  * @module cache filter: a shared HTTP cache (RFC 9111) on the Workers Cache API. The request phase answers
- * from a fresh entry (x-cache: HIT), from a stale one while it refreshes in waitUntil (STALE), or lets the request
- * go upstream (MISS, BYPASS); the response phase stores what may be stored and serves a stale entry when the
- * upstream failed (stale-if-error). Answers locally: cache hits (and 304s to conditional requests).
+ * from a fresh entry (x-cache: HIT; synchronously from the in-isolate layer), from a stale one while it refreshes in
+ * waitUntil (STALE), or lets the request go upstream (MISS, BYPASS), conditionally when a stale entry has a
+ * validator; the response phase stores what may be stored, refreshes an entry the origin confirmed with a 304
+ * (REVALIDATED), serves a stale entry when the upstream failed (stale-if-error) and lets an unsafe request's
+ * success invalidate its URL. Answers locally: cache hits (and 304s to conditional requests).
  */
 import { defineFilter, type RequestContext } from '../types.ts'
 import { CACHE_STATS, type CacheConfig, cacheConfig } from './config.ts'
