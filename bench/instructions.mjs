@@ -28,7 +28,17 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import { BASE_HEADERS, LOAD_PATH, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
+import {
+  BASE_HEADERS,
+  createIdentity,
+  LOAD_PATH,
+  legateCacheHitConfig,
+  legateMirrorConfig,
+  legatePlainConfig,
+  legatePlainLogSampledConfig,
+  legatePlainUnobservedConfig,
+  loadHeaders,
+} from './scenarios.mjs'
 import { newMiniflare, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
@@ -38,13 +48,15 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '3000' },
+    set: { type: 'string', default: 'observability' },
     out: { type: 'string' },
     'keep-dumps': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
 if (opts.help) {
-  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
+  console.log('usage: npm run bench:instructions -- [--set observability|issue17] [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
+  console.log('  --set issue17     observed against legate-mirror (a second upstream) and legate-cache-hit (a bearer token)')
   console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
   process.exit(0)
 }
@@ -55,13 +67,32 @@ for (const tool of ['valgrind', 'callgrind_control'])
   }
 
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
-/** Variant name → route table. The first is the baseline the others are compared with. */
-const VARIANTS = {
-  unobserved: legatePlainUnobservedConfig,
-  observed: (u) => slowFlush(legatePlainConfig(u)),
-  'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
-  canary: (u) => slowFlush(legatePlainConfig(u)),
+/** The run's JWT identity (legate-cache-hit's bearer token). */
+const identity = await createIdentity()
+/**
+ * Variant name → route table (from the upstream's and the mirror upstream's origins), per set. The first is the
+ * baseline the others are compared with.
+ */
+const SETS = {
+  observability: {
+    unobserved: legatePlainUnobservedConfig,
+    observed: (u) => slowFlush(legatePlainConfig(u)),
+    'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
+    canary: (u) => slowFlush(legatePlainConfig(u)),
+  },
+  issue17: {
+    observed: (u) => slowFlush(legatePlainConfig(u)),
+    mirror: (u, m) => slowFlush(legateMirrorConfig(u, identity, m)),
+    'cache-hit': (u) => slowFlush(legateCacheHitConfig(u, identity)),
+  },
 }
+if (!SETS[opts.set]) {
+  console.error(`--set must be one of ${Object.keys(SETS).join(', ')}`)
+  process.exit(2)
+}
+const VARIANTS = SETS[opts.set]
+/** Request headers per variant (default: the load request's browser-like ones, no token). */
+const HEADERS = { 'cache-hit': loadHeaders(identity) }
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
@@ -69,6 +100,8 @@ const NOTES = {
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
   'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
   canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
+  mirror: 'observed + every request mirrored to a second upstream (legate-mirror)',
+  'cache-hit': 'jwt_authn + cache per identity: every measured request a hit (legate-cache-hit)',
 }
 const names = Object.keys(VARIANTS)
 /** Concurrent keep-alive connections of the request loop. */
@@ -89,6 +122,8 @@ async function main() {
   )
   const { port } = await forkServer('upstream.mjs', [], 'upstream')
   const upstream = `http://127.0.0.1:${port}`
+  const { port: mirrorPort } = await forkServer('upstream.mjs', [], 'mirror upstream')
+  const mirror = `http://127.0.0.1:${mirrorPort}`
 
   log('bundling bench/workers/legate-loop.ts (esbuild)')
   const { build } = await import('esbuild')
@@ -121,7 +156,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream), `CONFIG_${n}`, CANARY_PERCENT[n])
+  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream, mirror), `CONFIG_${n}`, CANARY_PERCENT[n])
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')
@@ -133,7 +168,7 @@ async function main() {
   // as Node's documentation advises (req.reusedSocket).
   const get = (host, retry = true) =>
     new Promise((resolve, reject) => {
-      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...BASE_HEADERS, host } }, (res) => {
+      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...(HEADERS[host.split('.')[0]] ?? BASE_HEADERS), host } }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
@@ -187,13 +222,13 @@ async function main() {
     variant: n,
     note: NOTES[n],
     instructions_per_request: median(perRequest[n]),
-    cost_vs_unobserved: median(perRequest[n]) / baseline - 1,
+    [`cost_vs_${names[0]}`]: median(perRequest[n]) / baseline - 1,
     rounds: perRequest[n],
   }))
   const result = { date: new Date().toISOString(), rounds, requests_per_round: requests, warmup: Number(opts.warmup), variants }
-  console.log('\nvariant        instructions/request   vs unobserved   rounds')
+  console.log(`\nvariant        instructions/request   vs ${names[0].padEnd(11)}   rounds`)
   for (const v of variants)
-    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v.cost_vs_unobserved >= 0 ? '+' : ''}${(v.cost_vs_unobserved * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
+    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v[`cost_vs_${names[0]}`] >= 0 ? '+' : ''}${(v[`cost_vs_${names[0]}`] * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`)
 }
 

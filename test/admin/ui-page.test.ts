@@ -33,7 +33,7 @@ describe('dashboard page', () => {
 
   it('carries the chart and panel helpers in its one script', async () => {
     const { script } = await page()
-    for (const fn of ['function lineChart(', 'function renderTotals(', 'function renderRoutes(', 'function renderClusters(', 'function render('])
+    for (const fn of ['function lineChart(', 'function renderTotals(', 'function renderRoutes(', 'function renderClusters(', 'function renderCache(', 'function render('])
       expect(script).toContain(fn)
     expect(script.match(/<script/g)).toHaveLength(1)
   })

@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real headless Chromium (Debian `chromium` driven by playwright-core) against the gateway
  * started as `npm start` does: a table with a failing route, local replies (no route, redirect, api_key 401,
- * rate-limit 429) and the flight recorder is PUT through the admin API, traffic runs in the background, and the
+ * rate-limit 429), a cached route (its hit ratio) and the flight recorder is PUT through the admin API, traffic runs in the background, and the
  * page must draw its totals, charts and tables with data, fit every card at 1280×800 and 390×844, and draw an
  * isolated latency point (issue 14 §4). Screenshots go to test/artifacts/dashboard-<w>x<h>.png (gitignored; CI
  * keeps them). Chromium is installed with apt-get when missing (root only; otherwise the test fails saying what
@@ -92,7 +92,7 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     expect(res!.headers()['content-security-policy']).toContain("default-src 'none'")
     expect(page.url()).not.toContain(TOKEN) // the token leaves the address bar at once
 
-    for (const panel of ['totals', 'rate', 'latency', 'routes', 'clusters', 'config', 'rollout', 'recorder'])
+    for (const panel of ['totals', 'rate', 'latency', 'routes', 'clusters', 'cache', 'config', 'rollout', 'recorder'])
       await page.waitForSelector(`#${panel}-panel[data-ready="1"]`, { timeout: 60_000 })
     await page.waitForFunction(() => Number((globalThis as unknown as Page).document.querySelector('#rate-chart').getAttribute('data-points')) >= 4, null, { timeout: 30_000 })
     await page.waitForSelector('#snapshots tr', { timeout: 30_000 })
@@ -105,6 +105,13 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
     expect(routes).toEqual(expect.arrayContaining(['demo / hello', 'demo / echo', 'demo / broken', 'demo / moved', 'demo / locked', 'demo / limited']))
     expect(await page.locator('#routes tr .bar span').count()).toBeGreaterThanOrEqual(3)
     expect(await page.textContent('#clusters')).toContain('echo (1/1)')
+    // The cached route's hit ratio, hits / (hits + misses + stale), agrees with the counts beside it (one read).
+    await page.waitForSelector('#cache tr[data-route="demo / cached"]', { timeout: 30_000 })
+    const cache = await page.$$eval('#cache tr[data-route="demo / cached"] td', (tds) => tds.map((td) => td.textContent))
+    const [hit, miss, stale, bypass] = cache.slice(2).map(count) as [number, number, number, number]
+    expect(hit).toBeGreaterThan(0)
+    expect(bypass).toBe(0)
+    expect(cache[1]).toBe(`${((100 * hit) / (hit + miss + stale)).toFixed(1)} %`)
     expect(await page.textContent('#version')).toMatch(/^v\d+$/)
     expect(await page.textContent('#snapshots')).toContain('server-errors')
 
@@ -191,7 +198,7 @@ describe('the dashboard (GET /__legate/ui) in headless Chromium', () => {
       await page.waitForFunction(chartsFit, null, { timeout: 10_000 })
       const size = `${viewport.width}x${viewport.height}`
       const layout = await page.evaluate(layoutReport)
-      expect(layout.cards, size).toBe(8)
+      expect(layout.cards, size).toBe(9)
       expect(layout.outside, size).toEqual([])
       expect(layout.scrollWidth, `${size}: the page scrolls sideways`).toBeLessThanOrEqual(layout.clientWidth)
       const texts = await page.evaluate(chartText)

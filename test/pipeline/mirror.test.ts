@@ -1,5 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { BUILTIN_FILTERS } from '../../src/filters/registry.ts'
 import { validateConfig } from '../../src/snapshot/validate.ts'
 import { sampled, shadowHost } from '../../src/upstream/request/mirror.ts'
@@ -138,6 +138,24 @@ describe('request mirroring (request_mirror_policies)', () => {
     expect((await attemptsOf(key)).seen.map((s) => s.server)).toEqual(['echo-a', 'echo-a'])
     expect(counter(gw, 'cluster.m.retry_or_shadow_abandoned')).toBe(2)
     expect(counter(gw, 'cluster.m.shadow_rq_total')).toBe(0)
+  })
+
+  it('reads and drops the mirror response, so the mirror cluster’s keep-alive connection is reused', async () => {
+    const origin = inject('cacheOrigin')
+    const connections = async () => ((await (await fetch(`${origin}/__origin/connections`)).json()) as { connections: number }).connections
+    await publish(table({}, { mirror: origin }))
+    const gw = makeGateway()
+    await (await send(gw, `/${newKey()}`, {})).settled
+    const before = await connections()
+    for (let i = 0; i < 6; i++) {
+      const { res, settled } = await send(gw, `/${newKey()}`, {})
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+      await settled
+    }
+    // A cancelled mirror body would close its connection: one new connection per mirrored request.
+    expect(counter(gw, 'cluster.m.shadow_rq_2xx')).toBe(7)
+    expect((await connections()) - before).toBeLessThanOrEqual(1)
   })
 
   it('mirrors the share of requests runtime_fraction says', async () => {

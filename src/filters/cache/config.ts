@@ -16,7 +16,9 @@ export const CACHE_STATS = declareStats('cache', {
   stored: 'responses stored',
   not_stored: 'responses not storable',
   coalesced: 'misses that waited for another',
+  revalidated: 'stale entries the origin confirmed (304)',
   revalidate_failed: 'failed refreshes',
+  invalidated: 'entries deleted by an unsafe request',
   store_failed: 'Cache API errors',
 })
 
@@ -68,6 +70,13 @@ export const cacheConfig = z.strictObject({
   stale_while_revalidate: duration.optional(),
   /** stale-if-error when the origin's Cache-Control gives none. @default none */
   stale_if_error: duration.optional(),
+  /**
+   * How long an entry with a validator (ETag or Last-Modified) is kept past its freshness and stale windows, to be
+   * revalidated with a conditional request (a 304 refreshes it) instead of fetched again in full. Also lets
+   * `no-cache` responses with a validator be stored (revalidated before every use). `"0s"`: not kept, no
+   * revalidation. @default "1h"
+   */
+  keep_for_revalidation: duration.default(3_600_000),
   /** Cache key parts. */
   key: cacheKey.prefault({}),
   /** Bypass rules. */

@@ -1,16 +1,20 @@
 /**
  * @module cache filter: a shared HTTP cache (RFC 9111) on the Workers Cache API. The request phase answers
- * from a fresh entry (x-cache: HIT), from a stale one while it refreshes in waitUntil (STALE), or lets the request
- * go upstream (MISS, BYPASS); the response phase stores what may be stored and serves a stale entry when the
- * upstream failed (stale-if-error). Answers locally: cache hits (and 304s to conditional requests).
+ * from a fresh entry (x-cache: HIT; synchronously from the in-isolate layer), from a stale one while it refreshes in
+ * waitUntil (STALE), or lets the request go upstream (MISS, BYPASS), conditionally when a stale entry has a
+ * validator; the response phase stores what may be stored, refreshes an entry the origin confirmed with a 304
+ * (REVALIDATED), serves a stale entry when the upstream failed (stale-if-error) and lets an unsafe request's
+ * success invalidate its URL. Answers locally: cache hits (and 304s to conditional requests).
  */
 import { defineFilter, type RequestContext } from '../types.ts'
 import { CACHE_STATS, type CacheConfig, cacheConfig } from './config.ts'
-import { type Entry, freshnessOf } from './entry.ts'
-import { currentGenerations } from './generations.ts'
+import { discard, type Entry, freshnessOf, revalidatable } from './entry.ts'
+import { currentGenerations, type Generations } from './generations.ts'
+import { hotGet } from './hot.ts'
+import { invalidate, UNSAFE } from './invalidate.ts'
 import { cacheKeyUrl, compileKeyPlan, cookieValue, type KeyInput } from './key.ts'
 import { type PolicyDefaults, requestDirectives } from './policy.ts'
-import { revalidate, serve, type StoreContext, storeMiss, upstreamFailed } from './respond.ts'
+import { conditionalFor, freshen, revalidate, serve, type StoreContext, storeMiss, upstreamFailed } from './respond.ts'
 import { coalesce, count, lookup } from './store.ts'
 
 /** What the request phase leaves for the response phase. */
@@ -19,6 +23,10 @@ export interface CacheState {
   store?: StoreContext
   /** A stale entry within its stale-if-error window, served if the upstream fails. */
   fallback?: Entry
+  /** A stale entry with a validator: the upstream request is conditional, a 304 refreshes it. */
+  validate?: Entry
+  /** An unsafe method: a non-error response invalidates the URL's entries. */
+  invalidates?: boolean
   /** Ends this request's claim on its key (coalesced misses wait for it). */
   finish?: () => void
 }
@@ -30,13 +38,21 @@ declare module '../../context.ts' {
 }
 
 /** What the admin API needs to find an entry by URL: the route's key function. */
-export type CacheKeyer = (input: KeyInput, generations: import('./generations.ts').Generations) => string | undefined
+export type CacheKeyer = (input: KeyInput, generations: Generations) => string | undefined
 
 /** The cache filter instances, for purge by URL (src/admin/cache-routes.ts). */
 export const KEYERS = new WeakMap<object, CacheKeyer>()
 
 const CONDITIONALS = ['if-none-match', 'if-modified-since']
 const NOOP = () => {}
+const NO_DIRECTIVES = { noStore: false, noCache: false }
+
+/** Two entries over one stored response: the body is shared when in memory, else its stream is teed. */
+function twoOf(e: Entry): [Entry, Entry] {
+  if (!(e.body instanceof ReadableStream)) return [e, e]
+  const [a, b] = e.body.tee()
+  return [{ ...e, body: a }, { ...e, body: b }]
+}
 
 function bypassRule(config: CacheConfig) {
   const headers = config.bypass.headers.map((h) => h.toLowerCase())
@@ -76,76 +92,98 @@ export const cacheFilter = defineFilter({
       ...(config.default_ttl !== undefined ? { defaultTtlMs: config.default_ttl } : {}),
       ...(config.stale_while_revalidate !== undefined ? { swrMs: config.stale_while_revalidate } : {}),
       ...(config.stale_if_error !== undefined ? { sieMs: config.stale_if_error } : {}),
+      keepMs: config.keep_for_revalidation,
     }
 
-    const skip = (rc: RequestContext) => {
-      rc.state.cache = { bypass: true }
+    const skip = (rc: RequestContext, invalidates = false) => {
+      rc.state.cache = { bypass: true, invalidates }
       count(rc, 'bypass')
+    }
+    const identityOf = (rc: RequestContext) => (config.authorization === 'per_identity' ? rc.identity.consumer : undefined)
+
+    /** After the lookup (or the in-isolate entry that was not fresh): stale entries, coalescing, the miss. */
+    async function decide(rc: RequestContext, key: string, noCache: boolean, hot: Entry | undefined): Promise<Response | void> {
+      const cache = caches.default
+      const s: StoreContext = { cache, key, defaults, noStore: false }
+      const state: CacheState = { bypass: false, store: s }
+      if (!noCache) {
+        const found = hot ?? (await lookup(rc, cache, key))
+        if (found) {
+          const f = freshnessOf(found, rc.startedAt)
+          if (f === 'fresh') return serve(rc, found, 'HIT')
+          const validate = rc.method === 'GET' && revalidatable(found, rc.startedAt)
+          if (f === 'swr' && rc.refetch) {
+            for (const h of CONDITIONALS) rc.headers.delete(h)
+            const [served, copy] = validate ? twoOf(found) : [found, undefined]
+            rc.waitUntil(revalidate(rc, s, copy))
+            return serve(rc, served, 'STALE')
+          }
+          if (f === 'sie') state.fallback = found
+          if (validate) state.validate = found
+          else if (f === 'expired') discard(found)
+        }
+        if (config.coalesce_timeout > 0) {
+          const slot = await coalesce(key, config.coalesce_timeout)
+          if (slot.waited) {
+            const again = hotGet(key, rc.startedAt) ?? (await lookup(rc, cache, key))
+            if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
+              count(rc, 'coalesced')
+              discard(state.fallback ?? state.validate)
+              return serve(rc, again, 'HIT')
+            }
+            discard(again)
+          } else if (slot.finish) state.finish = slot.finish
+        }
+      }
+      // The cache answers the client's validators itself, from a full response it can store; a stale entry
+      // with a validator is revalidated with the cache's own conditional request (RFC 9111 §4.3.1).
+      for (const h of CONDITIONALS) rc.headers.delete(h)
+      if (state.validate) conditionalFor(rc.headers, state.validate)
+      rc.state.cache = state
+    }
+
+    /** With the generations known: a fresh entry of this isolate answers at once (no await), else `decide`. */
+    function keyed(rc: RequestContext, gens: Generations | undefined, noCache: boolean, identity: string | undefined) {
+      const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
+      if (!key) return skip(rc)
+      const hot = noCache ? undefined : hotGet(key, rc.startedAt)
+      if (hot && freshnessOf(hot, rc.startedAt) === 'fresh') return serve(rc, hot, 'HIT')
+      return decide(rc, key, noCache, hot)
     }
 
     const filter = {
-      async onRequest(rc: RequestContext): Promise<Response | void> {
-        if ((rc.method !== 'GET' && rc.method !== 'HEAD') || bypassed(rc)) return skip(rc)
-        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : { noStore: false, noCache: false }
+      onRequest(rc: RequestContext): Response | void | Promise<Response | void> {
+        if (rc.method !== 'GET' && rc.method !== 'HEAD') return skip(rc, UNSAFE.has(rc.method))
+        if (bypassed(rc)) return skip(rc)
+        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : NO_DIRECTIVES
         if (reqCc.noStore) return skip(rc)
         // A shared entry never answers a request with credentials; per identity, the identity is in the key.
-        const identity = config.authorization === 'per_identity' ? rc.identity.consumer : undefined
-        if (rc.request.headers.has('authorization') && identity === undefined) return skip(rc)
+        const identity = identityOf(rc)
+        if (identity === undefined && rc.request.headers.has('authorization')) return skip(rc)
         const g = currentGenerations(rc.env.CONFIG, rc.startedAt, rc.waitUntil)
-        const gens = g instanceof Promise ? await g : g
-        const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
-        if (!key) return skip(rc)
-        const cache = caches.default
-        const s: StoreContext = { cache, key, defaults, noStore: false }
-        const state: CacheState = { bypass: false, store: s }
-        if (!reqCc.noCache) {
-          const found = await lookup(rc, cache, key)
-          if (found) {
-            const f = freshnessOf(found, rc.startedAt)
-            if (f === 'fresh') return serve(rc, found, 'HIT')
-            if (f === 'swr' && rc.refetch) {
-              for (const h of CONDITIONALS) rc.headers.delete(h)
-              rc.waitUntil(revalidate(rc, s))
-              return serve(rc, found, 'STALE')
-            }
-            if (f === 'expired') await found.response.body?.cancel()
-            else state.fallback = found
-          }
-          if (config.coalesce_timeout > 0) {
-            const slot = await coalesce(key, config.coalesce_timeout)
-            if (slot.waited) {
-              const again = await lookup(rc, cache, key)
-              if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
-                count(rc, 'coalesced')
-                void state.fallback?.response.body?.cancel()
-                return serve(rc, again, 'HIT')
-              }
-              void again?.response.body?.cancel()
-            } else if (slot.finish) state.finish = slot.finish
-          }
-        }
-        // The cache answers the client's validators itself, from a full response it can store.
-        for (const h of CONDITIONALS) rc.headers.delete(h)
-        rc.state.cache = state
+        if (g instanceof Promise) return g.then((gens) => keyed(rc, gens, reqCc.noCache, identity))
+        return keyed(rc, g, reqCc.noCache, identity)
       },
 
-      onResponse(rc: RequestContext, response: Response): Response | void {
+      onResponse(rc: RequestContext, response: Response): Response | void | Promise<void> {
         const state = rc.state.cache
         if (!state) return
         if (state.bypass || !state.store) {
           response.headers.set('x-cache', 'BYPASS')
+          if (state.invalidates) return invalidate(rc, response, plan, identityOf(rc))
           return
         }
         const finish = state.finish ?? NOOP
-        if (state.fallback) {
-          if (upstreamFailed(rc, response)) {
-            finish()
-            void response.body?.cancel()
-            return serve(rc, state.fallback, 'STALE')
-          }
-          void state.fallback.response.body?.cancel()
+        const stale = state.validate ?? state.fallback
+        if (state.fallback && upstreamFailed(rc, response)) {
+          finish()
+          void response.body?.cancel()
+          return serve(rc, state.fallback, 'STALE')
         }
+        // Every request the upstream answered is a miss; a 304 to the cache's own conditional is also revalidated.
         count(rc, 'miss')
+        if (state.validate && response.status === 304 && rc.upstream) return freshen(rc, response, state.validate, state.store, finish)
+        discard(stale)
         return storeMiss(rc, response, state.store, finish)
       },
     }

@@ -13,17 +13,23 @@ export const MAX_KEY_LENGTH = 8192
 
 /** What a key is built from, precomputed per config. */
 export interface KeyPlan {
-  query: (params: URLSearchParams) => string
+  query: (url: URL) => string
   headers: readonly string[]
   cookies: readonly string[]
 }
 
+/** `?name=value` of characters form-urlencoding leaves as they are. */
+const PLAIN_PAIR = /^\?[\w.*-]+=[\w.*-]*$/
+
 export function compileKeyPlan(key: CacheConfig['key']): KeyPlan {
   const names = new Set(key.query.names)
   const sort = key.query.sort
-  const query = (params: URLSearchParams): string => {
-    if (key.query.mode === 'none') return ''
-    let kept = [...params]
+  const query = (url: URL): string => {
+    const search = url.search
+    if (key.query.mode === 'none' || search === '') return ''
+    // One plain parameter: already in the form the general path would write it (nothing to sort or re-encode).
+    if (key.query.mode === 'all' && PLAIN_PAIR.test(search)) return search.slice(1)
+    let kept = [...url.searchParams]
     if (key.query.mode === 'include') kept = kept.filter(([k]) => names.has(k))
     else if (key.query.mode === 'exclude') kept = kept.filter(([k]) => !names.has(k))
     if (sort) kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -63,7 +69,7 @@ export function cacheKeyUrl(plan: KeyPlan, input: KeyInput, gens: Generations): 
   if (input.identity !== undefined) variant.push(`id:${input.identity}`)
   const v = variant.length ? encodeURIComponent(JSON.stringify(variant)) : '-'
   const gen = `${gens.global}.${gens.routes[input.routeName] ?? 0}`
-  const q = plan.query(input.url.searchParams)
+  const q = plan.query(input.url)
   const url = `${input.url.protocol}//${input.url.host}${KEY_PREFIX}${gen}/${encodeURIComponent(input.vhostName)}/${encodeURIComponent(input.routeName)}/${v}${input.url.pathname}${q ? `?${q}` : ''}`
   return url.length > MAX_KEY_LENGTH ? undefined : url
 }

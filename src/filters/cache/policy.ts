@@ -43,6 +43,8 @@ export type StorePlan =
       sieMs: number
       /** The origin's Age, ms (counted in the entry's age). */
       ageMs: number
+      /** Kept this long past its stale windows to be revalidated (0 without a validator), ms. */
+      keepMs: number
     }
 
 const NO = { store: false } as const
@@ -51,6 +53,8 @@ export interface PolicyDefaults {
   defaultTtlMs?: number
   swrMs?: number
   sieMs?: number
+  /** How long an entry with a validator is kept past its stale windows, to be revalidated. */
+  keepMs: number
   maxBodyBytes: number
   /** Headers of the key: a response may vary on these (and on Accept-Encoding, which the runtime handles). */
   varyAllowed: ReadonlySet<string>
@@ -59,13 +63,18 @@ export interface PolicyDefaults {
 /**
  * RFC 9111 §3 for a shared cache, for a GET the cache may answer (Authorization already decided by the caller):
  * no `no-store`, no `private`, no Set-Cookie, no `Vary: *`, an understood status, explicit freshness (s-maxage >
- * max-age > Expires − Date) or a route default for heuristic codes. `no-cache` and `must-revalidate` with no
- * freshness left would need revalidation with the origin, which this cache does not do: not stored.
+ * max-age > Expires − Date) or a route default for heuristic codes. A response with a validator (ETag,
+ * Last-Modified) is also stored when it must be revalidated before every use (`no-cache`) or has no freshness
+ * left: it is kept `keepMs` past its stale windows for a conditional request to the origin (RFC 9111 §4.3).
  */
 export function planStore(res: Response, now: number, d: PolicyDefaults, requestNoStore: boolean): StorePlan {
   const h = res.headers
   const cc = parseCacheControl(h.get('cache-control'))
-  if (requestNoStore || !STORABLE.has(res.status) || cc.has('no-store') || cc.has('private') || cc.has('no-cache') || h.has('set-cookie')) return NO
+  if (requestNoStore || !STORABLE.has(res.status) || cc.has('no-store') || cc.has('private') || h.has('set-cookie')) return NO
+  const keepMs = hasValidator(h) ? d.keepMs : 0
+  // no-cache (qualified or not, RFC 9111 §5.2.2.4): stored only to be revalidated before every use.
+  const noCache = cc.has('no-cache')
+  if (noCache && keepMs === 0) return NO
   const vary = h.get('vary')
   if (vary) {
     for (const v of vary.split(',')) {
@@ -86,26 +95,33 @@ export function planStore(res: Response, now: number, d: PolicyDefaults, request
     freshS = Number.isNaN(expires) ? 0 : Math.max(0, Math.floor(((expires - (Number.isNaN(date) ? now : date)) / 1000)))
   }
   let freshMs: number
-  if (freshS !== undefined) freshMs = freshS * 1000
+  if (noCache) freshMs = 0
+  else if (freshS !== undefined) freshMs = freshS * 1000
   else if (d.defaultTtlMs !== undefined && HEURISTIC.has(res.status)) freshMs = d.defaultTtlMs
   else return NO
-  const revalidate = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
+  const revalidate = noCache || cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
   // must-revalidate (and s-maxage, which implies proxy-revalidate) forbids serving stale (RFC 9111 §5.2.2.2).
   const swrMs = revalidate ? 0 : windowMs(cc, 'stale-while-revalidate', d.swrMs)
   const sieMs = revalidate ? 0 : windowMs(cc, 'stale-if-error', d.sieMs)
   const ageS = Number(h.get('age'))
   const ageMs = Number.isFinite(ageS) && ageS > 0 ? ageS * 1000 : 0
-  if (freshMs - ageMs <= 0 && swrMs + sieMs === 0) return NO
-  return { store: true, freshMs, swrMs, sieMs, ageMs }
+  if (freshMs - ageMs <= 0 && swrMs + sieMs + keepMs === 0) return NO
+  return { store: true, freshMs, swrMs, sieMs, ageMs, keepMs }
 }
+
+/** Whether a stored response can be revalidated with a conditional request (RFC 9110 §8.8). */
+export const hasValidator = (h: Headers) => h.has('etag') || h.has('last-modified')
 
 function windowMs(cc: Directives, name: string, fallback: number | undefined): number {
   const s = seconds(cc, name)
   return s !== undefined ? s * 1000 : (fallback ?? 0)
 }
 
+const NONE = { noStore: false, noCache: false }
+
 /** What the client's own Cache-Control asks of the cache (RFC 9111 §5.2.1). */
 export function requestDirectives(value: string | null): { noStore: boolean; noCache: boolean } {
+  if (value === null) return NONE
   const cc = parseCacheControl(value)
   return { noStore: cc.has('no-store'), noCache: cc.has('no-cache') || seconds(cc, 'max-age') === 0 }
 }

@@ -1,29 +1,30 @@
 /**
  * @module Answers from the cache and the response phase: serving an entry (HIT or STALE, 304 to a matching
  * conditional request, Age), stale-if-error, storing a cacheable upstream response while it streams to the client,
- * and the stale-while-revalidate refresh.
+ * freshening an entry the origin confirmed with a 304 (REVALIDATED), and the stale-while-revalidate refresh.
  */
 import { readCapped } from '../../http/body.ts'
 import { FLAGS_HEADER } from '../../http/problem.ts'
 import type { RequestContext } from '../types.ts'
-import { ageOf, type Entry, toStored } from './entry.ts'
+import { ageOf, discard, type Entry, toStored } from './entry.ts'
 import { notModified, notModifiedResponse, planStore, type PolicyDefaults, type StorePlan } from './policy.ts'
 import { coalesce, count, store, warn } from './store.ts'
 
-export type Label = 'HIT' | 'MISS' | 'STALE' | 'BYPASS'
+export type Label = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
 
 /** Serves a stored entry: a 304 when the client's validators match it, headers only for HEAD. */
 export function serve(rc: RequestContext, entry: Entry, label: 'HIT' | 'STALE'): Response {
-  const res = entry.response
-  let out = res
-  if (notModified(rc.request.headers, res.headers)) {
-    void res.body?.cancel()
-    out = notModifiedResponse(res.headers)
-  } else if (rc.method === 'HEAD') {
-    void res.body?.cancel()
-    out = new Response(null, { status: res.status, headers: res.headers })
+  let out: Response
+  if (notModified(rc.request.headers, entry.headers)) {
+    discard(entry)
+    out = notModifiedResponse(entry.headers)
   } else {
-    if (entry.bytes > 0) count(rc, 'bytes', entry.bytes)
+    let body = entry.body
+    if (rc.method === 'HEAD') {
+      discard(entry)
+      body = null
+    } else if (entry.bytes > 0) count(rc, 'bytes', entry.bytes)
+    out = new Response(body, { status: entry.status, headers: entry.headers })
   }
   out.headers.set('age', String(Math.floor(ageOf(entry, rc.startedAt) / 1000)))
   out.headers.set('x-cache', label)
@@ -52,27 +53,50 @@ export interface StoreContext {
 }
 
 /**
- * A MISS: stores the response when RFC 9111 allows it (the body is teed: the client's half streams, the cache's
- * half is put in waitUntil) and answers the client's conditional request from it. Calls `finish` once the entry is
- * stored or known not to be.
+ * A MISS (or a REVALIDATED entry): stores the response when RFC 9111 allows it (the body is teed: the client's
+ * half streams, the cache's half is put in waitUntil) and answers the client's conditional request from it. Calls
+ * `finish` once the entry is stored or known not to be.
  */
-export function storeMiss(rc: RequestContext, response: Response, s: StoreContext, finish: () => void): Response | void {
+export function storeMiss(rc: RequestContext, response: Response, s: StoreContext, finish: () => void, label: 'MISS' | 'REVALIDATED' = 'MISS'): Response {
   const plan = rc.method === 'GET' ? planStore(response, rc.startedAt, s.defaults, s.noStore) : ({ store: false } as const)
+  let out = response
   if (!plan.store) {
     if (rc.method === 'GET') count(rc, 'not_stored')
     finish()
-    response.headers.set('x-cache', 'MISS')
-    return
+  } else {
+    const [client, cached] = response.body ? response.body.tee() : [null, null]
+    rc.waitUntil(bufferAndStore(rc, s, response, cached, plan).finally(finish))
+    out = new Response(client, response)
   }
-  const [client, cached] = response.body ? response.body.tee() : [null, null]
-  rc.waitUntil(bufferAndStore(rc, s, response, cached, plan).finally(finish))
-  let out = new Response(client, response)
-  if (notModified(rc.request.headers, out.headers)) {
-    void client?.cancel()
+  if ((plan.store || label === 'REVALIDATED') && notModified(rc.request.headers, out.headers)) {
+    void out.body?.cancel()
     out = notModifiedResponse(out.headers)
   }
-  out.headers.set('x-cache', 'MISS')
+  out.headers.set('x-cache', label)
   return out
+}
+
+/** Header fields a 304 does not update in the stored response (RFC 9111 §3.2: framing; ours). */
+const KEEP_ON_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', FLAGS_HEADER])
+
+/**
+ * The origin answered the cache's conditional request with 304: the stored response, its headers updated from
+ * the 304 (RFC 9111 §4.3.4), is served and stored again with fresh times (REVALIDATED).
+ */
+export function freshen(rc: RequestContext, res304: Response, entry: Entry, s: StoreContext, finish: () => void): Response {
+  const headers = new Headers(entry.headers)
+  for (const [name, value] of res304.headers) if (!KEEP_ON_304.has(name)) headers.set(name, value)
+  void res304.body?.cancel()
+  count(rc, 'revalidated')
+  return storeMiss(rc, new Response(entry.body, { status: entry.status, headers }), s, finish, 'REVALIDATED')
+}
+
+/** The cache's conditional request for a stale entry: its validators replace the client's (RFC 9111 §4.3.1). */
+export function conditionalFor(headers: Headers, entry: Entry): void {
+  const etag = entry.headers.get('etag')
+  const lm = entry.headers.get('last-modified')
+  if (etag !== null) headers.set('if-none-match', etag)
+  if (lm !== null) headers.set('if-modified-since', lm)
 }
 
 /**
@@ -88,13 +112,23 @@ async function bufferAndStore(rc: RequestContext, s: StoreContext, res: Response
   await store(rc, s.cache, s.key, toStored(res, bytes, plan, rc.startedAt), bytes)
 }
 
-/** stale-while-revalidate: fetches the route's response again in the background and stores it when it may. */
-export async function revalidate(rc: RequestContext, s: StoreContext): Promise<void> {
+/**
+ * stale-while-revalidate: fetches the route's response again in the background and stores it when it may. With
+ * `copy` (an entry with a validator, its body still unread) the request is conditional and a 304 refreshes it.
+ */
+export async function revalidate(rc: RequestContext, s: StoreContext, copy?: Entry): Promise<void> {
   const slot = await coalesce(s.key, 0)
-  if (slot.waited || !slot.finish) return
+  if (slot.waited || !slot.finish) return discard(copy)
   const finish = slot.finish
   try {
+    if (copy) conditionalFor(rc.headers, copy)
     const res = await rc.refetch!()
+    if (copy && res.status === 304 && !res.headers.has(FLAGS_HEADER)) {
+      const fresh = freshen(rc, res, copy, s, finish)
+      copy = undefined
+      await fresh.body?.cancel() // nobody reads the client's half: the cache's half is stored in waitUntil
+      return
+    }
     const plan = res.headers.has(FLAGS_HEADER) ? ({ store: false } as const) : planStore(res, rc.startedAt, s.defaults, false)
     if (!plan.store) {
       if (res.headers.has(FLAGS_HEADER) || res.status >= 500) count(rc, 'revalidate_failed')
@@ -106,6 +140,7 @@ export async function revalidate(rc: RequestContext, s: StoreContext): Promise<v
     count(rc, 'revalidate_failed')
     warn('refresh', e, rc.requestId)
   } finally {
+    discard(copy)
     finish()
   }
 }

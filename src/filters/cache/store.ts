@@ -5,14 +5,30 @@
  */
 import type { RequestContext } from '../types.ts'
 import { type Entry, fromStored } from './entry.ts'
-import { HOT_MAX_ENTRY, hotGet, hotPut } from './hot.ts'
+import { HOT_MAX_ENTRY, hotPut } from './hot.ts'
 
-export type CacheStat = 'hit' | 'miss' | 'stale' | 'bypass' | 'bytes' | 'stored' | 'not_stored' | 'coalesced' | 'revalidate_failed' | 'store_failed'
+/** Every cache stat, each also recorded per route. */
+const STATS = ['hit', 'miss', 'stale', 'bypass', 'bytes', 'stored', 'not_stored', 'coalesced', 'revalidated', 'revalidate_failed', 'invalidated', 'store_failed'] as const
+export type CacheStat = (typeof STATS)[number]
+const GLOBAL = Object.fromEntries(STATS.map((s) => [s, `cache.${s}`])) as Record<CacheStat, string>
+
+/** Per-route stat names by virtual host and route, built once (not per request). */
+const routeNames = new Map<string, Map<string, Map<CacheStat, string>>>()
+
+function routeStat(vhost: string, route: string, stat: CacheStat): string {
+  let byRoute = routeNames.get(vhost)
+  if (!byRoute) routeNames.set(vhost, (byRoute = new Map()))
+  let names = byRoute.get(route)
+  if (!names) byRoute.set(route, (names = new Map()))
+  let name = names.get(stat)
+  if (name === undefined) names.set(stat, (name = `vhost.${vhost}.route.${route}.cache.${stat}`))
+  return name
+}
 
 /** Adds to `cache.<stat>` and to the route's `vhost.<v>.route.<r>.cache.<stat>`. */
 export function count(rc: RequestContext, stat: CacheStat, delta = 1): void {
-  rc.stats.counter(`cache.${stat}`, delta)
-  rc.stats.counter(`vhost.${rc.vhostName}.route.${rc.routeName}.cache.${stat}`, delta)
+  rc.stats.counter(GLOBAL[stat], delta)
+  rc.stats.counter(routeStat(rc.vhostName, rc.routeName, stat), delta)
 }
 
 /** One warn line for a degraded cache operation. */
@@ -28,17 +44,14 @@ function failed(rc: RequestContext, op: string, e: unknown) {
 /** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
 export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
   try {
-    const h = hotGet(key)
-    if (h) return fromStored(h)
     const m = await cache.match(key)
     if (!m) return undefined
-    const e = fromStored(m)
+    const e = fromStored(m.status, m.headers, m.body)
     if (!e) await m.body?.cancel()
     else if (e.bytes <= HOT_MAX_ENTRY) {
       // Small: read it once here, so the next hits in this isolate skip the Cache API.
-      const body = e.bytes ? new Uint8Array(await e.response.arrayBuffer()) : null
-      hotPut(key, m.status, m.headers, body)
-      e.response = new Response(body, e.response)
+      e.body = e.bytes ? new Uint8Array(await m.arrayBuffer()) : (await m.body?.cancel(), null)
+      hotPut(key, e, rc.startedAt)
     }
     return e
   } catch (e) {
@@ -52,7 +65,8 @@ export async function store(rc: RequestContext, cache: Cache, key: string, respo
   try {
     const { status, headers } = response
     await cache.put(key, response)
-    hotPut(key, status, headers, body)
+    const e = fromStored(status, headers, body)
+    if (e) hotPut(key, e, rc.startedAt)
     count(rc, 'stored')
   } catch (e) {
     failed(rc, 'put', e)

@@ -49,7 +49,7 @@ export function startMirrors(
   body: BodyInit | null
 ): BodyInit | null {
   if (rc.headers.has('upgrade') || rc.method === 'CONNECT') return body
-  const chosen = mirrors.filter((m) => sampled(m.fraction, input.random()))
+  const chosen = mirrors.filter((m) => m.fraction >= 100 || sampled(m.fraction, input.random()))
   if (!chosen.length) return body
   let copy: Promise<ArrayBuffer | null> | ArrayBuffer | null = null
   let primary = body
@@ -82,16 +82,23 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
   }
 }
 
+const DRAIN_LIMIT = 65_536
+
 /**
- * Reads and drops a mirror's response body, so its keep-alive connection is reused (a cancelled body closes it);
- * past 64 KiB the rest is cancelled.
+ * Reads and drops a mirror's response body, so its keep-alive connection is reused (a cancelled body closes it:
+ * a new connection per mirrored request); a body declared within 64 KiB is read in one native call, past 64 KiB
+ * the rest is cancelled.
  */
-async function drain(body: ReadableStream<Uint8Array>) {
+async function drain(res: Response) {
+  const body = res.body
+  if (!body) return
+  const length = res.headers.get('content-length')
+  if (length !== null && DIGITS_RE.test(length) && Number(length) <= DRAIN_LIMIT) return void (await res.arrayBuffer())
   const reader = body.getReader()
   for (let n = 0; ; ) {
     const { done, value } = await reader.read()
     if (done) return
-    if ((n += value.byteLength) > 65_536) return reader.cancel()
+    if ((n += value.byteLength) > DRAIN_LIMIT) return reader.cancel()
   }
 }
 
@@ -127,7 +134,7 @@ async function send(rc: RequestContext, m: MirrorPlan, input: MirrorInput, copy:
     if (input.timeoutMs > 0) init.signal = AbortSignal.timeout(input.timeoutMs)
     const res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
     rc.stats.counter(rt.stat.of(`shadow_rq_${Math.floor(res.status / 100)}xx`))
-    if (res.body) await drain(res.body)
+    await drain(res)
   } catch {
     rc.stats.counter(rt.stat.of('shadow_rq_failure'))
   }

@@ -4,8 +4,8 @@ import { makeGateway, publish } from '../../support/gateway.ts'
 
 export const origin = () => inject('cacheOrigin')
 
-/** Sets how the origin answers under `/<key>/…`. */
-export async function script(key: string, s: { status?: number; headers?: Record<string, string>; body?: string; delay_ms?: number; mode?: 'ok' | 'reset' | 'hang' }) {
+/** Sets how the origin answers under `/<key>/…` (`conditional`: it answers matching validators with 304). */
+export async function script(key: string, s: { status?: number; headers?: Record<string, string>; body?: string; delay_ms?: number; mode?: 'ok' | 'reset' | 'hang'; conditional?: boolean }) {
   await fetch(`${origin()}/__origin/script/${key}`, { method: 'PUT', body: JSON.stringify(s) })
 }
 

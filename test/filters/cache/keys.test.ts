@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makeKey, type TestKey, token } from '../../support/jwt-keys.ts'
+import { compileKeyPlan } from '../../../src/filters/cache/key.ts'
 import { cacheTable, fresh, hits, script, seen } from './_helpers.ts'
 
 let key: TestKey
@@ -41,6 +42,14 @@ describe('cache: Authorization', () => {
 })
 
 describe('cache: key parts', () => {
+  it('writes a single plain query parameter as the general path (parse, sort, re-encode) would', () => {
+    const plan = compileKeyPlan({ query: { mode: 'all', names: [], sort: true }, headers: [], cookies: [] })
+    const general = (search: string) => new URLSearchParams([...new URLSearchParams(search)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))).toString()
+    for (const search of ['?page=1', '?a_b.c-d*=x.y', '?p=', '?a=%7E', '?a=b+c', '?a=b%20c', '?x', '?b=1&a=2', '?a=1&a=0', '?é=1', '?a=%2F'])
+      expect(plan.query(new URL(`http://h.test/p${search}`)), search).toBe(general(search))
+    expect(plan.query(new URL('http://h.test/p'))).toBe('')
+  })
+
   it('sorts query parameters by default, and keeps only the included ones', async () => {
     const gw = await cacheTable({}, { routes: [{ name: 'inc', match: { prefix: '/inc-' }, filters: { cache: { key: { query: { mode: 'include', names: ['page'] } } } }, forward: { cluster: 'origin' } }] })
     const k = fresh('q')
