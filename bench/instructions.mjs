@@ -2,10 +2,15 @@
 /**
  * Instructions per request, counted by valgrind's callgrind in workerd: a measure of what a feature costs that
  * this shared 2-core machine's timing noise (±30 % between 10-second runs) cannot hide. Used for issue 6's
- * observability cost (stats + access log + tracing against all three off).
+ * observability cost (stats + access log + tracing against all three off) and issue 18's hot path (Legate's
+ * instructions per request over the bare pass-through Worker's, measured in the same isolate and run).
  *
- *   npm run bench:instructions                       # the observability variants, 5 rounds × 1,000 requests
+ *   npm run bench:instructions                       # every variant, 5 rounds × 1,000 requests
+ *   npm run bench:instructions -- --only bare,observed,full --rounds 3 --requests 600 --warmup 1500
  *   npm run bench:instructions -- --rounds 7 --requests 2000 --warmup 3000 --out FILE
+ *   npm run bench:instructions -- --record           # also writes the `instructions` entry of bench/results.json
+ *   npm run bench:instructions -- --only observed --baseline main   # A/B: each variant also as `<v>-base`, run by
+ *                                                    # the gateway of `main`'s src/ (git archive), same isolate
  *
  * How: Miniflare starts workerd under `valgrind --tool=callgrind --instr-atstart=no`. One Worker
  * (bench/workers/legate-loop.ts) holds a gateway instance per variant, each with its own KV namespace seeded with
@@ -28,8 +33,8 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import { BASE_HEADERS, LOAD_PATH, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
-import { newMiniflare, seedLegate } from './systems.mjs'
+import { createIdentity, LOAD_PATH, legateFullConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders } from './scenarios.mjs'
+import { newMiniflare, readJson, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -39,15 +44,13 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '3000' },
     out: { type: 'string' },
+    only: { type: 'string' },
+    baseline: { type: 'string' },
+    record: { type: 'boolean', default: false },
     'keep-dumps': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
-if (opts.help) {
-  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
-  console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
-  process.exit(0)
-}
 for (const tool of ['valgrind', 'callgrind_control'])
   if (spawnSync(tool, ['--version']).error) {
     console.error(`bench:instructions needs ${tool} on the PATH (Debian/Ubuntu: apt-get install valgrind).`)
@@ -55,26 +58,52 @@ for (const tool of ['valgrind', 'callgrind_control'])
   }
 
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
-/** Variant name → route table. The first is the baseline the others are compared with. */
+/**
+ * Variant name → route table (`null`: the bare pass-through, no gateway). Legate's variants are compared with
+ * `bare` (what the platform costs) and with `unobserved` (what observability costs).
+ */
 const VARIANTS = {
+  bare: null,
   unobserved: legatePlainUnobservedConfig,
   observed: (u) => slowFlush(legatePlainConfig(u)),
   'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
   canary: (u) => slowFlush(legatePlainConfig(u)),
+  full: (u, identity) => slowFlush(legateFullConfig(u, identity)),
 }
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
+  bare: 'the bare pass-through Worker (bench/workers/bare.js): fetch(upstream + path, request)',
   unobserved: 'legate-plain with stats, access log and tracing off',
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
   'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
   canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
+  full: 'legate-full: the whole chain (request_id, cors, jwt_authn, header_mutation, rate_limit leased, body_limit, fault 0 %, retries)',
 }
-const names = Object.keys(VARIANTS)
+if (opts.help) {
+  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--only a,b] [--out FILE] [--record] [--keep-dumps DIR]')
+  console.log(`  --only a,b        only these variants (of ${Object.keys(VARIANTS).join(', ')}; bare is always kept)`)
+  console.log('  --baseline REF    also run every Legate variant V as V-base on the src/ of git REF (an A/B in one isolate and run)')
+  console.log('  --record          write the figures as the `instructions` entry of bench/results.json (the rest is kept)')
+  console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
+  process.exit(0)
+}
+const only = opts.only ? new Set(['bare', ...opts.only.split(',').map((x) => x.trim())]) : undefined
+for (const n of only ?? [])
+  if (!(n in VARIANTS)) {
+    console.error(`bench:instructions: no variant ${n} (${Object.keys(VARIANTS).join(', ')})`)
+    process.exit(2)
+  }
+const chosen = Object.keys(VARIANTS).filter((n) => !only || only.has(n))
+/** With --baseline, each Legate variant V also runs as `V-base` on the baseline's gateway, right after V. */
+const names = opts.baseline ? chosen.flatMap((n) => (VARIANTS[n] === null ? [n] : [n, `${n}-base`])) : chosen
+const variantOf = (n) => n.replace(/-base$/, '')
 /** Concurrent keep-alive connections of the request loop. */
 const CONNECTIONS = 8
 const rounds = Number(opts.rounds)
 const requests = Number(opts.requests)
+const RESULTS = path.join(ROOT, 'bench/results.json')
+const legateNames = names.filter((n) => VARIANTS[variantOf(n)] !== null)
 
 async function main() {
   startReaper()
@@ -89,11 +118,29 @@ async function main() {
   )
   const { port } = await forkServer('upstream.mjs', [], 'upstream')
   const upstream = `http://127.0.0.1:${port}`
+  const identity = await createIdentity() // legate-full's jwt_authn; every variant gets the same request
+  const headers = loadHeaders(identity)
 
   log('bundling bench/workers/legate-loop.ts (esbuild)')
   const { build } = await import('esbuild')
   const script = path.join(dir, 'legate-loop.js')
-  await build({ ...WORKER_BUNDLE, entryPoints: [path.join(ROOT, 'bench/workers/legate-loop.ts')], outfile: script })
+  // `legate-baseline` is the gateway the `-base` variants run: the baseline's src/ (--baseline), else this tree's.
+  let baselineGateway = path.join(ROOT, 'src/gateway.ts')
+  if (opts.baseline) {
+    const tree = path.join(dir, 'baseline')
+    fs.mkdirSync(tree)
+    execFileSync('sh', ['-c', `git archive ${JSON.stringify(opts.baseline)} src durable | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT })
+    baselineGateway = path.join(tree, 'src/gateway.ts')
+    log(`baseline: src/ of ${opts.baseline} (${execFileSync('git', ['rev-parse', '--short', opts.baseline], { cwd: ROOT, encoding: 'utf8' }).trim()})`)
+  }
+  const baselinePlugin = { name: 'legate-baseline', setup: (b) => b.onResolve({ filter: /^legate-baseline$/ }, () => ({ path: baselineGateway })) }
+  await build({
+    ...WORKER_BUNDLE,
+    entryPoints: [path.join(ROOT, 'bench/workers/legate-loop.ts')],
+    outfile: script,
+    plugins: [baselinePlugin],
+    nodePaths: [path.join(ROOT, 'node_modules')], // the baseline tree lives outside the repository
+  })
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
   // Without [assets] (the dashboard page): Miniflare would put its assets router Worker in front of the gateway.
   const { assets: _dashboard, ...base } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
@@ -106,7 +153,8 @@ async function main() {
     scriptPath: script,
     modulesRoot: dir,
     modules: true,
-    kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(names.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
+    bindings: { ...base.bindings, UPSTREAM: upstream }, // the bare variant's upstream, as bare.js has it
+    kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(legateNames.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
     stripCfConnectingIp: false,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     handleRuntimeStdio(stdout, stderr) {
@@ -121,7 +169,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream), `CONFIG_${n}`, CANARY_PERCENT[n])
+  for (const n of legateNames) await seedLegate(mf, 'legate', VARIANTS[variantOf(n)](upstream, identity), `CONFIG_${n}`, CANARY_PERCENT[variantOf(n)])
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')
@@ -133,7 +181,7 @@ async function main() {
   // as Node's documentation advises (req.reusedSocket).
   const get = (host, retry = true) =>
     new Promise((resolve, reject) => {
-      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...BASE_HEADERS, host } }, (res) => {
+      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...headers, host } }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
@@ -182,19 +230,44 @@ async function main() {
     log(`round ${r}/${rounds}: ${names.map((n) => `${n} ${perRequest[n].at(-1).toLocaleString('en')}`).join(', ')}`)
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]
-  const baseline = median(perRequest[names[0]])
-  const variants = names.map((n) => ({
-    variant: n,
-    note: NOTES[n],
-    instructions_per_request: median(perRequest[n]),
-    cost_vs_unobserved: median(perRequest[n]) / baseline - 1,
-    rounds: perRequest[n],
-  }))
-  const result = { date: new Date().toISOString(), rounds, requests_per_round: requests, warmup: Number(opts.warmup), variants }
-  console.log('\nvariant        instructions/request   vs unobserved   rounds')
+  const of = (n) => (perRequest[n] ? median(perRequest[n]) : undefined)
+  const bare = of('bare')
+  const unobserved = of('unobserved')
+  const variants = names.map((n) => {
+    const v = of(n)
+    return {
+      variant: n,
+      note: n.endsWith('-base') ? `${NOTES[variantOf(n)]}; on the gateway of ${opts.baseline}` : NOTES[n],
+      instructions_per_request: v,
+      over_bare: v - bare,
+      ratio_to_bare: Number((v / bare).toFixed(3)),
+      ...(opts.baseline && names.includes(`${n}-base`) ? { vs_baseline: Number((v / of(`${n}-base`) - 1).toFixed(4)) } : {}),
+      ...(unobserved !== undefined && n !== 'bare' ? { cost_vs_unobserved: Number((v / unobserved - 1).toFixed(4)) } : {}),
+      rounds: perRequest[n],
+    }
+  })
+  const result = { date: new Date().toISOString(), ...(opts.baseline ? { baseline: opts.baseline } : {}), rounds, requests_per_round: requests, warmup: Number(opts.warmup), connections: CONNECTIONS, variants }
+  const pct = (x) => (x === undefined ? '' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`)
+  console.log('\nvariant             instructions/request   over bare   × bare   vs unobserved   vs base   rounds')
   for (const v of variants)
-    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v.cost_vs_unobserved >= 0 ? '+' : ''}${(v.cost_vs_unobserved * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
+    console.log(
+      `${v.variant.padEnd(19)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${v.over_bare.toLocaleString('en').padStart(9)}   ${v.ratio_to_bare.toFixed(3).padStart(6)}   ${pct(v.cost_vs_unobserved).padStart(13)}   ${pct(v.vs_baseline).padStart(8)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`,
+    )
+  if (opts.record) {
+    const results = readJson(RESULTS) ?? {}
+    fs.writeFileSync(RESULTS, `${JSON.stringify({ ...results, instructions: { ...result, legate: gitRevision() } }, null, 2)}\n`)
+    log(`wrote the instructions entry of ${path.relative(process.cwd(), RESULTS)}`)
+  }
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`)
+}
+
+function gitRevision() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    return execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? `${sha}+uncommitted` : sha
+  } catch {
+    return null
+  }
 }
 
 try {
