@@ -265,6 +265,8 @@ async function runLoad(scenarios) {
     s.p99 = median(s.rounds.map((x) => x.p99))
     s.ratio = median(s.rounds.map((x, i) => x.rps / bare.rounds[i].rps))
     s.cpuUs = s.rounds.every((x) => x.cpuUs !== null) ? median(s.rounds.map((x) => x.cpuUs)) : null
+    // What the scenario adds to the platform per request (issue 18): median over rounds of (its CPU − bare's, same round).
+    s.cpuOverBare = s.cpuUs !== null && bare.rounds.every((x) => x.cpuUs !== null) ? median(s.rounds.map((x, i) => x.cpuUs - bare.rounds[i].cpuUs)) : null
     s.doPerRequest = s.legate ? s.rounds.reduce((a, x) => a + x.calls, 0) / total : null
   }
   if (bare.error) throw new Error(`the bare Worker failed under load, so no ratio can be computed: ${bare.error}`)
