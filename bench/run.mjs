@@ -333,6 +333,9 @@ async function main() {
   results.machine.load_avg_end = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.machine.run.finished_at = new Date().toISOString()
 
+  // `npm run bench:instructions -- --record` writes its own entry; a load run keeps it.
+  const instructions = readJson(OUT)?.instructions
+  if (instructions) results.instructions = instructions
   fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
   printReport(results, active, RUN)
   console.log(`\nWrote ${path.relative(process.cwd(), OUT)} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
