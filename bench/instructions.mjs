@@ -13,7 +13,8 @@
  *                                                    # the gateway of `main`'s src/ (git archive), same isolate
  *
  * How: Miniflare starts workerd under `valgrind --tool=callgrind --instr-atstart=no`. One Worker
- * (bench/workers/legate-loop.ts) holds a gateway instance per variant, each with its own KV namespace seeded with
+ * (bench/workers/legate-loop.ts) holds a gateway instance per Legate variant (`bare` is bench/workers/bare.js's
+ * pass-through, in the same isolate), each with its own KV namespace seeded with
  * the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
  * isolate, one JIT state for all variants (separate Workers differ by several percent from their JIT decisions
  * alone, more than the costs being measured), and the full path of a request (downstream HTTP, the gateway, the
@@ -32,6 +33,7 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { printSummary, readDump, summarize } from './instructions-report.mjs'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
 import { createIdentity, LOAD_PATH, legateFullConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders } from './scenarios.mjs'
 import { newMiniflare, readJson, seedLegate } from './systems.mjs'
@@ -204,32 +206,14 @@ async function main() {
   log(`warm-up: ${opts.warmup} requests per variant`)
   for (const n of names) await loop(n, Number(opts.warmup))
   const seen = new Set(fs.readdirSync(dir))
-  /** The newest dump's count, all threads (callgrind writes one file per thread: cg.<pid>.<dump>-<thread>). */
-  /**
-   * Also the instructions run from V8's platform task loop (workerd's `jsg::Lock::pumpMsgLoop`: the scavenges of
-   * the young generation, mostly), through callgrind_annotate: a scavenge lands on whichever variant fills the young
-   * generation, so a round moves by ±5 % with it; without them two builds compare to about 1 %.
-   */
-  const dumped = (label) => {
-    const fresh = fs.readdirSync(dir).filter((f) => f.startsWith('cg.') && !seen.has(f))
-    let total = 0
-    let tasks = 0
-    for (const f of fresh) {
-      seen.add(f)
-      if (opts['keep-dumps']) fs.copyFileSync(path.join(dir, f), path.join(opts['keep-dumps'], `${label}.${f.split('-').pop()}`))
-      const m = /^(?:summary|totals):\s*(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))
-      if (m) total += Number(m[1])
-      const annotated = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', path.join(dir, f)], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout ?? ''
-      const t = /^\s*([\d,]+) .*jsg::Lock::pumpMsgLoop\(\)/m.exec(annotated)
-      if (t) tasks += Number(t[1].replaceAll(',', ''))
-    }
-    if (!total) throw new Error(`no callgrind dump found (files: ${fresh.join(', ') || 'none'})`)
-    return { total, tasks }
-  }
+  const dumped = (label) => readDump(dir, seen, label, opts['keep-dumps'])
   const perRequest = Object.fromEntries(names.map((n) => [n, []]))
   const withoutTasks = Object.fromEntries(names.map((n) => [n, []]))
+  // With --baseline, a variant and its `-base` swap places every other round: an A/A run (the same tree as its own
+  // baseline) read the first of the two 2–6 % higher in short runs.
+  const swapped = (n) => (n.endsWith('-base') ? variantOf(n) : names.includes(`${n}-base`) ? `${n}-base` : n)
   for (let r = 1; r <= rounds; r++) {
-    for (const n of names) {
+    for (const n of r % 2 ? names : names.map(swapped)) {
       callgrind('-z')
       callgrind('-i', 'on')
       await loop(n, requests)
@@ -241,36 +225,10 @@ async function main() {
     }
     log(`round ${r}/${rounds}: ${names.map((n) => `${n} ${perRequest[n].at(-1).toLocaleString('en')} (${withoutTasks[n].at(-1).toLocaleString('en')} without V8 tasks)`).join(', ')}`)
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]
-  const of = (n) => (perRequest[n] ? median(perRequest[n]) : undefined)
-  const mut = (n) => median(withoutTasks[n])
-  const bare = of('bare')
-  const unobserved = of('unobserved')
-  const variants = names.map((n) => {
-    const v = of(n)
-    return {
-      variant: n,
-      note: n.endsWith('-base') ? `${NOTES[variantOf(n)]}; on the gateway of ${opts.baseline}` : NOTES[n],
-      instructions_per_request: v,
-      over_bare: v - bare,
-      ratio_to_bare: Number((v / bare).toFixed(3)),
-      without_v8_tasks: mut(n),
-      without_v8_tasks_over_bare: mut(n) - mut('bare'),
-      ...(opts.baseline && names.includes(`${n}-base`)
-        ? { vs_baseline: Number((v / of(`${n}-base`) - 1).toFixed(4)), without_v8_tasks_vs_baseline: Number((mut(n) / mut(`${n}-base`) - 1).toFixed(4)) }
-        : {}),
-      ...(unobserved !== undefined && n !== 'bare' ? { cost_vs_unobserved: Number((v / unobserved - 1).toFixed(4)) } : {}),
-      rounds: perRequest[n],
-      rounds_without_v8_tasks: withoutTasks[n],
-    }
-  })
-  const result = { date: new Date().toISOString(), ...(opts.baseline ? { baseline: opts.baseline } : {}), rounds, requests_per_round: requests, warmup: Number(opts.warmup), connections: CONNECTIONS, variants }
-  const pct = (x) => (x === undefined ? '' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`)
-  console.log('\nvariant             instructions/request   over bare   × bare   vs unobserved   vs base   without V8 tasks (over bare, vs base)   rounds')
-  for (const v of variants)
-    console.log(
-      `${v.variant.padEnd(19)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${v.over_bare.toLocaleString('en').padStart(9)}   ${v.ratio_to_bare.toFixed(3).padStart(6)}   ${pct(v.cost_vs_unobserved).padStart(13)}   ${pct(v.vs_baseline).padStart(8)}   ${`${v.without_v8_tasks.toLocaleString('en')} (${v.without_v8_tasks_over_bare.toLocaleString('en')}${v.without_v8_tasks_vs_baseline === undefined ? '' : `, ${pct(v.without_v8_tasks_vs_baseline)}`})`.padStart(37)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`,
-    )
+  const note = (n) => (n.endsWith('-base') ? `${NOTES[variantOf(n)]}; on the gateway of ${opts.baseline}` : NOTES[n])
+  const meta = { rounds, requests_per_round: requests, warmup: Number(opts.warmup), connections: CONNECTIONS }
+  const result = summarize({ names, perRequest, withoutTasks, note, baseline: opts.baseline, meta })
+  printSummary(result.variants)
   if (opts.record) {
     const results = readJson(RESULTS) ?? {}
     fs.writeFileSync(RESULTS, `${JSON.stringify({ ...results, instructions: { ...result, legate: gitRevision() } }, null, 2)}\n`)

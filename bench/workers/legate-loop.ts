@@ -6,8 +6,9 @@
  * A request whose host is `<V>.variant.bench` goes to a gateway instance kept for variant V, with `env.CONFIG`
  * replaced by the KV namespace bound as `CONFIG_<V>` (each seeded with that variant's route table; their virtual
  * host matches every domain). The request itself is passed on untouched, so the downstream HTTP work is the same
- * as a user's. `<V>-base` runs on the baseline's gateway (bench/instructions.mjs --baseline). `bare.variant.bench` is the bare pass-through Worker's work (bench/workers/bare.js), done in this
- * same isolate: the yardstick for what the gateway adds over the platform. Everything else goes to the real Worker.
+ * as a user's. `<V>-base` runs on the baseline's gateway (bench/instructions.mjs --baseline).
+ * `bare.variant.bench` is the bare pass-through Worker's work (bench/workers/bare.js), done in this same isolate:
+ * the yardstick for what the gateway adds over the platform. Everything else goes to the real Worker.
  */
 import { createGateway } from '../../src/gateway.ts'
 // bench/instructions.mjs resolves this to the gateway of `--baseline REF` (or to this tree's): the `<V>-base` variants.
