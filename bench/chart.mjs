@@ -163,6 +163,10 @@ export function markdown(results) {
   }
   out.push('', '| micro | value | unit |', '|---|--:|---|')
   for (const m of results.micro) out.push(`| \`${m.name}\` | ${m.value} | ${m.unit} |`)
+  if (results.cold_start?.figures) {
+    out.push('', '| cold start (fresh isolate) | median ms | min–max |', '|---|--:|---|')
+    for (const f of [...results.cold_start.figures, ...results.cold_start.first_request]) out.push(`| \`${f.name}\` | ${f.value} | ${f.min}–${f.max} |`)
+  }
   out.push('', '| target | from | status | measured |', '|---|---|---|---|')
   for (const t of evaluateTargets(results)) out.push(`| ${t.target} | ${t.source} | ${t.status} | ${t.detail} |`)
   return out.join('\n')

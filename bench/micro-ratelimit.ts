@@ -109,9 +109,9 @@ async function startLegate(upstream: string): Promise<string> {
   } as ConstructorParameters<typeof Miniflare>[0])
   cleanups.push(() => mf.dispose())
   await mf.ready
-  const { key, stored, pointer } = await toRecords(routeTable(upstream), 1, 'bench')
+  const { key, value, metadata, pointer } = await toRecords(routeTable(upstream), 1, 'bench')
   const kv = await mf.getKVNamespace('CONFIG', 'legate')
-  await kv.put(key, JSON.stringify(stored))
+  await kv.put(key, value, { metadata })
   await kv.put('config/current', JSON.stringify(pointer))
   return (await mf.unsafeGetDirectURL('legate')).origin
 }

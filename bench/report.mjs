@@ -49,6 +49,12 @@ export function printReport(results, measured, run) {
     const w = Math.max(...results.micro.map((m) => m.name.length))
     for (const m of results.micro) console.log(`${m.name.padEnd(w)}  ${String(m.value).padStart(10)} ${m.unit}`)
   }
+  const cold = results.cold_start
+  if (cold) {
+    console.log(`\nCold start (bench/cold-start.mjs, median of ${cold.samples ?? '-'} fresh isolates, min–max)`)
+    if (cold.error) console.log(`not measured: ${cold.error}`)
+    for (const f of [...(cold.figures ?? []), ...(cold.first_request ?? [])]) console.log(`${f.name.padEnd(34)}  ${String(f.value).padStart(8)} ms  ${f.min}–${f.max}`)
+  }
   console.log('\nTargets')
   for (const t of evaluateTargets(results)) console.log(`${t.status.padEnd(12)} ${t.target}: ${t.detail}`)
 }

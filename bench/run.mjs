@@ -10,8 +10,10 @@
  *     checked (bench/scenarios.mjs `checkSystem`), warmed up, then driven by the same load generator (autocannon,
  *     programmatic API, in its own process: bench/load.mjs) with the same request, in alternating rounds (bare, legate-plain, …,
  *     bare, legate-plain, …) so machine drift cancels.
- *  3. Bundle: the Worker as `wrangler deploy --dry-run` builds it, raw and gzip bytes (bench/bundle-size.mjs).
- *  4. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
+ *  3. Cold start (issue 18): the config wait of a fresh isolate's first request, in workerd (bench/cold-start.mjs,
+ *     in its own process); `--skip-cold` leaves it out.
+ *  4. Bundle: the Worker as `wrangler deploy --dry-run` builds it, raw and gzip bytes (bench/bundle-size.mjs).
+ *  5. Output: a table on stdout, bench/results.json, and the chart docs/performance.svg (bench/chart.mjs).
  *
  * Every process it starts is stopped at the end, on failure, on Ctrl-C and on SIGTERM (bench/procs.mjs);
  * bench/reaper.mjs stops workerd and nginx even if this process is killed outright. `--help` lists the options.
@@ -42,6 +44,7 @@ const USAGE = `usage: npm run bench [-- options]
   --only a,b         only these scenarios (bare is always kept)
   --skip-micro       load runs only
   --skip-load        micro benchmarks only
+  --skip-cold        no cold-start samples (bench/cold-start.mjs; 9 fresh isolates per figure, 5 with --quick)
   --calibrate        also run the bare Worker on a generated workerd config, no Miniflare (bare-workerd-raw)
   --profile NAME     after the rounds, one extra run of Worker scenario NAME under a V8 CPU profile
                      (bench/.build/NAME.cpuprofile and a summary on stderr; the reported figures are unaffected)
@@ -59,6 +62,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     'skip-micro': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
+    'skip-cold': { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     profile: { type: 'string' },
     out: { type: 'string', default: DEFAULT_OUT },
@@ -150,6 +154,17 @@ async function runMicro() {
   log('micro: JWT verification, cold and warm (bench/micro-jwt.ts)')
   micro.push(...(await runTs('micro-jwt.ts')))
   return micro
+}
+
+/** bench/cold-start.mjs in its own process (its own Miniflare and workerd): the `cold_start` entry, or its error. */
+async function runColdStart() {
+  log('cold start: fresh isolates in workerd (bench/cold-start.mjs)')
+  try {
+    return (await runTs('cold-start.mjs', ['--json', ...(RUN.quick ? ['--quick'] : [])]))[0]
+  } catch (e) {
+    log(`cold start: not measured: ${e.message}`)
+    return { error: e.message }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -312,6 +327,7 @@ async function main() {
   if (ONLY) for (const s of scenarios) if (!ONLY.has(s.name) && !s.skipped) s.skipped = 'not selected (--only)'
 
   if (!opt['skip-micro']) results.micro = await runMicro()
+  if (!opt['skip-cold']) results.cold_start = await runColdStart()
   let active = []
   if (!opt['skip-load']) active = await runLoad(scenarios)
   else for (const s of scenarios) s.skipped ??= 'load runs not selected (--skip-load)'

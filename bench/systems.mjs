@@ -30,7 +30,7 @@ export const readJson = (file) => {
 }
 
 /** Bundles the TypeScript Workers as wrangler would (esbuild, ESM, workerd conditions). */
-async function bundleWorkers() {
+export async function bundleWorkers() {
   const { build, stop } = await import('esbuild')
   fs.mkdirSync(BUILD, { recursive: true })
   onCleanup(() => stop())
@@ -67,12 +67,12 @@ export function newMiniflare(Miniflare, options, dir) {
  */
 export async function seedLegate(mf, workerName, config, binding = 'CONFIG', canaryPercent) {
   const { tsImport } = await import('tsx/esm/api')
-  const { toRecords } = await tsImport('../src/config/publish.ts', import.meta.url)
+  const { pushRecords } = await tsImport('./push-records.ts', import.meta.url)
   const { guardrailsSchema } = await tsImport('../src/rollout/schema.ts', import.meta.url)
   const kv = await mf.getKVNamespace(binding, workerName)
   const write = async (table, version) => {
-    const { key, stored, pointer } = await toRecords(table, version, 'bench')
-    await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'bench', sha256: pointer.sha256 } })
+    const { key, value, metadata, pointer } = await pushRecords(table, version)
+    await kv.put(key, value, { metadata })
     return pointer
   }
   let pointer = await write(config, 1)

@@ -65,9 +65,9 @@ export class ConfigCoordinator extends DurableObject<Env> {
         return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: `a rollout of version ${live.rollout.canary.version} is running; promote or abort it first (legate rollout promote|abort).` }
       if (req.rollout && !live) return { ok: false, code: 'ERR_ROLLOUT_CONFLICT', message: 'nothing is live yet, so there is no stable version to compare a canary with: publish without --canary first.' }
       const version = Math.max(nextVersion(live), ((await this.ctx.storage.get<number>('last_version')) ?? 0) + 1)
-      const { key, stored, pointer } = await toRecords(req.config, version, req.source, new Date(this.now()))
+      const { key, value, metadata, stored, pointer } = await toRecords(req.config, version, req.source, new Date(this.now()), req.validatedBy)
       if (live && live.sha256 === stored.sha256) return { ok: true, status: 'unchanged', pointer: live }
-      await this.env.CONFIG.put(key, JSON.stringify(stored), { metadata: { pushed_at: stored.pushed_at, source: req.source, sha256: stored.sha256 } })
+      await this.env.CONFIG.put(key, value, { metadata })
       await this.ctx.storage.put('last_version', stored.version)
       await this.ctx.storage.put('log', [...log, { version: stored.version, source: req.source, pushed_at: stored.pushed_at }].slice(-LOG_SIZE))
       if (!req.rollout || !live) {

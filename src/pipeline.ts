@@ -70,7 +70,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
         : `no virtual host serves the host "${host}".`,
       requestId,
     })
-  const route = vhost.routes[hit.index]!
+  const route = vhost.route(hit.index)
 
   if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
   if (info.trace) setTraceHeaders(headers, info.trace)

@@ -33,7 +33,7 @@ async function purgeUrl(snapshot: Snapshot, gens: Generations, raw: string, head
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { url: raw, route: null, deleted: false, reason: 'not an http(s) URL' }
   const vhost = snapshot.matchHost(url.host)
   const hit = vhost?.table.match({ path: url.pathname, method: 'GET', headers, search: url.search })
-  const route = hit && vhost!.routes[hit.index]
+  const route = hit && vhost!.route(hit.index)
   if (!route) return { url: raw, route: null, deleted: false, reason: 'no route' }
   const keyer = route.chain.map((f) => KEYERS.get(f)).find((k) => k !== undefined)
   if (!keyer) return { url: raw, route: route.name, deleted: false, reason: 'route does not cache' }

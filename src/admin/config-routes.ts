@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod'
 import { type ConfigPointer, POINTER_KEY, rolloutKey, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
 import type { RolloutRecord } from '../rollout/schema.ts'
+import { validatorFingerprint } from '../snapshot/seal.ts'
 import { validateConfig } from '../snapshot/validate.ts'
 import type { GatewayConfig } from '../config/schema.ts'
 import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'
@@ -118,6 +119,7 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
       ...(expectVersion !== undefined ? { expectVersion } : {}),
       ...(params.options ? { rollout: params.options } : {}),
       statsShards: Math.max(statsShards(result.config), live ? statsShards(live.config) : 1),
+      validatedBy: await validatorFingerprint(deps.filters),
     })
     return publishReply(deps, c.env.CONFIG, result2, rid(c))
   })
@@ -136,7 +138,7 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
     const result = validateConfig(stored.config, deps.filters)
     if (!result.ok)
       return problem({ code: 'ERR_CONFIG_INVALID', detail: `version ${target} no longer validates with this build's filters; nothing was written.`, requestId: rid(c), extra: { issues: result.issues } })
-    const published = await coordinator(c.env).publish({ config: stored.config, source: `rollback of ${target}`, statsShards: statsShards(result.config) })
+    const published = await coordinator(c.env).publish({ config: stored.config, source: `rollback of ${target}`, statsShards: statsShards(result.config), validatedBy: await validatorFingerprint(deps.filters) })
     if (published.ok && published.status !== 'unchanged') {
       const status = await refreshTo(deps, kv, published.pointer.version)
       return c.json({ status: 'published', rolled_back_to: target, ...pointerFields(published.pointer), live_version: status.live_version })

@@ -15,7 +15,8 @@ import { runWrangler } from './wrangler.ts'
 export type KvTarget = { mode: 'local'; persistTo: string; env?: string } | { mode: 'remote'; env?: string }
 
 /** KV metadata on a body key, as src/config/publish.ts writes it: lets `history` skip reading bodies. */
-export type VersionMeta = Pick<StoredConfig, 'pushed_at' | 'source' | 'sha256'>
+import type { VersionMeta } from '../config/publish.ts'
+export type { VersionMeta }
 export interface ListedVersion {
   version: number
   meta: VersionMeta | undefined

@@ -16,21 +16,22 @@ export type PublishResult =
  * @param config the merged table as written (no defaults), already validated
  * @param source who wrote it: "cli", "rollback of 3"
  * @param current the live pointer if the caller already read it; read from KV otherwise
+ * @param validatedBy the fingerprint of the validator that accepted it (src/snapshot/seal.ts), which seals the body
  */
 export async function publish(
   store: KvStore,
   config: unknown,
   source: string,
-  current?: ConfigPointer | null
+  current: ConfigPointer | null | undefined,
+  validatedBy: string
 ): Promise<PublishResult> {
   const live = current === undefined ? await store.readPointer() : current
   // Writing the pointer directly would end the rollout behind the coordinator's back.
   if (live?.rollout)
     throw new CliError(`a canary rollout of version ${live.rollout.canary.version} is running: publish through the gateway (--url) once it ends, or end it with \`legate rollout promote|abort\``, EXIT.REFUSED)
   if (live?.sha256 === (await configHash(config))) return { status: 'unchanged', live }
-  const { key, stored, pointer } = await toRecords(config, nextVersion(live), source)
-  const metadata = { pushed_at: stored.pushed_at, source, sha256: stored.sha256 }
-  await store.put(key, JSON.stringify(stored), `writing version ${stored.version}`, metadata)
+  const { key, value, metadata, stored, pointer } = await toRecords(config, nextVersion(live), source, new Date(), validatedBy)
+  await store.put(key, value, `writing version ${stored.version}`, metadata)
   await store.put(POINTER_KEY, JSON.stringify(pointer), `making version ${stored.version} live`)
   return { status: 'published', pointer, previous: live }
 }

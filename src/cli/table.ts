@@ -16,6 +16,8 @@ export interface ValidTable {
   raw: Record<string, unknown>
   /** The same, parsed with defaults applied. */
   config: GatewayConfig
+  /** The registry that validated it (its fingerprint seals what is pushed: src/snapshot/seal.ts). */
+  filters: readonly FilterFactory[]
 }
 export type LoadedTable = ValidTable | { ok: false; files: string[]; issues: LocatedIssue[] }
 
@@ -53,7 +55,7 @@ export function checkTable(
   if (!result.ok)
     for (const i of result.issues) all.push({ ...locate(i.path), message: relocateMessage(i.message, locate) })
   if (all.length || !result.ok) return { ok: false, files, issues: all }
-  return { ok: true, files, raw, config: result.config }
+  return { ok: true, files, raw, config: result.config, filters }
 }
 
 /** Messages that cite another place in the merged table ("first defined at clusters[0].name") cite its file. */

@@ -89,6 +89,15 @@ type ParsedTable = { http_filters: { config?: unknown }[]; virtual_hosts: { filt
  * shared by every override that inherits it; and each override's origins are registered for compile errors.
  */
 export function linkInherited(config: ParsedTable, byPath: ReadonlyMap<string, Origins>): void {
+  const linkRoute = routeLinker(config, byPath)
+  config.virtual_hosts.forEach((vh, v) => vh.routes.forEach((r, i) => linkRoute(r, v, i)))
+}
+
+/**
+ * `linkInherited` for the http_filters entries and virtual hosts now, and for one route at a time after: what a
+ * table whose routes are parsed on first use needs (src/snapshot/lazy.ts).
+ */
+export function routeLinker(config: ParsedTable, byPath: ReadonlyMap<string, Origins>): (route: { filters?: Obj }, v: number, i: number) => void {
   const parsedAt = new Map<string, unknown>()
   config.http_filters.forEach((e, i) => parsedAt.set(`http_filters[${i}].config`, e.config))
   const link = (o: unknown, path: string) => {
@@ -103,10 +112,10 @@ export function linkInherited(config: ParsedTable, byPath: ReadonlyMap<string, O
   }
   config.virtual_hosts.forEach((vh, v) => {
     for (const [name, o] of Object.entries(vh.filters ?? {})) link(o, toPath(['virtual_hosts', v, 'filters', name]))
-    vh.routes.forEach((r, i) => {
-      for (const [name, o] of Object.entries(r.filters ?? {})) link(o, toPath(['virtual_hosts', v, 'routes', i, 'filters', name]))
-    })
   })
+  return (r, v, i) => {
+    for (const [name, o] of Object.entries(r.filters ?? {})) link(o, toPath(['virtual_hosts', v, 'routes', i, 'filters', name]))
+  }
 }
 
 /**

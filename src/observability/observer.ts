@@ -53,7 +53,7 @@ export interface RequestObservation {
 export interface ObservedSnapshot {
   /** Named on every response (x-legate-config-version), access-log line and rollout stat. */
   readonly version: number
-  readonly config: { readonly observability?: ObservabilitySettings | undefined }
+  readonly observability?: ObservabilitySettings | undefined
 }
 
 export interface ObserverOptions {
@@ -78,7 +78,7 @@ export function createObserver(options: ObserverOptions) {
     if (!snapshot) return fallback
     let c = compiledBySnapshot.get(snapshot)
     if (!c) {
-      c = compile(snapshot.config.observability ?? DEFAULT_OBSERVABILITY)
+      c = compile(snapshot.observability ?? DEFAULT_OBSERVABILITY)
       compiledBySnapshot.set(snapshot, c)
     }
     return c

@@ -17,6 +17,8 @@ export interface PublishRequest {
   rollout?: RolloutOptions
   /** Stats shards to read when judging (from the config's observability.stats.shards). */
   statsShards: number
+  /** The fingerprint of the validator that accepted `config`: the stored body is sealed with it (src/snapshot/seal.ts). */
+  validatedBy?: string
 }
 
 export interface PublishLogEntry {

@@ -15,7 +15,7 @@ import {
 import type { MatchInput } from './routes.ts'
 import { compileCaptures } from '../lib/safe-regex.ts'
 import { regexLiteralPrefix } from './_regex-prefix.ts'
-import { parseTemplate } from './template.ts'
+import { parseTemplate, templateLiteralPrefix } from './template.ts'
 
 /** Which path specifier a route uses. */
 export type PathKind = 'exact' | 'prefix' | 'segment_prefix' | 'regex' | 'template'
@@ -44,13 +44,40 @@ export class RequestView {
 
 type Predicate = (req: RequestView) => boolean
 
-/** One compiled route. */
-export interface CompiledRoute {
+/** Where the path index files a route: read from the match's strings alone, with no regex or template compiled. */
+export interface RouteIndex {
   kind: PathKind
   /** exact: the path; otherwise a literal every matching path starts with. Lower-cased if not case-sensitive. */
   key: string
   /** False when `key` and the path test work on the lower-cased path. Always true for regex. */
   caseSensitive: boolean
+}
+
+/** The path fields of a route match, parsed or as stored (then `case_sensitive` may be absent: its default is true). */
+export type IndexableMatch = Pick<RouteMatch, 'exact' | 'prefix' | 'segment_prefix' | 'regex' | 'template'> & { case_sensitive?: boolean }
+
+/**
+ * Indexes a match without compiling it, so a table can be built before its routes are (src/snapshot/lazy.ts).
+ * Throws when no path specifier is set (the schema refuses that first).
+ */
+export function indexRoute(m: IndexableMatch, index: number): RouteIndex {
+  // Runs once per route of every table an isolate loads: no closure, no regex compiled.
+  const cs = m.case_sensitive !== false
+  let kind: PathKind
+  let key: string | undefined
+  if ((key = m.exact) !== undefined) kind = 'exact'
+  else if ((key = m.prefix) !== undefined) kind = 'prefix'
+  else if ((key = m.segment_prefix) !== undefined) kind = 'segment_prefix'
+  else if (m.regex !== undefined) return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true } // case_sensitive does not apply (Envoy)
+  else if (m.template !== undefined) {
+    kind = 'template'
+    key = templateLiteralPrefix(m.template)
+  } else throw new Error(`route ${index}: no path specifier (exact, prefix, segment_prefix, regex or template)`)
+  return { kind, key: cs ? key : key.toLowerCase(), caseSensitive: cs }
+}
+
+/** One compiled route. */
+export interface CompiledRoute extends RouteIndex {
   /** `lower` is `path.toLowerCase()` when the table has case-insensitive routes, else `path` itself. */
   testPath: (path: string, lower: string) => PathResult | undefined
   /** Every non-path predicate but the methods, ANDed; undefined when there are none. */
@@ -100,51 +127,42 @@ const v8Captures = (re: RegExp) => (path: string) => re.exec(path) ?? undefined
  * @param index - position in the route list, used in error messages.
  */
 export function compileRoute(m: RouteMatch, index: number): CompiledRoute {
-  const cs = m.case_sensitive
-  const fold = (s: string) => (cs ? s : s.toLowerCase())
-  const testRest = compileRest(m)
-  const methods = m.methods.length ? [...m.methods] : undefined
-  if (m.exact !== undefined) {
-    const want = fold(m.exact)
+  const { kind, key, caseSensitive: cs } = indexRoute(m, index)
+  const base = { kind, key, caseSensitive: cs, testRest: compileRest(m), methods: m.methods.length ? [...m.methods] : undefined }
+  if (kind === 'exact') {
     const testPath = cs
-      ? (path: string) => (path === want ? { params: {}, matchedPrefix: path } : undefined)
-      : (path: string, lower: string) => (lower === want ? { params: {}, matchedPrefix: path } : undefined)
-    return { kind: 'exact', key: want, caseSensitive: cs, testPath, testRest, methods }
+      ? (path: string) => (path === key ? { params: {}, matchedPrefix: path } : undefined)
+      : (path: string, lower: string) => (lower === key ? { params: {}, matchedPrefix: path } : undefined)
+    return { ...base, testPath }
   }
-  if (m.prefix !== undefined || m.segment_prefix !== undefined) {
-    const segment = m.prefix === undefined
-    const want = fold((m.prefix ?? m.segment_prefix)!)
-    const len = want.length
+  if (kind === 'prefix' || kind === 'segment_prefix') {
+    const segment = kind === 'segment_prefix'
+    const len = key.length
     const testPath = (path: string, lower: string): PathResult | undefined => {
       const s = cs ? path : lower
-      if (!s.startsWith(want)) return undefined
+      if (!s.startsWith(key)) return undefined
       if (segment && s.length !== len && s.charCodeAt(len) !== 47 /* / */) return undefined
       return { params: {}, matchedPrefix: path.slice(0, len) }
     }
-    return { kind: segment ? 'segment_prefix' : 'prefix', key: want, caseSensitive: cs, testPath, testRest, methods }
+    return { ...base, testPath }
   }
-  if (m.regex !== undefined) {
-    // case_sensitive does not apply to regex (Envoy); write [Aa] or (?i:…) instead.
-    const test = toFullMatchRegex(m.regex)
-    const testPath = (path: string) => (test(path) ? { params: {} } : undefined)
-    return { kind: 'regex', key: regexLiteralPrefix(m.regex), caseSensitive: true, testPath, testRest, methods }
+  if (kind === 'regex') {
+    const test = toFullMatchRegex(m.regex!)
+    return { ...base, testPath: (path: string) => (test(path) ? { params: {} } : undefined) }
   }
-  if (m.template !== undefined) {
-    const t = parseTemplate(m.template)
-    if (t.error) throw new Error(`route ${index}: template ${JSON.stringify(m.template)}: ${t.error}`)
-    // The regex is generated: V8 where parseTemplate proves backtracking linear (the common `/{id}/x` shapes),
-    // RE2 otherwise (`/*-*-*` backtracks polynomially in V8 on a miss).
-    const exec = t.linear ? v8Captures(new RegExp(t.source, cs ? '' : 'i')) : compileCaptures(t.source, { ignoreCase: !cs })
-    const names = t.names
-    const testPath = (path: string): PathResult | undefined => {
-      const found = exec(path)
-      if (!found) return undefined
-      if (names.length === 0) return { params: {} }
-      const params: Record<string, string> = {}
-      for (let i = 0; i < names.length; i++) params[names[i]!] = found[i + 1] ?? ''
-      return { params }
-    }
-    return { kind: 'template', key: fold(t.literalPrefix), caseSensitive: cs, testPath, testRest, methods }
+  const t = parseTemplate(m.template!)
+  if (t.error) throw new Error(`route ${index}: template ${JSON.stringify(m.template)}: ${t.error}`)
+  // The regex is generated: V8 where parseTemplate proves backtracking linear (the common `/{id}/x` shapes),
+  // RE2 otherwise (`/*-*-*` backtracks polynomially in V8 on a miss).
+  const exec = t.linear ? v8Captures(new RegExp(t.source, cs ? '' : 'i')) : compileCaptures(t.source, { ignoreCase: !cs })
+  const names = t.names
+  const testPath = (path: string): PathResult | undefined => {
+    const found = exec(path)
+    if (!found) return undefined
+    if (names.length === 0) return { params: {} }
+    const params: Record<string, string> = {}
+    for (let i = 0; i < names.length; i++) params[names[i]!] = found[i + 1] ?? ''
+    return { params }
   }
-  throw new Error(`route ${index}: no path specifier (exact, prefix, segment_prefix, regex or template)`)
+  return { ...base, testPath }
 }

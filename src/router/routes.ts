@@ -3,7 +3,7 @@
  * index so that a lookup costs about the path's length plus the candidates it yields, not the number of routes.
  */
 import type { RouteMatch } from '../config/schema.ts'
-import { compileRoute, RequestView, type CompiledRoute } from './_compile-route.ts'
+import { compileRoute, type IndexableMatch, indexRoute, RequestView, type CompiledRoute, type RouteIndex } from './_compile-route.ts'
 import { createTrie, trieCollect, trieInsert } from './_prefix-trie.ts'
 
 /** What route matching reads from a request. */
@@ -49,26 +49,31 @@ const pushTo = (map: Map<string, number[]>, key: string, index: number) => {
  * differ only in headers, query or cookies are still tried one by one.
  * Header matchers see `Headers.get()` values: several lines of one header are joined with ", ".
  * @param routes - the virtual host's route matches, in config order; `RouteHit.index` points into this list.
- * @throws Error when a template does not parse (config validation reports it earlier).
+ * @param resolve - lazy mode: `routes` are only indexed (their strings read, src/router/_compile-route.ts
+ *   `indexRoute`), and route i is compiled from `resolve(i)` the first time a lookup tries it. Without it every
+ *   route is compiled now.
+ * @throws Error when a template does not parse (config validation reports it earlier); in lazy mode, from the
+ *   lookup that first tries the route.
  * @example
  * const table = createRouteTable([routeMatch.parse({ template: '/users/{id}' })])
  * table.match({ path: '/users/42', method: 'GET', headers: new Headers(), search: '' }) // { index: 0, params: { id: '42' } }
  */
-export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
-  const compiled: CompiledRoute[] = routes.map(compileRoute)
+export function createRouteTable(routes: readonly IndexableMatch[], resolve?: (index: number) => RouteMatch): RouteTable {
+  const compiled: (CompiledRoute | undefined)[] = resolve ? new Array(routes.length) : (routes as readonly RouteMatch[]).map(compileRoute)
+  const index: readonly RouteIndex[] = resolve ? routes.map(indexRoute) : (compiled as CompiledRoute[])
   const exact = new Map<string, number[]>()
   const exactFolded = new Map<string, number[]>()
   const trie = createTrie()
   const trieFolded = createTrie()
   let anyFolded = false
-  compiled.forEach((r, i) => {
+  index.forEach((r, i) => {
     if (!r.caseSensitive) anyFolded = true
     if (r.kind === 'exact') pushTo(r.caseSensitive ? exact : exactFolded, r.key, i)
     else trieInsert(r.caseSensitive ? trie : trieFolded, r.key, i)
   })
 
   function evaluate(i: number, path: string, lower: string, view: { v?: RequestView }, input: MatchInput) {
-    const r = compiled[i]!
+    const r = compiled[i] ?? (compiled[i] = compileRoute(resolve!(i), i))
     if (r.methods && !r.methods.includes(input.method)) return undefined
     const res = r.testPath(path, lower)
     if (!res) return undefined
@@ -118,5 +123,5 @@ export function createRouteTable(routes: readonly RouteMatch[]): RouteTable {
     }
   }
 
-  return { size: compiled.length, match }
+  return { size: routes.length, match }
 }

@@ -7,8 +7,6 @@ export interface ParsedTemplate {
   /** Regex source, anchored, capture group i+1 holds names[i]. */
   source: string
   names: string[]
-  /** Literal text before the first operator: used to index the route. */
-  literalPrefix: string
   /**
    * True when a backtracking engine (V8) matches `source` in linear time, so it may run there rather than in RE2.
    * Proof: the regex is literals, `[^/]+` (from `*`) and at most one `.*` (from `**`, the last operator), with no
@@ -52,47 +50,44 @@ function compileGlob(pattern: string, state: GlobState): string {
   return out
 }
 
+/** The text before the first operator (`{`, `*`; a stray `}` is an error that stops it too): what the index files. */
+export function templateLiteralPrefix(template: string): string {
+  const at = template.search(/[{}*]/)
+  return at < 0 ? template : template.slice(0, at)
+}
+
 export function parseTemplate(template: string): ParsedTemplate {
   const names: string[] = []
   const state: GlobState = { sawDoubleStar: false, pending: '', linear: true }
   let source = ''
-  let literalPrefix = ''
-  let sawOperator = false
   let i = 0
   while (i < template.length) {
     const c = template[i]!
     if (c === '{') {
       const end = template.indexOf('}', i)
-      if (end < 0) return { source: '', names, literalPrefix, linear: false, error: `unclosed "{" at ${i}` }
+      if (end < 0) return { source: '', names, linear: false, error: `unclosed "{" at ${i}` }
       const body = template.slice(i + 1, end)
       const eq = body.indexOf('=')
       const name = eq < 0 ? body : body.slice(0, eq)
       const pattern = eq < 0 ? '*' : body.slice(eq + 1)
-      if (!NAME_RE.test(name)) return { source: '', names, literalPrefix, linear: false, error: `bad variable name "${name}"` }
-      if (names.includes(name)) return { source: '', names, literalPrefix, linear: false, error: `variable "${name}" appears twice` }
-      if (!pattern || /[{}]/.test(pattern)) return { source: '', names, literalPrefix, linear: false, error: `bad pattern in {${body}}` }
+      if (!NAME_RE.test(name)) return { source: '', names, linear: false, error: `bad variable name "${name}"` }
+      if (names.includes(name)) return { source: '', names, linear: false, error: `variable "${name}" appears twice` }
+      if (!pattern || /[{}]/.test(pattern)) return { source: '', names, linear: false, error: `bad pattern in {${body}}` }
       if (state.sawDoubleStar) state.error ??= '"**" must be the last operator in a template'
       names.push(name)
       source += `(${compileGlob(pattern, state)})`
-      sawOperator = true
       i = end + 1
       continue
     }
-    if (c === '}') return { source: '', names, literalPrefix, linear: false, error: `unexpected "}" at ${i}` }
-    if (c === '*') sawOperator = true
-    if (!sawOperator) literalPrefix += c
+    if (c === '}') return { source: '', names, linear: false, error: `unexpected "}" at ${i}` }
     const next = template.indexOf('{', i)
     const chunkEnd = next < 0 ? template.length : next
     const chunk = template.slice(i, chunkEnd)
-    if (chunk.includes('}')) return { source: '', names, literalPrefix, linear: false, error: `unexpected "}"` }
-    const starAt = chunk.indexOf('*')
-    if (!sawOperator && starAt > 0) literalPrefix += chunk.slice(1, starAt)
-    else if (!sawOperator) literalPrefix += chunk.slice(1)
-    if (starAt >= 0) sawOperator = true
+    if (chunk.includes('}')) return { source: '', names, linear: false, error: `unexpected "}"` }
     source += compileGlob(chunk, state)
     i = chunkEnd
   }
-  const result: ParsedTemplate = { source: `^${source}$`, names, literalPrefix, linear: state.linear }
+  const result: ParsedTemplate = { source: `^${source}$`, names, linear: state.linear }
   if (state.error) result.error = state.error
   return result
 }

@@ -8,6 +8,7 @@ import { compileHeaderMutations, type MutationVars } from '../lib/header-mutatio
 import { createHostMatcher } from '../router/host.ts'
 import { createPathRewrite } from '../router/rewrite.ts'
 import { createRouteTable, type RouteHit, type RouteTable } from '../router/routes.ts'
+import type { IndexableMatch } from '../router/_compile-route.ts'
 import { type ClusterRuntime, clusterHandle } from '../upstream/isolate/cluster.ts'
 import { type ClusterSet, createClusterSet } from '../upstream/isolate/clusters.ts'
 import type { ApplyHeaders, ForwardPlan } from '../upstream/request/plan.ts'
@@ -40,18 +41,33 @@ export interface CompiledRoute {
 export interface CompiledVirtualHost {
   name: string
   table: RouteTable
-  routes: CompiledRoute[]
+  /** Number of routes. */
+  size: number
+  /** Route `index` (a RouteHit's), compiled on first use when the table was sealed (src/snapshot/lazy.ts). */
+  route(index: number): CompiledRoute
+}
+
+/**
+ * A virtual host's routes as compile receives them: parsed (`lazy` false: every route is compiled now, so a
+ * CompileError refuses the version) or as stored in a sealed version (`lazy`: each is parsed and compiled the
+ * first time a request reaches it; `matches` are only indexed until then).
+ */
+export interface RouteSource {
+  matches: readonly IndexableMatch[]
+  route(index: number): RouteConfig
+  lazy: boolean
 }
 
 export interface Snapshot {
   version: number
   settings: GatewaySettings
+  observability: GatewayConfig['observability']
   matchHost: (host: string) => CompiledVirtualHost | undefined
   clusters: ReadonlyMap<string, ClusterRuntime>
   /** What the next version's compile carries over (per-isolate cluster state, clusters awaiting retirement). */
   clusterSet: ClusterSet
-  /** The config as validated, for the admin config dump. */
-  config: GatewayConfig
+  /** The config as validated, for the admin API (of a sealed version: validated on first read, src/snapshot/lazy.ts). */
+  readonly config: GatewayConfig
 }
 
 function levelsOf(...ms: HeaderMutations[]) {
@@ -108,7 +124,19 @@ function compileForward(route: RouteConfig, clusters: ReadonlyMap<string, Cluste
  * config store passes the live one, so cluster state survives the push). A trial compile (validation, CLI, admin)
  * passes none and so shares nothing with the live snapshot. Throws a CompileError for a filter's bad reference.
  */
-export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[], previous?: Snapshot): Snapshot {
+export function compileConfig(config: GatewayConfig, version: number, filters: readonly FilterFactory[], previous?: Pick<Snapshot, 'clusterSet'>): Snapshot {
+  const parsed = (vh: GatewayConfig['virtual_hosts'][number]): RouteSource => ({ matches: vh.routes.map((r) => r.match), route: (i) => vh.routes[i]!, lazy: false })
+  return compileRoutes(config, version, filters, previous, parsed)
+}
+
+/** compileConfig with each virtual host's routes from `routesOf` (`config.virtual_hosts[v].routes` is not read). */
+export function compileRoutes(
+  config: GatewayConfig,
+  version: number,
+  filters: readonly FilterFactory[],
+  previous: Pick<Snapshot, 'clusterSet'> | undefined,
+  routesOf: (vh: GatewayConfig['virtual_hosts'][number], v: number) => RouteSource
+): Snapshot {
   const registry = new Map(filters.map((f) => [f.name, f]))
   const clusterSet = createClusterSet(config.clusters, version, previous?.clusterSet)
   const clusters = clusterSet.runtimes
@@ -119,7 +147,9 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
   const reverse = config.gateway.most_specific_header_mutations_wins
   const hosts = config.virtual_hosts.map((vh, v): CompiledVirtualHost => {
     const vhostRetry = vh.retry_policy ? compileRetryPolicy(vh.retry_policy) : undefined
-    const routes = vh.routes.map((route, i): CompiledRoute => {
+    const source = routesOf(vh, v)
+    const build = (i: number): CompiledRoute => {
+      const route = source.route(i)
       const name = route.name ?? `${vh.name}/${i}`
       // Envoy default order: most specific level first (route, then virtual host); later levels may override.
       const m = levelsOf(route, vh)
@@ -140,12 +170,16 @@ export function compileConfig(config: GatewayConfig, version: number, filters: r
         requestHeaders: mutations(m.request, reverse),
         responseHeaders: mutations(m.response, reverse),
       }
-    })
-    return { name: vh.name, table: createRouteTable(vh.routes.map((r) => r.match)), routes }
+    }
+    const compiled = new Array<CompiledRoute | undefined>(source.matches.length)
+    const route = (i: number) => compiled[i] ?? (compiled[i] = build(i))
+    if (!source.lazy) for (let i = 0; i < compiled.length; i++) route(i)
+    const table = source.lazy ? createRouteTable(source.matches, (i) => source.route(i).match) : createRouteTable(source.matches as RouteConfig['match'][])
+    return { name: vh.name, table, size: compiled.length, route }
   })
   const matchHost = createHostMatcher(
     config.virtual_hosts.map((vh, i) => ({ domains: vh.domains, value: hosts[i]! })),
     { ignorePort: config.gateway.ignore_port_in_host_matching }
   )
-  return { version, settings: config.gateway, matchHost, clusters, clusterSet, config }
+  return { version, settings: config.gateway, observability: config.observability, matchHost, clusters, clusterSet, config }
 }

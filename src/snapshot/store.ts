@@ -9,6 +9,8 @@ import type { ConfigIssue } from '../config/issues.ts'
 import { CompileError, compileConfig, type Snapshot } from './compile.ts'
 import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from '../config/store-keys.ts'
 import { validateConfig } from './validate.ts'
+import { compileSealed } from './lazy.ts'
+import { isSealed } from './seal.ts'
 import { canaryWeight, type RolloutState } from '../rollout/schema.ts'
 
 /** Versions compiled for preview requests, kept per isolate. */
@@ -23,9 +25,9 @@ export interface CanaryLive {
  * The base a canary (or preview) is compiled on: it shares the stable snapshot's per-isolate cluster state but
  * never queues the stable clusters it lacks for retirement (the stable version still uses them).
  */
-function sharingBase(stable: Snapshot): Snapshot {
+function sharingBase(stable: Snapshot): Pick<Snapshot, 'clusterSet'> {
   const carried = new Map([...stable.clusterSet.carried].map(([k, v]) => [k, { ...v, shared: false }]))
-  return { ...stable, clusterSet: { ...stable.clusterSet, carried, retired: [] } }
+  return { clusterSet: { ...stable.clusterSet, carried, retired: [] } }
 }
 
 /** When a canary is let go: its clusters with shared state that stable lacks are retired through stable's queue. */
@@ -48,6 +50,8 @@ export interface ConfigError {
 
 export interface ConfigStatus {
   live_version: number | null
+  /** True when the live version was loaded by its seal (not validated again, routes compiled on first use). */
+  live_sealed: boolean | null
   /** The running rollout's canary version held by this isolate, and its share of traffic in percent. */
   canary_version: number | null
   canary_weight: number | null
@@ -77,6 +81,7 @@ export interface ConfigStore {
 
 export function createConfigStore(filters: readonly FilterFactory[], now: () => number = Date.now): ConfigStore {
   let snapshot: Snapshot | undefined
+  const sealed = new WeakSet<Snapshot>()
   let canary: CanaryLive | undefined
   const previews = new Map<number, Promise<Snapshot | undefined>>()
   let liveSince: number | undefined
@@ -97,17 +102,35 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
   }
 
   /** Reads, validates and compiles one stored version; undefined (and the failure recorded) when it cannot serve. */
-  async function compileVersion(kv: KVNamespace, version: number, previous: Snapshot | undefined): Promise<Snapshot | undefined> {
+  async function compileVersion(kv: KVNamespace, version: number, previous: Pick<Snapshot, 'clusterSet'> | undefined): Promise<Snapshot | undefined> {
     counters.update_attempt++
-    let stored: StoredConfig | null
+    let text: string | null
+    let meta: unknown
     try {
-      stored = await kv.get<StoredConfig>(versionKey(version), 'json')
+      ;({ value: text, metadata: meta } = await kv.getWithMetadata(versionKey(version), 'text'))
     } catch (e) {
       return void fail('unreadable', version, `reading ${versionKey(version)}: ${(e as Error).message}`)
     }
-    if (!stored) return void fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
+    if (text === null) return void fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
+    let stored: StoredConfig
+    try {
+      stored = JSON.parse(text) as StoredConfig
+    } catch (e) {
+      return void fail('rejected', version, `${versionKey(version)} is not JSON (${(e as Error).message}); still serving ${snapshot?.version ?? 'nothing'}`)
+    }
+    // A sealed body was validated and trial-compiled when it was pushed: its routes are compiled as requests reach them.
+    if (await isSealed(text, meta, filters))
+      try {
+        const compiled = compileSealed(stored.config, version, filters, previous)
+        sealed.add(compiled)
+        counters.update_success++
+        console.log(JSON.stringify({ level: 'info', msg: 'config applied', version, sealed: true }))
+        return compiled
+      } catch (e) {
+        console.warn(JSON.stringify({ level: 'warn', msg: 'sealed config did not load; validating it in full', version, message: (e as Error)?.message }))
+      }
     // Compiled right below; a compile failure is a rejection too.
-    const result = validateConfig(stored.config, filters, { trialCompile: false })
+    const result = validateConfig(stored?.config, filters, { trialCompile: false })
     if (!result.ok) return void fail('rejected', version, `version ${version} is invalid; still serving ${snapshot?.version ?? 'nothing'}`, result.issues)
     try {
       const compiled = compileConfig(result.config, version, filters, previous)
@@ -192,6 +215,7 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
     status() {
       return {
         live_version: snapshot?.version ?? null,
+        live_sealed: snapshot ? sealed.has(snapshot) : null,
         canary_version: canary?.snapshot.version ?? null,
         canary_weight: canary ? canaryWeight(canary.rollout) : null,
         live_since: liveSince === undefined ? null : new Date(liveSince).toISOString(),

@@ -45,18 +45,27 @@ export const INTERNAL_ERROR = 'internal error while validating (a bug in legate)
 /** Deeper than any real table (a jwt_authn requirement nests ~2 levels per `requires_any`); recursion stays bounded. */
 export const MAX_DEPTH = 64
 
-/** Finds a value nested deeper than MAX_DEPTH (or a cycle), iteratively, before a recursive parser meets it. */
+/**
+ * Finds a value nested deeper than MAX_DEPTH (or a cycle), iteratively, before a recursive parser meets it. Keeps
+ * one frame per value (its parent and key), so the path is only built for the value it reports.
+ */
 function checkDepth(input: unknown): ConfigIssue | undefined {
-  const stack: { v: unknown; path: PropertyKey[] }[] = [{ v: input, path: [] }]
+  type Frame = { v: unknown; depth: number; key: PropertyKey; parent: Frame | undefined }
+  const stack: Frame[] = [{ v: input, depth: 0, key: '', parent: undefined }]
   const seen = new Map<object, number>()
   while (stack.length) {
-    const { v, path } = stack.pop()!
+    const frame = stack.pop()!
+    const { v, depth } = frame
     if (typeof v !== 'object' || v === null) continue
-    if (path.length > MAX_DEPTH) return { path: toPath(path), message: `nested deeper than ${MAX_DEPTH} levels` }
-    if ((seen.get(v) ?? -1) >= path.length) continue // shared (YAML alias): already walked from as deep
-    seen.set(v, path.length)
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, i] }))
-    else for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: [...path, k] })
+    if (depth > MAX_DEPTH) {
+      const path: PropertyKey[] = []
+      for (let f: Frame | undefined = frame; f?.parent; f = f.parent) path.unshift(f.key)
+      return { path: toPath(path), message: `nested deeper than ${MAX_DEPTH} levels` }
+    }
+    if ((seen.get(v) ?? -1) >= depth) continue // shared (YAML alias): already walked from as deep
+    seen.set(v, depth)
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, key: i, parent: frame })
+    else for (const k in v) if (Object.hasOwn(v, k)) stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, key: k, parent: frame })
   }
   return undefined
 }

@@ -5,7 +5,9 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { configHash } from '../../src/config/publish.ts'
+import { configHash, sealOf } from '../../src/config/publish.ts'
+import { createRegistry } from '../../src/filters/registry.ts'
+import { validatorFingerprint } from '../../src/snapshot/seal.ts'
 import type { ConfigPointer, StoredConfig } from '../../src/config/store-keys.ts'
 import { inProjectWithEnvs, legate, legateProcess, MINIMAL, tempFiles, useFakeWrangler } from './helpers.ts'
 
@@ -22,10 +24,12 @@ describe('legate push (fake wrangler)', () => {
     const r = await inProjectWithEnvs(['staging'], () => legate('push', join(dir, 'routes'), '--remote', '--env', 'staging'))
     expect(r.stderr).not.toContain('legate:')
     expect(r.code).toBe(0)
-    const meta = kv()['config/v/0000000001']!.metadata as { pushed_at: string; sha256: string }
+    const meta = kv()['config/v/0000000001']!.metadata as { pushed_at: string; sha256: string; seal: string }
+    // Sealed: the exact stored text under the fingerprint of the validator that accepted it (the built-ins).
+    expect(meta.seal).toBe(await sealOf(kv()['config/v/0000000001']!.value, await validatorFingerprint(createRegistry())))
     expect(calls()).toEqual([
       'kv bulk get <file> --binding CONFIG --remote --env staging',
-      `kv key put config/v/0000000001 --path <file> --metadata ${JSON.stringify({ pushed_at: meta.pushed_at, source: 'cli', sha256: meta.sha256 })} --binding CONFIG --remote --env staging`,
+      `kv key put config/v/0000000001 --path <file> --metadata ${JSON.stringify({ pushed_at: meta.pushed_at, source: 'cli', sha256: meta.sha256, seal: meta.seal })} --binding CONFIG --remote --env staging`,
       'kv key put config/current --path <file> --binding CONFIG --remote --env staging',
     ])
     const body = value<StoredConfig>('config/v/0000000001')

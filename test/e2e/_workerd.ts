@@ -64,9 +64,9 @@ export async function startWorkerdGateway(table: unknown): Promise<WorkerdGatewa
     rmSync(dir, { recursive: true, force: true })
     throw new Error(`${e.message}\n${log.join('\n')}`)
   })
-  const { key, stored, pointer } = await toRecords(table, 1, 'corpus')
+  const { key, value, metadata, pointer } = await toRecords(table, 1, 'corpus')
   const kv = await mf.getKVNamespace('CONFIG', 'legate')
-  await kv.put(key, JSON.stringify(stored), { metadata: { pushed_at: pointer.pushed_at, source: 'corpus', sha256: pointer.sha256 } })
+  await kv.put(key, value, { metadata })
   await kv.put('config/current', JSON.stringify(pointer))
   const url = await mf.unsafeGetDirectURL('legate')
   return {

@@ -72,7 +72,7 @@ const README_EXPECTATIONS: [RegExp, (out: string) => void][] = [
   [/\/old-docs$/, (o) => expect(o).toMatch(/^HTTP\/1\.1 301[\s\S]*location: http:\/\/localhost:\d+\/docs\r?\n/i)],
   [/-X OPTIONS/, (o) => expect(o).toMatch(/^HTTP\/1\.1 200[\s\S]*access-control-allow-origin: http:\/\/localhost:3000/i)],
   [/\/nope$/, (o) => expect(o).toMatch(/^HTTP\/1\.1 404[\s\S]*x-legate-response-flags: NR[\s\S]*"code":"ERR_ROUTE_NOT_FOUND"/i)],
-  [/__legate\/status/, (o) => expect(JSON.parse(o)).toMatchObject({ config: { live_version: 1, update_rejected: 0 } })],
+  [/__legate\/status/, (o) => expect(JSON.parse(o)).toMatchObject({ config: { live_version: 1, live_sealed: true, update_rejected: 0 } })],
 ]
 
 describe('the README tour', () => {
@@ -137,9 +137,9 @@ describe('npm start + legate push (live reload)', () => {
     expect(push.stderr).toMatch(/routes\.yaml:\d+ virtual_hosts\[0\]\.routes\[2\]\.forward\.template_rewrite: \{user\} is not captured/)
     expect(push.stderr).toContain('nothing was written')
     const status = (await (await fetch(`${origin}/__legate/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
-      config: { live_version: number; update_rejected: number }
+      config: { live_version: number; live_sealed: boolean; update_rejected: number }
     }
-    expect(status.config).toMatchObject({ live_version: 2, update_rejected: 0 })
+    expect(status.config).toMatchObject({ live_version: 2, live_sealed: true, update_rejected: 0 })
     expect(await (await fetch(`${origin}/hello`)).text()).toBe('Hello after a push\n')
     expect(await (await fetch(`${origin}/added`)).text()).toBe('a new route')
   })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { renderSchemaJson, SCHEMA_JSON_PATH } from '../../src/cli/schema-json.ts'
+import { renderSchemaDigest, renderSchemaJson, SCHEMA_DIGEST_PATH, SCHEMA_JSON_PATH } from '../../src/cli/schema-json.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -11,6 +11,12 @@ describe('routes/schema.json', () => {
     const fresh = renderSchemaJson()
     if (onDisk !== fresh)
       expect.fail(`${SCHEMA_JSON_PATH} is stale (the schema or the filters changed): run \`npm run schema\` and commit the result`)
+  })
+
+  it('has its digest in the validator fingerprint, so a schema change unseals stored versions', () => {
+    const onDisk = readFileSync(resolve(ROOT, SCHEMA_DIGEST_PATH), 'utf8')
+    if (onDisk !== renderSchemaDigest(readFileSync(resolve(ROOT, SCHEMA_JSON_PATH), 'utf8')))
+      expect.fail(`${SCHEMA_DIGEST_PATH} is stale: run \`npm run schema\` and commit the result`)
   })
 
   it('describes every registered filter and is what the demo table points editors at', () => {

@@ -1,4 +1,5 @@
 /** @module `legate push <files|dirs…>`: validates, then writes a new version to KV (body first, then pointer). */
+import { validatorFingerprint } from '../../snapshot/seal.ts'
 import { TARGET_HELP } from '../args.ts'
 import type { Command } from '../command.ts'
 import { ADMIN_HELP, adminCall, adminTarget, replyError } from '../admin-client.ts'
@@ -46,7 +47,7 @@ export function reportPublish(io: Io, result: PublishResult, target: KvTarget, c
 
 /** Publishes a validated table and reports it: the one code path of `legate push` and `npm start`. */
 export async function pushTable(table: ValidTable, target: KvTarget, io: Io): Promise<PublishResult> {
-  const result = await publish(createKvStore(target, createProgress(io.stderr)), table.raw, 'cli')
+  const result = await publish(createKvStore(target, createProgress(io.stderr)), table.raw, 'cli', undefined, await validatorFingerprint(table.filters))
   reportPublish(io, result, target, table.config)
   return result
 }

@@ -2,6 +2,7 @@
  * @module `legate rollback [version]`: makes old content live again as a NEW version ("rollback of N"),
  * so versions only move forward. Default: the version before the live one.
  */
+import { validatorFingerprint } from '../../snapshot/seal.ts'
 import { FILTERS_OPTION, HELP_OPTION, TARGET_HELP, TARGET_OPTIONS, parse, toTarget } from '../args.ts'
 import type { Command } from '../command.ts'
 import { CliError, EXIT, UsageError, type ExitCode } from '../exit-codes.ts'
@@ -95,7 +96,7 @@ version, nothing to roll back), 3 wrangler/KV failure (or gateway unreachable), 
         'Push a corrected table instead, or pass --filters if it used your own filters.',
       ])
     }
-    const result = await publish(store, body.config, `rollback of ${version}`, pointer)
+    const result = await publish(store, body.config, `rollback of ${version}`, pointer, await validatorFingerprint(table.filters))
     io.record?.({ rolled_back_to: version })
     if (result.status === 'published') io.out(`rolled back to the content of version ${version} (pushed ${body.pushed_at} by ${body.source}):`)
     reportPublish(io, result, target, table.config)
