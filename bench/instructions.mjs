@@ -2,13 +2,19 @@
 /**
  * Instructions per request, counted by valgrind's callgrind in workerd: a measure of what a feature costs that
  * this shared 2-core machine's timing noise (±30 % between 10-second runs) cannot hide. Used for issue 6's
- * observability cost (stats + access log + tracing against all three off).
+ * observability cost (stats + access log + tracing against all three off) and issue 18's hot path (Legate's
+ * instructions per request over the bare pass-through Worker's, measured in the same isolate and run).
  *
- *   npm run bench:instructions                       # the observability variants, 5 rounds × 1,000 requests
+ *   npm run bench:instructions                       # every variant, 5 rounds × 1,000 requests
+ *   npm run bench:instructions -- --only bare,observed,full --rounds 3 --requests 600 --warmup 1500
  *   npm run bench:instructions -- --rounds 7 --requests 2000 --warmup 3000 --out FILE
+ *   npm run bench:instructions -- --record           # also writes the `instructions` entry of bench/results.json
+ *   npm run bench:instructions -- --only observed --baseline main   # A/B: each variant also as `<v>-base`, run by
+ *                                                    # the gateway of `main`'s src/ (git archive), same isolate
  *
  * How: Miniflare starts workerd under `valgrind --tool=callgrind --instr-atstart=no`. One Worker
- * (bench/workers/legate-loop.ts) holds a gateway instance per variant, each with its own KV namespace seeded with
+ * (bench/workers/legate-loop.ts) holds a gateway instance per Legate variant (`bare` is bench/workers/bare.js's
+ * pass-through, in the same isolate), each with its own KV namespace seeded with
  * the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
  * isolate, one JIT state for all variants (separate Workers differ by several percent from their JIT decisions
  * alone, more than the costs being measured), and the full path of a request (downstream HTTP, the gateway, the
@@ -27,19 +33,10 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { printSummary, readDump, summarize } from './instructions-report.mjs'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import {
-  BASE_HEADERS,
-  createIdentity,
-  LOAD_PATH,
-  legateCacheHitConfig,
-  legateMirrorConfig,
-  legatePlainConfig,
-  legatePlainLogSampledConfig,
-  legatePlainUnobservedConfig,
-  loadHeaders,
-} from './scenarios.mjs'
-import { newMiniflare, seedLegate } from './systems.mjs'
+import { createIdentity, LOAD_PATH, legateCacheHitConfig, legateFullConfig, legateMirrorConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders } from './scenarios.mjs'
+import { newMiniflare, readJson, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -48,18 +45,14 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '3000' },
-    set: { type: 'string', default: 'observability' },
     out: { type: 'string' },
+    only: { type: 'string' },
+    baseline: { type: 'string' },
+    record: { type: 'boolean', default: false },
     'keep-dumps': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
-if (opts.help) {
-  console.log('usage: npm run bench:instructions -- [--set observability|issue17] [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
-  console.log('  --set issue17     observed against legate-mirror (a second upstream) and legate-cache-hit (a bearer token)')
-  console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
-  process.exit(0)
-}
 for (const tool of ['valgrind', 'callgrind_control'])
   if (spawnSync(tool, ['--version']).error) {
     console.error(`bench:instructions needs ${tool} on the PATH (Debian/Ubuntu: apt-get install valgrind).`)
@@ -67,47 +60,59 @@ for (const tool of ['valgrind', 'callgrind_control'])
   }
 
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
-/** The run's JWT identity (legate-cache-hit's bearer token). */
-const identity = await createIdentity()
 /**
- * Variant name → route table (from the upstream's and the mirror upstream's origins), per set. The first is the
- * baseline the others are compared with.
+ * Variant name → route table (`null`: the bare pass-through, no gateway). Legate's variants are compared with
+ * `bare` (what the platform costs) and with `unobserved` (what observability costs).
  */
-const SETS = {
-  observability: {
-    unobserved: legatePlainUnobservedConfig,
-    observed: (u) => slowFlush(legatePlainConfig(u)),
-    'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
-    canary: (u) => slowFlush(legatePlainConfig(u)),
-  },
-  issue17: {
-    observed: (u) => slowFlush(legatePlainConfig(u)),
-    mirror: (u, m) => slowFlush(legateMirrorConfig(u, identity, m)),
-    'cache-hit': (u) => slowFlush(legateCacheHitConfig(u, identity)),
-  },
+const VARIANTS = {
+  bare: null,
+  unobserved: legatePlainUnobservedConfig,
+  observed: (u) => slowFlush(legatePlainConfig(u)),
+  'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
+  canary: (u) => slowFlush(legatePlainConfig(u)),
+  full: (u, identity) => slowFlush(legateFullConfig(u, identity)),
+  mirror: (u, identity, mirror) => slowFlush(legateMirrorConfig(u, identity, mirror)),
+  'cache-hit': (u, identity) => slowFlush(legateCacheHitConfig(u, identity)),
 }
-if (!SETS[opts.set]) {
-  console.error(`--set must be one of ${Object.keys(SETS).join(', ')}`)
-  process.exit(2)
-}
-const VARIANTS = SETS[opts.set]
-/** Request headers per variant (default: the load request's browser-like ones, no token). */
-const HEADERS = { 'cache-hit': loadHeaders(identity) }
+/** Run only when named with --only (issue 17's scenarios: a second upstream, a cache). */
+const OPT_IN = new Set(['mirror', 'cache-hit'])
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
+  bare: 'the bare pass-through Worker (bench/workers/bare.js): fetch(upstream + path, request)',
   unobserved: 'legate-plain with stats, access log and tracing off',
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
   'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
   canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
+  full: 'legate-full: the whole chain (request_id, cors, jwt_authn, header_mutation, rate_limit leased, body_limit, fault 0 %, retries)',
   mirror: 'observed + every request mirrored to a second upstream (legate-mirror)',
   'cache-hit': 'jwt_authn + cache per identity: every measured request a hit (legate-cache-hit)',
 }
-const names = Object.keys(VARIANTS)
+if (opts.help) {
+  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--only a,b] [--out FILE] [--record] [--keep-dumps DIR]')
+  console.log(`  --only a,b        only these variants (of ${Object.keys(VARIANTS).join(', ')}; bare is always kept;`)
+  console.log(`                    ${[...OPT_IN].join(' and ')} run only when named: --only observed,mirror,cache-hit)`)
+  console.log('  --baseline REF    also run every Legate variant V as V-base on the src/ of git REF (an A/B in one isolate and run)')
+  console.log('  --record          write the figures as the `instructions` entry of bench/results.json (the rest is kept)')
+  console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
+  process.exit(0)
+}
+const only = opts.only ? new Set(['bare', ...opts.only.split(',').map((x) => x.trim())]) : undefined
+for (const n of only ?? [])
+  if (!(n in VARIANTS)) {
+    console.error(`bench:instructions: no variant ${n} (${Object.keys(VARIANTS).join(', ')})`)
+    process.exit(2)
+  }
+const chosen = Object.keys(VARIANTS).filter((n) => (only ? only.has(n) : !OPT_IN.has(n)))
+/** With --baseline, each Legate variant V also runs as `V-base` on the baseline's gateway, right after V. */
+const names = opts.baseline ? chosen.flatMap((n) => (VARIANTS[n] === null ? [n] : [n, `${n}-base`])) : chosen
+const variantOf = (n) => n.replace(/-base$/, '')
 /** Concurrent keep-alive connections of the request loop. */
 const CONNECTIONS = 8
 const rounds = Number(opts.rounds)
 const requests = Number(opts.requests)
+const RESULTS = path.join(ROOT, 'bench/results.json')
+const legateNames = names.filter((n) => VARIANTS[variantOf(n)] !== null)
 
 async function main() {
   startReaper()
@@ -124,11 +129,29 @@ async function main() {
   const upstream = `http://127.0.0.1:${port}`
   const { port: mirrorPort } = await forkServer('upstream.mjs', [], 'mirror upstream')
   const mirror = `http://127.0.0.1:${mirrorPort}`
+  const identity = await createIdentity() // legate-full's jwt_authn and legate-cache-hit's token; every variant gets the same request
+  const headers = loadHeaders(identity)
 
   log('bundling bench/workers/legate-loop.ts (esbuild)')
   const { build } = await import('esbuild')
   const script = path.join(dir, 'legate-loop.js')
-  await build({ ...WORKER_BUNDLE, entryPoints: [path.join(ROOT, 'bench/workers/legate-loop.ts')], outfile: script })
+  // `legate-baseline` is the gateway the `-base` variants run: the baseline's src/ (--baseline), else this tree's.
+  let baselineGateway = path.join(ROOT, 'src/gateway.ts')
+  if (opts.baseline) {
+    const tree = path.join(dir, 'baseline')
+    fs.mkdirSync(tree)
+    execFileSync('sh', ['-c', `git archive ${JSON.stringify(opts.baseline)} src durable | tar -x -C ${JSON.stringify(tree)}`], { cwd: ROOT })
+    baselineGateway = path.join(tree, 'src/gateway.ts')
+    log(`baseline: src/ of ${opts.baseline} (${execFileSync('git', ['rev-parse', '--short', opts.baseline], { cwd: ROOT, encoding: 'utf8' }).trim()})`)
+  }
+  const baselinePlugin = { name: 'legate-baseline', setup: (b) => b.onResolve({ filter: /^legate-baseline$/ }, () => ({ path: baselineGateway })) }
+  await build({
+    ...WORKER_BUNDLE,
+    entryPoints: [path.join(ROOT, 'bench/workers/legate-loop.ts')],
+    outfile: script,
+    plugins: [baselinePlugin],
+    nodePaths: [path.join(ROOT, 'node_modules')], // the baseline tree lives outside the repository
+  })
   const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
   // Without [assets] (the dashboard page): Miniflare would put its assets router Worker in front of the gateway.
   const { assets: _dashboard, ...base } = unstable_getMiniflareWorkerOptions(path.join(ROOT, 'wrangler.toml')).workerOptions
@@ -141,7 +164,8 @@ async function main() {
     scriptPath: script,
     modulesRoot: dir,
     modules: true,
-    kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(names.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
+    bindings: { ...base.bindings, UPSTREAM: upstream }, // the bare variant's upstream, as bare.js has it
+    kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(legateNames.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
     stripCfConnectingIp: false,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
     handleRuntimeStdio(stdout, stderr) {
@@ -156,7 +180,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  for (const n of names) await seedLegate(mf, 'legate', VARIANTS[n](upstream, mirror), `CONFIG_${n}`, CANARY_PERCENT[n])
+  for (const n of legateNames) await seedLegate(mf, 'legate', VARIANTS[variantOf(n)](upstream, identity, mirror), `CONFIG_${n}`, CANARY_PERCENT[variantOf(n)])
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')
@@ -168,7 +192,7 @@ async function main() {
   // as Node's documentation advises (req.reusedSocket).
   const get = (host, retry = true) =>
     new Promise((resolve, reject) => {
-      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...(HEADERS[host.split('.')[0]] ?? BASE_HEADERS), host } }, (res) => {
+      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...headers, host } }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
@@ -191,45 +215,44 @@ async function main() {
   log(`warm-up: ${opts.warmup} requests per variant`)
   for (const n of names) await loop(n, Number(opts.warmup))
   const seen = new Set(fs.readdirSync(dir))
-  /** The newest dump's count, all threads (callgrind writes one file per thread: cg.<pid>.<dump>-<thread>). */
-  const dumped = (label) => {
-    const fresh = fs.readdirSync(dir).filter((f) => f.startsWith('cg.') && !seen.has(f))
-    let total = 0
-    for (const f of fresh) {
-      seen.add(f)
-      if (opts['keep-dumps']) fs.copyFileSync(path.join(dir, f), path.join(opts['keep-dumps'], `${label}.${f.split('-').pop()}`))
-      const m = /^(?:summary|totals):\s*(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))
-      if (m) total += Number(m[1])
-    }
-    if (!total) throw new Error(`no callgrind dump found (files: ${fresh.join(', ') || 'none'})`)
-    return total
-  }
+  const dumped = (label) => readDump(dir, seen, label, opts['keep-dumps'])
   const perRequest = Object.fromEntries(names.map((n) => [n, []]))
+  const withoutTasks = Object.fromEntries(names.map((n) => [n, []]))
+  // With --baseline, a variant and its `-base` swap places every other round: an A/A run (the same tree as its own
+  // baseline) read the first of the two 2–6 % higher in short runs.
+  const swapped = (n) => (n.endsWith('-base') ? variantOf(n) : names.includes(`${n}-base`) ? `${n}-base` : n)
   for (let r = 1; r <= rounds; r++) {
-    for (const n of names) {
+    for (const n of r % 2 ? names : names.map(swapped)) {
       callgrind('-z')
       callgrind('-i', 'on')
       await loop(n, requests)
       callgrind('-d')
       callgrind('-i', 'off')
-      perRequest[n].push(Math.round(dumped(`${n}.${r}`) / requests))
+      const { total, tasks } = dumped(`${n}.${r}`)
+      perRequest[n].push(Math.round(total / requests))
+      withoutTasks[n].push(Math.round((total - tasks) / requests))
     }
-    log(`round ${r}/${rounds}: ${names.map((n) => `${n} ${perRequest[n].at(-1).toLocaleString('en')}`).join(', ')}`)
+    log(`round ${r}/${rounds}: ${names.map((n) => `${n} ${perRequest[n].at(-1).toLocaleString('en')} (${withoutTasks[n].at(-1).toLocaleString('en')} without V8 tasks)`).join(', ')}`)
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]
-  const baseline = median(perRequest[names[0]])
-  const variants = names.map((n) => ({
-    variant: n,
-    note: NOTES[n],
-    instructions_per_request: median(perRequest[n]),
-    [`cost_vs_${names[0]}`]: median(perRequest[n]) / baseline - 1,
-    rounds: perRequest[n],
-  }))
-  const result = { date: new Date().toISOString(), rounds, requests_per_round: requests, warmup: Number(opts.warmup), variants }
-  console.log(`\nvariant        instructions/request   vs ${names[0].padEnd(11)}   rounds`)
-  for (const v of variants)
-    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v[`cost_vs_${names[0]}`] >= 0 ? '+' : ''}${(v[`cost_vs_${names[0]}`] * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
+  const note = (n) => (n.endsWith('-base') ? `${NOTES[variantOf(n)]}; on the gateway of ${opts.baseline}` : NOTES[n])
+  const meta = { rounds, requests_per_round: requests, warmup: Number(opts.warmup), connections: CONNECTIONS }
+  const result = summarize({ names, perRequest, withoutTasks, note, baseline: opts.baseline, meta })
+  printSummary(result.variants)
+  if (opts.record) {
+    const results = readJson(RESULTS) ?? {}
+    fs.writeFileSync(RESULTS, `${JSON.stringify({ ...results, instructions: { ...result, legate: gitRevision() } }, null, 2)}\n`)
+    log(`wrote the instructions entry of ${path.relative(process.cwd(), RESULTS)}`)
+  }
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`)
+}
+
+function gitRevision() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    return execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? `${sha}+uncommitted` : sha
+  } catch {
+    return null
+  }
 }
 
 try {

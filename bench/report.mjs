@@ -4,7 +4,7 @@ import { evaluateTargets } from './targets.mjs'
 /** One `scenarios[]` entry of results.json; skipped or failed scenarios keep their place with null figures. */
 export function toResultScenario(s) {
   const base = { name: s.name, system: s.version ? `${s.system}, ${s.version}` : s.system }
-  const nulls = { rps: null, p50_ms: null, p99_ms: null, ratio_to_bare: null, do_calls_per_request: null, workerd_cpu_us_per_request: null }
+  const nulls = { rps: null, p50_ms: null, p99_ms: null, ratio_to_bare: null, do_calls_per_request: null, workerd_cpu_us_per_request: null, workerd_cpu_us_over_bare: null }
   if (s.skipped) return { ...base, ...nulls, skipped: s.skipped }
   if (s.error || s.rps === undefined) return { ...base, ...nulls, error: s.error ?? 'not run' }
   return {
@@ -15,6 +15,7 @@ export function toResultScenario(s) {
     ratio_to_bare: Number(s.ratio.toFixed(3)),
     do_calls_per_request: s.doPerRequest === null ? null : Number(s.doPerRequest.toFixed(3)),
     workerd_cpu_us_per_request: s.cpuUs == null ? null : Math.round(s.cpuUs),
+    workerd_cpu_us_over_bare: s.cpuOverBare == null ? null : Math.round(s.cpuOverBare),
     ...(s.note ? { note: s.note } : {}),
   }
 }

@@ -280,6 +280,8 @@ async function runLoad(scenarios) {
     s.p99 = median(s.rounds.map((x) => x.p99))
     s.ratio = median(s.rounds.map((x, i) => x.rps / bare.rounds[i].rps))
     s.cpuUs = s.rounds.every((x) => x.cpuUs !== null) ? median(s.rounds.map((x) => x.cpuUs)) : null
+    // What the scenario adds to the platform per request (issue 18): median over rounds of (its CPU − bare's, same round).
+    s.cpuOverBare = s.cpuUs !== null && bare.rounds.every((x) => x.cpuUs !== null) ? median(s.rounds.map((x, i) => x.cpuUs - bare.rounds[i].cpuUs)) : null
     s.doPerRequest = s.legate ? s.rounds.reduce((a, x) => a + x.calls, 0) / total : null
   }
   if (bare.error) throw new Error(`the bare Worker failed under load, so no ratio can be computed: ${bare.error}`)
@@ -347,6 +349,9 @@ async function main() {
   results.machine.load_avg_end = os.loadavg().map((x) => Number(x.toFixed(2)))
   results.machine.run.finished_at = new Date().toISOString()
 
+  // `npm run bench:instructions -- --record` writes its own entry; a load run keeps it.
+  const instructions = readJson(OUT)?.instructions
+  if (instructions) results.instructions = instructions
   fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
   printReport(results, active, RUN)
   console.log(`\nWrote ${path.relative(process.cwd(), OUT)} in ${((Date.now() - started) / 1000).toFixed(0)} s`)

@@ -30,6 +30,30 @@ export function evaluateTargets(results) {
   ratio('legate-full', 0.7, 'issue 7')
   ratio('legate-cache-hit', 1.0, 'issue 17')
 
+  // Issue 18: what Legate adds to the platform per request, and its tail at saturation, against bare in the same run.
+  {
+    const target = 'legate-plain workerd CPU per request ≤ bare + 40 µs'
+    const a = s['legate-plain']
+    const over = a?.workerd_cpu_us_over_bare ?? (a?.workerd_cpu_us_per_request != null && s.bare?.workerd_cpu_us_per_request != null ? a.workerd_cpu_us_per_request - s.bare.workerd_cpu_us_per_request : null)
+    if (over == null) out.push({ target, source: 'issue 18', status: 'not measured', detail: a?.skipped ?? a?.error ?? 'no figure' })
+    else
+      out.push({
+        target,
+        source: 'issue 18',
+        status: over <= 40 ? 'met' : 'missed',
+        detail: `bare + ${Math.round(over)} µs (${a.workerd_cpu_us_per_request} vs ${s.bare.workerd_cpu_us_per_request} µs/request)`,
+      })
+  }
+  for (const name of ['legate-plain', 'legate-full']) {
+    const target = `${name} p99 at saturation ≤ 1.5 × bare's`
+    const a = s[name]
+    if (!measured(a) || !measured(s.bare)) out.push({ target, source: 'issue 18', status: 'not measured', detail: a?.skipped ?? a?.error ?? 'no figure' })
+    else {
+      const r = a.p99_ms / s.bare.p99_ms
+      out.push({ target, source: 'issue 18', status: r <= 1.5 ? 'met' : 'missed', detail: `${r.toFixed(2)} × (${a.p99_ms} vs ${s.bare.p99_ms} ms)` })
+    }
+  }
+
   // Issue 6: stats plus access logging cost at most 5 % against both off; measured with the access log on every
   // request (the default) and sampled (every error, 1 % of successes).
   for (const [name, how] of [

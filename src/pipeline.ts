@@ -38,8 +38,10 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const settings = snapshot.settings
   const url = info.url
 
-  // URL accessors are native calls: read each part once.
+  // URL and Request accessors are native calls: read each part once.
   const { pathname, host, search } = url
+  const incoming = request.headers
+  const method = request.method
   const normalized = normalizePath(pathname, settings)
   if (normalized.kind === 'reject')
     return problem({ code: 'ERR_BAD_PATH', detail: PATH_REJECT_DETAIL[normalized.reason], requestId })
@@ -49,8 +51,8 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
 
   // The upstream-bound headers, built once: client copies of gateway control headers (x-envoy-*, x-legate-*, …)
   // and hop-by-hop headers are gone and the forwarding headers set before routing, auth or any filter sees them.
-  const clientAddress = trustedClientAddress(request.headers, settings.xff_num_trusted_hops)
-  const headers = toUpstreamHeaders(request.headers, {
+  const clientAddress = trustedClientAddress(incoming, settings.xff_num_trusted_hops)
+  const headers = toUpstreamHeaders(incoming, {
     clientAddress,
     proto: url.protocol === 'https:' ? 'https' : 'http',
     host,
@@ -59,12 +61,12 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     websocket: true, // WebSocket handshakes pass through to the upstream
   })
   const vhost = snapshot.matchHost(host)
-  const hit = vhost?.table.match({ path, method: request.method, headers, search })
+  const hit = vhost?.table.match({ path, method, headers, search })
   if (!vhost || !hit)
     return problem({
       code: 'ERR_ROUTE_NOT_FOUND',
       detail: vhost
-        ? `no route in virtual host "${vhost.name}" matches ${request.method} ${path}.`
+        ? `no route in virtual host "${vhost.name}" matches ${method} ${path}.`
         : `no virtual host serves the host "${host}".`,
       requestId,
     })
@@ -80,7 +82,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     url,
     headers,
     body: request.body,
-    method: request.method,
+    method,
     requestId,
     clientAddress,
     routeName: route.name,

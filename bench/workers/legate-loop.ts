@@ -6,9 +6,14 @@
  * A request whose host is `<V>.variant.bench` goes to a gateway instance kept for variant V, with `env.CONFIG`
  * replaced by the KV namespace bound as `CONFIG_<V>` (each seeded with that variant's route table; their virtual
  * host matches every domain). The request itself is passed on untouched, so the downstream HTTP work is the same
- * as a user's. Everything else goes to the real Worker.
+ * as a user's. `<V>-base` runs on the baseline's gateway (bench/instructions.mjs --baseline).
+ * `bare.variant.bench` is the bare pass-through Worker's work (bench/workers/bare.js), done in this same isolate:
+ * the yardstick for what the gateway adds over the platform. Everything else goes to the real Worker.
  */
 import { createGateway } from '../../src/gateway.ts'
+// bench/instructions.mjs resolves this to the gateway of `--baseline REF` (or to this tree's): the `<V>-base` variants.
+// @ts-ignore: an esbuild alias, not a module TypeScript can see
+import * as baseline from 'legate-baseline'
 import gateway from '../../src/worker.ts'
 import type { Env } from '../../src/env.ts'
 
@@ -22,11 +27,16 @@ export default {
     const host = request.headers.get('host') ?? ''
     if (!host.endsWith(SUFFIX)) return gateway.fetch(request, env, ctx)
     const variant = host.slice(0, -SUFFIX.length)
+    if (variant === 'bare') {
+      const url = new URL(request.url)
+      return fetch((env as unknown as { UPSTREAM: string }).UPSTREAM + url.pathname + url.search, request)
+    }
     let entry = gateways.get(variant)
     if (!entry) {
       const kv = (env as unknown as Record<string, KVNamespace | undefined>)[`CONFIG_${variant}`]
       if (!kv) return Promise.resolve(Response.json({ error: `no KV namespace bound as CONFIG_${variant}` }, { status: 400 }))
-      gateways.set(variant, (entry = { gw: createGateway(), env: { ...env, CONFIG: kv } }))
+      const create = variant.endsWith('-base') ? (baseline as { createGateway: typeof createGateway }).createGateway : createGateway
+      gateways.set(variant, (entry = { gw: create(), env: { ...env, CONFIG: kv } }))
     }
     return entry.gw.fetch(request, entry.env, ctx)
   },

@@ -128,13 +128,14 @@ export function createObserver(options: ObserverOptions) {
         }
         const up = rc?.upstream
         let flags: string | undefined
-        const flagsOf = () => (flags ??= response.headers.get(FLAGS_HEADER) ?? (rc?.flags.size ? [...rc.flags].join(',') : '-'))
+        const headers = response.headers // an accessor call: read once
+        const flagsOf = () => (flags ??= headers.get(FLAGS_HEADER) ?? (rc?.flags.size ? [...rc.flags].join(',') : '-'))
         // Before routing, the only 404 is "no route" (bad paths are 400, no config 503).
         if (statsOn && !rc && status === 404) stats.counter(DOWNSTREAM.noRoute)
         const logged = accessLog.sample(status)
         const pointed = analytics.sample(status)
         if (logged || pointed) {
-          const facts = summarize(obs, request, response, flagsOf(), up, durationMs, requestId)
+          const facts = summarize(obs, request, status, headers, flagsOf(), up, durationMs, requestId)
           if (logged) console.log(accessLog.format(facts))
           if (pointed) analytics.write(env, facts, obs.stats)
         }
@@ -142,7 +143,7 @@ export function createObserver(options: ObserverOptions) {
           recorder.note(settings.recorder, { rc, request, status, flags: flagsOf(), durationMs, upstream: up, requestId, traceId: obs.trace?.traceId, version: obs.version }, env, waitUntil)
         if (settings.tracing.server_timing && status !== 101) response = withServerTiming(response, durationMs, up?.ms)
         // Which version answered (rollouts, previews); the pipeline's responses all have mutable headers.
-        if (obs.version !== undefined && status !== 101) response.headers.set(PREVIEW_VERSION_HEADER, String(obs.version))
+        if (obs.version !== undefined && status !== 101) headers.set(PREVIEW_VERSION_HEADER, String(obs.version))
         if (statsOn) flusher.maybeFlush(env, waitUntil, settings.stats)
       } catch (e) {
         console.error(JSON.stringify({ level: 'error', msg: 'observability failed for a request', request_id: requestId, error: String((e as Error)?.stack ?? e) }))
@@ -155,9 +156,10 @@ export function createObserver(options: ObserverOptions) {
 }
 
 /** The request summary shared by the access log and the Analytics Engine sink, gathered once per request. */
-function summarize(obs: RequestObservation, request: Request, response: Response, flags: string, up: UpstreamOutcome | undefined, durationMs: number, requestId: string): RequestFacts {
+function summarize(obs: RequestObservation, request: Request, status: number, responseHeaders: Headers, flags: string, up: UpstreamOutcome | undefined, durationMs: number, requestId: string): RequestFacts {
   const rc = obs.record.rc
-  const { authority, path } = rc ? { authority: rc.url.host, path: rc.url.pathname } : authorityAndPath(request.url, request.headers)
+  const requestHeaders = request.headers
+  const { authority, path } = rc ? { authority: rc.url.host, path: rc.url.pathname } : authorityAndPath(request.url, requestHeaders)
   const cf = (request as { cf?: { httpProtocol?: unknown; country?: unknown } }).cf
   return {
     start_time: isoTime(obs.startedAt),
@@ -165,7 +167,7 @@ function summarize(obs: RequestObservation, request: Request, response: Response
     authority,
     path,
     protocol: typeof cf?.httpProtocol === 'string' ? cf.httpProtocol : null,
-    status: response.status,
+    status,
     response_flags: flags,
     vhost: rc?.vhostName ?? null,
     route: rc?.routeName ?? null,
@@ -174,13 +176,13 @@ function summarize(obs: RequestObservation, request: Request, response: Response
     attempt_count: up ? (up.attempts ?? 1) : 0,
     duration_ms: durationMs,
     upstream_duration_ms: up?.ms ?? null,
-    bytes_received: contentLength(request.headers),
-    bytes_sent: contentLength(response.headers),
+    bytes_received: contentLength(requestHeaders),
+    bytes_sent: contentLength(responseHeaders),
     request_id: requestId,
     trace_id: obs.trace?.traceId ?? null,
     config_version: obs.version ?? null,
-    client_address: rc?.clientAddress ?? peerAddress(request.headers),
-    user_agent: request.headers.get('user-agent'),
+    client_address: rc?.clientAddress ?? peerAddress(requestHeaders),
+    user_agent: requestHeaders.get('user-agent'),
     country: typeof cf?.country === 'string' ? cf.country : null,
   }
 }

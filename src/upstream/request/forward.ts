@@ -162,17 +162,20 @@ async function forwardTo(rc: RequestContext, input: ForwardInput, cluster: Clust
     headers.set('x-envoy-upstream-service-time', String(attempt.ms))
     if (retry?.attemptCountDownstream) headers.set('x-envoy-attempt-count', String(attempt.n))
   }
-  if (res.status === 101 && res.webSocket) {
+  const status = res.status // Response accessors are calls into the runtime: each read once
+  if (status === 101 && res.webSocket) {
     disarm()
     const headers = toDownstreamHeaders(res.headers, 101)
     tag(headers)
     return new Response(null, { status: 101, webSocket: res.webSocket, headers })
   }
   // The timer stays armed until the body is done: the route timeout covers the whole exchange (Envoy).
-  if (!res.body) disarm()
+  const resBody = res.body
+  if (!resBody) disarm()
   // A copy with mutable headers that keeps status, status text and the streaming body (nothing is buffered).
-  const out = new Response(res.body, res)
-  stripDownstreamHopByHop(out.headers, res.status)
-  tag(out.headers)
+  const out = new Response(resBody, res)
+  const headers = out.headers
+  stripDownstreamHopByHop(headers, status)
+  tag(headers)
   return out
 }
