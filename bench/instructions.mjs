@@ -28,7 +28,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import { BASE_HEADERS, LOAD_PATH, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig } from './scenarios.mjs'
+import { BASE_HEADERS, LOAD_PATH, legateOpenapiConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, OPENAPI_REQUEST } from './scenarios.mjs'
 import { newMiniflare, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
@@ -40,11 +40,13 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     out: { type: 'string' },
     'keep-dumps': { type: 'string' },
+    set: { type: 'string', default: 'observability' },
     help: { type: 'boolean', default: false },
   },
 })
 if (opts.help) {
-  console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
+  console.log('usage: npm run bench:instructions -- [--set observability|openapi] [--rounds 5] [--requests 1000] [--warmup 3000] [--out FILE] [--keep-dumps DIR]')
+  console.log('  --set openapi     legate-plain (GET), legate-plain-post (POST of the openapi body) and legate-openapi (issue 16)')
   console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
   process.exit(0)
 }
@@ -55,21 +57,47 @@ for (const tool of ['valgrind', 'callgrind_control'])
   }
 
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
-/** Variant name → route table. The first is the baseline the others are compared with. */
-const VARIANTS = {
-  unobserved: legatePlainUnobservedConfig,
-  observed: (u) => slowFlush(legatePlainConfig(u)),
-  'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
-  canary: (u) => slowFlush(legatePlainConfig(u)),
+/** Variant sets: name → route table (the first is the baseline the others are compared with), notes, requests. */
+const SETS = {
+  observability: {
+    variants: {
+      unobserved: legatePlainUnobservedConfig,
+      observed: (u) => slowFlush(legatePlainConfig(u)),
+      'log-sampled': (u) => slowFlush(legatePlainLogSampledConfig(u)),
+      canary: (u) => slowFlush(legatePlainConfig(u)),
+    },
+    notes: {
+      unobserved: 'legate-plain with stats, access log and tracing off',
+      observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
+      'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
+      canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
+    },
+    requests: {},
+  },
+  // Issue 16: what validating the body costs, apart from what a POST with a body costs anyway.
+  openapi: {
+    variants: {
+      'plain-post': (u) => slowFlush(legatePlainConfig(u)),
+      plain: (u) => slowFlush(legatePlainConfig(u)),
+      openapi: (u) => slowFlush(legateOpenapiConfig(u)),
+    },
+    notes: {
+      'plain-post': 'legate-plain, POST of the legate-openapi body (192 bytes), not validated',
+      plain: 'legate-plain (GET)',
+      openapi: 'legate-openapi: the same POST, its path, query and body validated (enforce)',
+    },
+    requests: { 'plain-post': OPENAPI_REQUEST, openapi: OPENAPI_REQUEST },
+  },
 }
+const SET = SETS[opts.set]
+if (!SET) {
+  console.error(`unknown --set ${opts.set} (${Object.keys(SETS).join(', ')})`)
+  process.exit(2)
+}
+const VARIANTS = SET.variants
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
-const NOTES = {
-  unobserved: 'legate-plain with stats, access log and tracing off',
-  observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
-  'log-sampled': 'legate-plain with the access log at every error + 1 % of successes (stats and tracing on)',
-  canary: 'observed, during a 50 % canary rollout: both versions held, sticky assignment, rollout.v<N>.* stats',
-}
+const NOTES = SET.notes
 const names = Object.keys(VARIANTS)
 /** Concurrent keep-alive connections of the request loop. */
 const CONNECTIONS = 8
@@ -131,13 +159,15 @@ async function main() {
   const { hostname, port: gwPort } = new URL(origin)
   // A keep-alive socket the server closed while idle fails the next request on it: retried once on a new socket,
   // as Node's documentation advises (req.reusedSocket).
-  const get = (host, retry = true) =>
+  const get = (host, spec = {}, retry = true) =>
     new Promise((resolve, reject) => {
-      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...BASE_HEADERS, host } }, (res) => {
+      const headers = { ...BASE_HEADERS, ...spec.headers, host }
+      const req = http.request({ agent, hostname, port: gwPort, path: LOAD_PATH, method: spec.method ?? 'GET', headers }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
-      req.on('error', (e) => (retry && req.reusedSocket ? get(host, false).then(resolve, reject) : reject(e)))
+      req.on('error', (e) => (retry && req.reusedSocket ? get(host, spec, false).then(resolve, reject) : reject(e)))
+      req.end(spec.body)
     })
   /** `count` requests to variant n over CONNECTIONS keep-alive connections, as a load generator would send them. */
   const loop = async (n, count) => {
@@ -145,7 +175,7 @@ async function main() {
     let non2xx = 0
     const connection = async () => {
       while (left-- > 0) {
-        const status = await get(`${n}.variant.bench`)
+        const status = await get(`${n}.variant.bench`, SET.requests[n])
         if (status < 200 || status > 299) non2xx++
       }
     }
@@ -187,13 +217,13 @@ async function main() {
     variant: n,
     note: NOTES[n],
     instructions_per_request: median(perRequest[n]),
-    cost_vs_unobserved: median(perRequest[n]) / baseline - 1,
+    cost_vs_baseline: median(perRequest[n]) / baseline - 1,
     rounds: perRequest[n],
   }))
   const result = { date: new Date().toISOString(), rounds, requests_per_round: requests, warmup: Number(opts.warmup), variants }
-  console.log('\nvariant        instructions/request   vs unobserved   rounds')
+  console.log(`\nvariant        instructions/request   vs ${names[0].padEnd(11)}   rounds`)
   for (const v of variants)
-    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v.cost_vs_unobserved >= 0 ? '+' : ''}${(v.cost_vs_unobserved * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
+    console.log(`${v.variant.padEnd(14)} ${v.instructions_per_request.toLocaleString('en').padStart(20)}   ${`${v.cost_vs_baseline >= 0 ? '+' : ''}${(v.cost_vs_baseline * 100).toFixed(1)} %`.padStart(13)}   ${v.rounds.map((x) => x.toLocaleString('en')).join(' ')}`)
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`)
 }
 
