@@ -1,6 +1,7 @@
 /**
  * @module openapi_validation filter: checks a request against its OpenAPI operation (parameters and JSON body);
- * `enforce` answers 400 with every error, `report` counts, logs and forwards.
+ * `enforce` answers 400 with every error, `report` counts, logs and forwards. Responses are checked in report
+ * mode only, when `response_validation` asks for it (response.ts).
  */
 import { problem } from '../../http/problem.ts'
 import { defineFilter, FilterConfigError, type RequestContext } from '../types.ts'
@@ -8,6 +9,7 @@ import { readWithin, streamOf } from '../../http/body.ts'
 import { compileSchema, type CompiledSchema } from './compile.ts'
 import { OPENAPI_ERRORS, OPENAPI_STATS, openapiValidationConfig, type OpenapiValidationConfig, type Parameter } from './config.ts'
 import { compilePath, deserialize, parseCookies, queryValue, shapeOf, type Shape } from './params.ts'
+import { checkResponse, compileResponses } from './response.ts'
 
 /** One problem found, as listed in the 400 reply: where in the request, which schema rule, what. */
 export interface ValidationError {
@@ -50,7 +52,8 @@ function compileOperation(config: OpenapiValidationConfig) {
     const json = JSON_RE.test(t) || t === '*/*' || t === 'application/*'
     content.set(t, { json, ...(media.schema !== undefined ? { schema: compile(media.schema, media, 'schema') } : {}) })
   }
-  return { params, content, path: params.some((p) => p.param.in === 'path') ? compilePath(op.path) : undefined }
+  const responses = config.response_validation === 'report' && op.responses ? compileResponses(op.responses, (schema, at) => compile(schema, at, 'schema')) : undefined
+  return { params, content, responses, path: params.some((p) => p.param.in === 'path') ? compilePath(op.path) : undefined }
 }
 
 type Compiled = ReturnType<typeof compileOperation>
@@ -123,19 +126,21 @@ function content(c: Compiled, type: string) {
 /**
  * The `openapi_validation` filter. `legate import openapi` writes its config: `definitions` once on the virtual
  * host, `operation` per route. Parameters are read as OpenAPI serializes them; JSON bodies are read within
- * `max_body_bytes`, validated and forwarded byte for byte.
+ * `max_body_bytes`, validated and forwarded byte for byte. With `response_validation: report`, upstream responses
+ * are checked against `operation.responses` (counted and logged, never changed).
  * @example filters: { openapi_validation: { operation: { path: /users/{id}, parameters: [{ name: id, in: path, schema: { type: integer } }] } } }
  */
 export const openapiValidationFilter = defineFilter({
   name: 'openapi_validation',
   status: 'alpha',
-  description: 'Validates parameters and JSON bodies against an OpenAPI operation (enforce: 400 listing every error; report)',
+  description: 'Validates parameters and JSON bodies against an OpenAPI operation (enforce: 400 listing every error; report), and optionally reports responses that do not match',
   configSchema: openapiValidationConfig,
   errors: OPENAPI_ERRORS,
   stats: OPENAPI_STATS,
   create(config) {
     if (!config.operation) return {}
     const compiled = compileOperation(config)
+    const responses = compiled.responses
     return {
       onRequest: async function openapiValidation(rc) {
         const errors: ValidationError[] = []
@@ -152,6 +157,7 @@ export const openapiValidationFilter = defineFilter({
         const detail = `${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors[0]!.pointer || '/'} ${errors[0]!.message}`
         return problem({ code: 'ERR_OPENAPI_INVALID_REQUEST', detail, requestId: rc.requestId, extra: { errors } }, OPENAPI_ERRORS)
       },
+      ...(responses ? { onResponse: (rc: RequestContext, response: Response) => (rc.upstream ? checkResponse(rc, response, responses, config.max_response_bytes) : undefined) } : {}),
     }
   },
 })

@@ -26,6 +26,8 @@ export interface ImportOptions {
   basePath?: string
   /** Also write the http_filters entry (a table has one http_filters list across its files). @default true */
   filterEntry?: boolean
+  /** Also write each operation's responses and turn response validation on (report mode). @default false */
+  responses?: boolean
 }
 
 export interface ImportResult {
@@ -130,10 +132,12 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
       const full = `${basePath}${path}`
       const template = toTemplate(full)
       if (template.length > 256) issues.push({ pointer: pathAt, message: `the path template is ${template.length} characters; a Legate template holds 256` })
-      const parts = operationParts(doc, item, pathAt, op, opAt, ctx)
+      const parts = operationParts(doc, item, pathAt, op, opAt, ctx, options.responses === true)
       const route: Obj = { name: '', match: { template, methods: [method.toUpperCase()] } }
-      if (parts.parameters.length > 0 || parts.request_body)
-        route.filters = { [FILTER]: { operation: { path: full, ...(parts.parameters.length ? { parameters: parts.parameters } : {}), ...(parts.request_body ? { request_body: parts.request_body } : {}) } } }
+      if (parts.parameters.length > 0 || parts.request_body || parts.responses) {
+        const { parameters, request_body, responses } = parts
+        route.filters = { [FILTER]: { operation: { path: full, ...(parameters.length ? { parameters } : {}), ...(request_body ? { request_body } : {}), ...(responses ? { responses } : {}) } } }
+      }
       if (cluster) route.forward = { cluster: cluster.name }
       found.push({ path: full, specPath: path, method: m, route, at: opAt, ...(typeof op.operationId === 'string' ? { id: op.operationId } : {}) })
     })
@@ -146,7 +150,7 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
   if (Object.keys(definitions).length > 0) vhost.filters = { [FILTER]: { definitions } }
   vhost.routes = found.map((f) => f.route)
   const table: Obj = {}
-  if (options.filterEntry !== false) table.http_filters = [{ name: FILTER, config: { mode: 'enforce' } }]
+  if (options.filterEntry !== false) table.http_filters = [{ name: FILTER, config: { mode: 'enforce', ...(options.responses ? { response_validation: 'report' } : {}) } }]
   if (cluster) table.clusters = [{ name: cluster.name, endpoints: [{ url: cluster.url }] }]
   table.virtual_hosts = [vhost]
   const size = JSON.stringify(table).length
