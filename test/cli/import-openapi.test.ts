@@ -1,5 +1,6 @@
 /** `legate import openapi`: OpenAPI 3.0/3.1 → a route table that validates, stable re-imports, refusals with pointers. */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
@@ -117,7 +118,33 @@ describe('legate import openapi', () => {
     expect((await legate('validate', out)).code).toBe(0)
   })
 
-  it('--validate-responses writes each operation\'s responses ($refs followed) and turns response validation on', async () => {
+  it('imports a large real description (DigitalOcean, 659 operations), listing what does not map, and the table validates', async () => {
+    const dir = tempFiles({ 'digitalocean.json': gunzipSync(readFileSync(join(FIXTURES, 'digitalocean.json.gz'))).toString('utf8') })
+    const spec = join(dir, 'digitalocean.json')
+    const refused = await legate('import', 'openapi', spec, '--json')
+    expect(refused.code).toBe(1)
+    const report = JSON.parse(refused.stdout) as { operations: number; issues: { pointer: string; message: string }[] }
+    expect(report.operations).toBe(659)
+    expect(report.issues.map((i) => `${i.pointer} ${i.message.replace(/: add .*$/, '')}`)).toEqual([
+      '/security security requirements are not enforced by the imported table',
+      // The description writes `properties: { $ref: … }`: a property named "$ref" whose schema is a string.
+      '/paths/~1v2~1load_balancers/post/requestBody/content/application~1json/schema/oneOf/0/allOf/0/properties/$ref a schema must be an object or a boolean',
+      '/paths/~1v2~1load_balancers~1{lb_id}~1droplets/delete/requestBody/content/application~1json/schema/properties/$ref a schema must be an object or a boolean',
+      '/paths/~1<upload_url>/put/servers/0/url "https://" is not a URL',
+      '/paths/~1<upload_url>/put/requestBody/content/application~1octet-stream/schema bodies of application/octet-stream are accepted but not validated (only JSON bodies are)',
+    ])
+    const out = join(dir, 'routes.yaml')
+    const partial = await legate('import', 'openapi', spec, '-o', out, '--allow-partial', '--validate-responses')
+    expect(partial.code).toBe(0)
+    const table = parse(readFileSync(out, 'utf8')) as Table
+    expect(table.virtual_hosts[0]!.routes).toHaveLength(659)
+    expect(table.virtual_hosts[0]!.routes.filter((r) => r.filters?.openapi_validation.operation.responses).length).toBe(659)
+    const valid = await legate('validate', out)
+    expect(valid.stderr).toBe('')
+    expect(valid.code).toBe(0)
+  })
+
+    it('--validate-responses writes each operation\'s responses ($refs followed) and turns response validation on', async () => {
     const spec = {
       openapi: '3.0.3',
       info: { title: 'Items', version: '1' },
