@@ -9,6 +9,7 @@ import { readWithin, streamOf } from '../../http/body.ts'
 import { compileSchema, type CompiledSchema } from './compile.ts'
 import { OPENAPI_ERRORS, OPENAPI_STATS, openapiValidationConfig, type OpenapiValidationConfig, type Parameter } from './config.ts'
 import { compilePath, deserialize, parseCookies, queryValue, shapeOf, type Shape } from './params.ts'
+import { compileContent, jsonSchemaFor, lookupMedia, mediaTypeOf, parseJson } from './media.ts'
 import { checkResponse, compileResponses } from './response.ts'
 
 /** One problem found, as listed in the 400 reply: where in the request, which schema rule, what. */
@@ -25,9 +26,7 @@ interface CompiledParam {
   at: string
 }
 
-const JSON_RE = /^application\/(?:[\w.+-]*\+)?json$/
 const DIGITS_RE = /^\d+$/
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const seg = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function compileOperation(config: OpenapiValidationConfig) {
@@ -46,12 +45,7 @@ function compileOperation(config: OpenapiValidationConfig) {
     schema: compile(p.schema, p, 'schema'),
     at: `/${p.in}/${seg(p.in === 'header' ? p.name.toLowerCase() : p.name)}`,
   }))
-  const content = new Map<string, { json: boolean; schema?: CompiledSchema }>()
-  for (const [type, media] of Object.entries(op.request_body?.content ?? {})) {
-    const t = type.toLowerCase()
-    const json = JSON_RE.test(t) || t === '*/*' || t === 'application/*'
-    content.set(t, { json, ...(media.schema !== undefined ? { schema: compile(media.schema, media, 'schema') } : {}) })
-  }
+  const content = compileContent(op.request_body?.content ?? {}, (schema, at) => compile(schema, at, 'schema'))
   const responses = config.response_validation === 'report' && op.responses ? compileResponses(op.responses, (schema, at) => compile(schema, at, 'schema')) : undefined
   return { params, content, responses, path: params.some((p) => p.param.in === 'path') ? compilePath(op.path) : undefined }
 }
@@ -87,15 +81,16 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
     if (spec.required) errors.push({ pointer: '/body', rule: 'required', message: 'this operation requires a request body' })
     return
   }
-  const type = (rc.request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  const media = content(c, type)
+  const type = mediaTypeOf(rc.request.headers)
+  const media = lookupMedia(c.content, type)
   if (!media) {
     rc.stats.counter('openapi_validation.unsupported_media_type')
     const accepted = [...c.content.keys()].join(', ')
     if (config.mode === 'report') return void errors.push({ pointer: '/header/content-type', rule: 'content-type', message: `"${type}" is not accepted (${accepted})` })
     return problem({ code: 'ERR_OPENAPI_UNSUPPORTED_MEDIA_TYPE', detail: `Content-Type "${type || '(none)'}" is not accepted here; send one of: ${accepted}`, requestId: rc.requestId }, OPENAPI_ERRORS)
   }
-  if (!media.schema || !(media.json || JSON_RE.test(type))) return
+  const schema = jsonSchemaFor(media, type)
+  if (!schema) return
   const tooLarge = () => {
     rc.stats.counter('openapi_validation.too_large')
     if (config.mode === 'report') return undefined
@@ -112,15 +107,11 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
   rc.body = streamOf(read.bytes)
   let value: unknown
   try {
-    value = JSON.parse(UTF8.decode(read.bytes))
+    value = parseJson(read.bytes)
   } catch (e) {
     return void errors.push({ pointer: '/body', rule: 'json', message: `the body is not JSON: ${(e as Error).message}` })
   }
-  for (const e of media.schema.check(value)) errors.push({ pointer: `/body${e.pointer}`, rule: e.rule, message: e.message })
-}
-
-function content(c: Compiled, type: string) {
-  return c.content.get(type) ?? c.content.get(`${type.split('/')[0]}/*`) ?? c.content.get('*/*')
+  for (const e of schema.check(value)) errors.push({ pointer: `/body${e.pointer}`, rule: e.rule, message: e.message })
 }
 
 /**

@@ -7,14 +7,10 @@ import { readCapped } from '../../http/body.ts'
 import type { RequestContext } from '../types.ts'
 import type { CompiledSchema } from './compile.ts'
 import type { Operation } from './config.ts'
+import { compileContent, jsonSchemaFor, lookupMedia, mediaTypeOf, parseJson, type ContentMap } from './media.ts'
 
-/** One response media type: whether its body is JSON, and its schema when it has one. */
-export interface CompiledMedia {
-  json: boolean
-  schema?: CompiledSchema
-}
-/** Status key (`200`, `2XX`, `default`) → media type (lowercased) → what to check. */
-export type CompiledResponses = Map<string, Map<string, CompiledMedia>>
+/** Status key (`200`, `2XX`, `default`) → its content map. */
+export type CompiledResponses = Map<string, ContentMap>
 
 interface Problem {
   pointer: string
@@ -22,20 +18,11 @@ interface Problem {
   message: string
 }
 
-const JSON_RE = /^application\/(?:[\w.+-]*\+)?json$/
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** The operation's responses, schemas compiled with `compile` (which names the failing field). */
 export function compileResponses(responses: NonNullable<Operation['responses']>, compile: (schema: unknown, at: object) => CompiledSchema): CompiledResponses {
   const out: CompiledResponses = new Map()
-  for (const [status, spec] of Object.entries(responses)) {
-    const media = new Map<string, CompiledMedia>()
-    for (const [type, m] of Object.entries(spec.content)) {
-      const t = type.toLowerCase()
-      media.set(t, { json: JSON_RE.test(t) || t === '*/*' || t === 'application/*', ...(m.schema !== undefined ? { schema: compile(m.schema, m) } : {}) })
-    }
-    out.set(status.toUpperCase() === 'DEFAULT' ? 'default' : status.toUpperCase(), media)
-  }
+  for (const [status, spec] of Object.entries(responses)) out.set(status.toUpperCase() === 'DEFAULT' ? 'default' : status.toUpperCase(), compileContent(spec.content, compile))
   return out
 }
 
@@ -56,15 +43,16 @@ export function checkResponse(rc: RequestContext, response: Response, c: Compile
   const described = forStatus(c, status)
   if (!described) return report(rc, status, [{ pointer: '/status', rule: 'status', message: `status ${status} is not described for this operation (${[...c.keys()].join(', ')})` }])
   if (described.size === 0) return void rc.stats.counter('openapi_validation.response_valid')
-  const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  const media = described.get(type) ?? described.get(`${type.split('/')[0]}/*`) ?? described.get('*/*')
+  const type = mediaTypeOf(response.headers)
+  const media = lookupMedia(described, type)
   if (!media) return report(rc, status, [{ pointer: '/header/content-type', rule: 'content-type', message: `"${type}" is not a media type of status ${status} (${[...described.keys()].join(', ')})` }])
   const body = response.body
-  if (!media.schema || !(media.json || JSON_RE.test(type)) || body === null || rc.method === 'HEAD') return void rc.stats.counter('openapi_validation.response_valid')
+  const schema = jsonSchemaFor(media, type)
+  if (!schema || body === null || rc.method === 'HEAD') return void rc.stats.counter('openapi_validation.response_valid')
   const length = response.headers.get('content-length')
   if (length !== null && Number(length) > maxBytes) return void rc.stats.counter('openapi_validation.response_too_large')
   const [client, copy] = body.tee()
-  rc.waitUntil(validateCopy(rc, status, copy, media.schema, maxBytes))
+  rc.waitUntil(validateCopy(rc, status, copy, schema, maxBytes))
   return new Response(client, response)
 }
 
@@ -78,7 +66,7 @@ async function validateCopy(rc: RequestContext, status: number, copy: ReadableSt
   if (bytes === undefined) return void rc.stats.counter('openapi_validation.response_too_large')
   let value: unknown
   try {
-    value = JSON.parse(UTF8.decode(bytes))
+    value = parseJson(bytes)
   } catch (e) {
     return report(rc, status, [{ pointer: '/body', rule: 'json', message: `the body is not JSON: ${(e as Error).message}` }])
   }
