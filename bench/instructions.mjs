@@ -35,7 +35,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { printSummary, readDump, summarize } from './instructions-report.mjs'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import { createIdentity, LOAD_PATH, legateCacheHitConfig, legateFullConfig, legateMirrorConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders } from './scenarios.mjs'
+import { createIdentity, LOAD_PATH, legateCacheHitConfig, legateFullConfig, legateMirrorConfig, legateOpenapiConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders, OPENAPI_REQUEST } from './scenarios.mjs'
 import { newMiniflare, readJson, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
@@ -73,9 +73,13 @@ const VARIANTS = {
   full: (u, identity) => slowFlush(legateFullConfig(u, identity)),
   mirror: (u, identity, mirror) => slowFlush(legateMirrorConfig(u, identity, mirror)),
   'cache-hit': (u, identity) => slowFlush(legateCacheHitConfig(u, identity)),
+  'plain-post': (u) => slowFlush(legatePlainConfig(u)),
+  openapi: (u) => slowFlush(legateOpenapiConfig(u)),
 }
-/** Run only when named with --only (issue 17's scenarios: a second upstream, a cache). */
-const OPT_IN = new Set(['mirror', 'cache-hit'])
+/** What a variant's requests carry beyond the load request (issue 16: a POST of legate-openapi's body). */
+const REQUESTS = { 'plain-post': OPENAPI_REQUEST, openapi: OPENAPI_REQUEST }
+/** Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and validation). */
+const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi'])
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
@@ -87,11 +91,13 @@ const NOTES = {
   full: 'legate-full: the whole chain (request_id, cors, jwt_authn, header_mutation, rate_limit leased, body_limit, fault 0 %, retries)',
   mirror: 'observed + every request mirrored to a second upstream (legate-mirror)',
   'cache-hit': 'jwt_authn + cache per identity: every measured request a hit (legate-cache-hit)',
+  'plain-post': 'legate-plain, POST of the legate-openapi body (192 bytes), not validated',
+  openapi: 'legate-openapi: the same POST, its path, query and body validated (enforce)',
 }
 if (opts.help) {
   console.log('usage: npm run bench:instructions -- [--rounds 5] [--requests 1000] [--warmup 3000] [--only a,b] [--out FILE] [--record] [--keep-dumps DIR]')
   console.log(`  --only a,b        only these variants (of ${Object.keys(VARIANTS).join(', ')}; bare is always kept;`)
-  console.log(`                    ${[...OPT_IN].join(' and ')} run only when named: --only observed,mirror,cache-hit)`)
+  console.log(`                    ${[...OPT_IN].join(', ')} run only when named: --only observed,mirror,cache-hit or --only observed,plain-post,openapi)`)
   console.log('  --baseline REF    also run every Legate variant V as V-base on the src/ of git REF (an A/B in one isolate and run)')
   console.log('  --record          write the figures as the `instructions` entry of bench/results.json (the rest is kept)')
   console.log('  --keep-dumps DIR  copy each callgrind dump to DIR as <variant>.<round>.<thread> (read with callgrind_annotate)')
@@ -190,13 +196,14 @@ async function main() {
   const { hostname, port: gwPort } = new URL(origin)
   // A keep-alive socket the server closed while idle fails the next request on it: retried once on a new socket,
   // as Node's documentation advises (req.reusedSocket).
-  const get = (host, retry = true) =>
+  const get = (host, spec = {}, retry = true) =>
     new Promise((resolve, reject) => {
-      const req = http.get({ agent, hostname, port: gwPort, path: LOAD_PATH, headers: { ...headers, host } }, (res) => {
+      const req = http.request({ agent, hostname, port: gwPort, path: LOAD_PATH, method: spec.method ?? 'GET', headers: { ...headers, ...spec.headers, host } }, (res) => {
         res.resume()
         res.on('end', () => resolve(res.statusCode)).on('error', reject)
       })
-      req.on('error', (e) => (retry && req.reusedSocket ? get(host, false).then(resolve, reject) : reject(e)))
+      req.on('error', (e) => (retry && req.reusedSocket ? get(host, spec, false).then(resolve, reject) : reject(e)))
+      req.end(spec.body)
     })
   /** `count` requests to variant n over CONNECTIONS keep-alive connections, as a load generator would send them. */
   const loop = async (n, count) => {
@@ -204,7 +211,7 @@ async function main() {
     let non2xx = 0
     const connection = async () => {
       while (left-- > 0) {
-        const status = await get(`${n}.variant.bench`)
+        const status = await get(`${n}.variant.bench`, REQUESTS[variantOf(n)])
         if (status < 200 || status > 299) non2xx++
       }
     }

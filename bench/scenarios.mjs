@@ -239,6 +239,16 @@ export const SCENARIOS = [
     note: 'POST of a 10-property JSON body (192 bytes) to a route validating it, its path and query with openapi_validation (enforce)',
   },
   {
+    name: 'legate-plain-post',
+    kind: 'worker',
+    worker: 'legate-plain-post',
+    system: 'Legate (workerd)',
+    legate: true,
+    config: legatePlainConfig,
+    request: OPENAPI_REQUEST,
+    note: 'legate-plain with legate-openapi\'s request: the same POST and body, not validated (the baseline of what validation costs, issue 16)',
+  },
+  {
     name: 'legate-resilience',
     kind: 'worker',
     worker: 'legate-resilience',

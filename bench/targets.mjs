@@ -78,20 +78,22 @@ export function evaluateTargets(results) {
   }
 
   // Issues 3 and 4: a feature's share of the plain route's throughput, in the same run.
-  for (const [name, min, source, what] of [
+  for (const [name, min, source, what, base = 'legate-plain'] of [
     ['legate-resilience', 0.9, 'issue 3', 'retries + outlier detection + failure-rate breaker'],
     ['legate-jwt', 0.8, 'issue 4', 'a JWT-protected route'],
     ['legate-canary', 0.95, 'issue 13', 'the plain route during a 50 % canary rollout'],
     ['legate-openapi', 0.8, 'issue 16', 'a route validating a 10-property JSON body'],
+    // The same, against the plain route given the same POST and body: what validating costs, apart from the body.
+    ['legate-openapi', 0.8, 'issue 16', 'a route validating a 10-property JSON body', 'legate-plain-post'],
   ]) {
-    const target = `${what} ≥ ${Math.round(min * 100)} % of legate-plain`
+    const target = `${what} ≥ ${Math.round(min * 100)} % of ${base}`
     const a = s[name]
-    const b = s['legate-plain']
+    const b = s[base]
     if (!measured(a) || !measured(b))
       out.push({ target, source, status: 'not measured', detail: a?.skipped ?? b?.skipped ?? a?.error ?? b?.error ?? 'no figure' })
     else {
       const r = a.ratio_to_bare / b.ratio_to_bare
-      out.push({ target, source, status: r >= min ? 'met' : 'missed', detail: `${(r * 100).toFixed(1)} % (${name} ${a.ratio_to_bare.toFixed(3)} vs legate-plain ${b.ratio_to_bare.toFixed(3)} × bare)` })
+      out.push({ target, source, status: r >= min ? 'met' : 'missed', detail: `${(r * 100).toFixed(1)} % (${name} ${a.ratio_to_bare.toFixed(3)} vs ${base} ${b.ratio_to_bare.toFixed(3)} × bare)` })
     }
   }
 

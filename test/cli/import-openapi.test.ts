@@ -1,5 +1,6 @@
 /** `legate import openapi`: OpenAPI 3.0/3.1 → a route table that validates, stable re-imports, refusals with pointers. */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
@@ -109,14 +110,77 @@ describe('legate import openapi', () => {
     expect(after.slice(start + 3)).toEqual(old.slice(start))
   })
 
-  it('imports a 1,000-operation spec well within its 5 s budget, and the table validates', async () => {
+  it('imports a 1,000-operation spec, and the table validates (its time is measured in docs/import-openapi.md, not here)', async () => {
     const dir = tempFiles({ 'large.yaml': stringify(largeSpec(1000)) })
-    const t0 = performance.now()
     const { table, out } = await importTo(join(dir, 'large.yaml'))
-    const ms = performance.now() - t0
     expect(table.virtual_hosts[0]!.routes).toHaveLength(1000)
     expect(Object.keys((table.virtual_hosts[0]!.filters!.openapi_validation!.definitions as any).components.schemas)).toHaveLength(252)
-    expect(ms).toBeLessThan(15_000) // generous on a shared 2-core machine; typical figure in docs/import-openapi.md
+    expect((await legate('validate', out)).code).toBe(0)
+  })
+
+  it('imports a large real description (DigitalOcean, 659 operations), listing what does not map, and the table validates', async () => {
+    const dir = tempFiles({ 'digitalocean.json': gunzipSync(readFileSync(join(FIXTURES, 'digitalocean.json.gz'))).toString('utf8') })
+    const spec = join(dir, 'digitalocean.json')
+    const refused = await legate('import', 'openapi', spec, '--json')
+    expect(refused.code).toBe(1)
+    const report = JSON.parse(refused.stdout) as { operations: number; issues: { pointer: string; message: string }[] }
+    expect(report.operations).toBe(659)
+    expect(report.issues.map((i) => `${i.pointer} ${i.message.replace(/: add .*$/, '')}`)).toEqual([
+      '/security security requirements are not enforced by the imported table',
+      // The description writes `properties: { $ref: … }`: a property named "$ref" whose schema is a string.
+      '/paths/~1v2~1load_balancers/post/requestBody/content/application~1json/schema/oneOf/0/allOf/0/properties/$ref a schema must be an object or a boolean',
+      '/paths/~1v2~1load_balancers~1{lb_id}~1droplets/delete/requestBody/content/application~1json/schema/properties/$ref a schema must be an object or a boolean',
+      '/paths/~1<upload_url>/put/servers/0/url "https://" is not a URL',
+      '/paths/~1<upload_url>/put/requestBody/content/application~1octet-stream/schema bodies of application/octet-stream are accepted but not validated (only JSON bodies are)',
+    ])
+    const out = join(dir, 'routes.yaml')
+    const partial = await legate('import', 'openapi', spec, '-o', out, '--allow-partial', '--validate-responses')
+    expect(partial.code).toBe(0)
+    const table = parse(readFileSync(out, 'utf8')) as Table
+    expect(table.virtual_hosts[0]!.routes).toHaveLength(659)
+    expect(table.virtual_hosts[0]!.routes.filter((r) => r.filters?.openapi_validation.operation.responses).length).toBe(659)
+    const valid = await legate('validate', out)
+    expect(valid.stderr).toBe('')
+    expect(valid.code).toBe(0)
+  })
+
+    it('--validate-responses writes each operation\'s responses ($refs followed) and turns response validation on', async () => {
+    const spec = {
+      openapi: '3.0.3',
+      info: { title: 'Items', version: '1' },
+      servers: [{ url: 'https://items.example.com' }],
+      paths: {
+        '/items/{id}': {
+          get: {
+            operationId: 'getItem',
+            parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+            responses: {
+              '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } }, 'text/csv': {} } },
+              '4XX': { $ref: '#/components/responses/Problem' },
+              'x-internal': true,
+            },
+          },
+          delete: { operationId: 'deleteItem', responses: { '204': { description: 'deleted' } } },
+        },
+      },
+      components: {
+        schemas: { Item: { type: 'object', properties: { note: { type: 'string', nullable: true } } } },
+        responses: { Problem: { description: 'failed', content: { 'application/problem+json': { schema: { type: 'object', required: ['code'] } } } } },
+      },
+    }
+    const dir = tempFiles({ 'items.json': JSON.stringify(spec) })
+    const plain = await importTo(join(dir, 'items.json'))
+    expect(plain.text).not.toContain('responses')
+    const { table, out } = await importTo(join(dir, 'items.json'), '--validate-responses')
+    expect(table.http_filters).toEqual([{ name: 'openapi_validation', config: { mode: 'enforce', response_validation: 'report' } }])
+    const [get, del] = table.virtual_hosts[0]!.routes.map((r) => r.filters.openapi_validation.operation)
+    expect(get.responses).toEqual({
+      '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } }, 'text/csv': {} } },
+      '4XX': { content: { 'application/problem+json': { schema: { type: 'object', required: ['code'] } } } },
+    })
+    expect(del).toEqual({ path: '/items/{id}', responses: { '204': { content: {} } } })
+    // The referenced schema is kept once, in the 3.0 dialect rewritten (nullable → a type list).
+    expect(table.virtual_hosts[0]!.filters!.openapi_validation!.definitions).toEqual({ components: { schemas: { Item: { type: 'object', properties: { note: { type: ['string', 'null'] } } } } } })
     expect((await legate('validate', out)).code).toBe(0)
   })
 })

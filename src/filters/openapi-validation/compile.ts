@@ -5,6 +5,7 @@
  */
 import { dereference, format as FORMATS, validate, type OutputUnit, type Schema } from '@cfworker/json-schema'
 import { compileSearch } from '../../lib/safe-regex.ts'
+import { compileFast, type Check } from './fast.ts'
 
 type Lookup = Record<string, Schema | boolean>
 const BASE = new URL('https://openapi.legate.invalid/')
@@ -17,6 +18,8 @@ export interface CompiledSchema {
 
 /** Per shared definitions object (one per config version): its clone, indexed. */
 const indexes = new WeakMap<object, Lookup>()
+/** Per index: the fast path's compiled nodes, shared by the operations referencing them. */
+const fastNodes = new WeakMap<Lookup, Map<unknown, Check>>()
 let next = 0
 
 function lookupFor(definitions: object | undefined): Lookup {
@@ -73,17 +76,24 @@ function report(errors: readonly OutputUnit[]) {
   return out
 }
 
-/** Compiles `schema` (its `$ref`s resolve in `definitions`); throws when it cannot be indexed. */
-export function compileSchema(schema: unknown, definitions: object | undefined): CompiledSchema {
+/**
+ * Compiles `schema` (its `$ref`s resolve in `definitions`); throws when it cannot be indexed. `fast: false` runs
+ * every check in the library (the reference the fast path is compared with).
+ */
+export function compileSchema(schema: unknown, definitions: object | undefined, { fast: useFast = true } = {}): CompiledSchema {
   if (schema === true || schema === undefined) return { check: () => [] }
   const lookup = lookupFor(definitions)
   const own = structuredClone(schema) as Schema | boolean
   rewritePatterns(own)
   dereference(own, lookup, BASE, `/~legate/${next++}`)
+  let memo = fastNodes.get(lookup)
+  if (!memo) fastNodes.set(lookup, (memo = new Map()))
+  const fast = useFast ? compileFast(own, lookup, memo) : undefined
   return {
     check(value) {
-      // Valid requests (the usual case) stop at nothing; only an invalid one is walked again for every error.
-      if (validate(value, own, '2020-12', lookup, true).valid) return []
+      // Valid requests (the usual case) take the fast path when the schema allows it, else the library stopping at
+      // the first error; only an invalid one is walked again by the library for every error.
+      if (fast ? fast(value) : validate(value, own, '2020-12', lookup, true).valid) return []
       return report(validate(value, own, '2020-12', lookup, false).errors)
     },
   }

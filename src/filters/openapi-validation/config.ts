@@ -49,6 +49,19 @@ export const operation = z.strictObject({
       content: z.record(z.string().min(1), z.strictObject({ schema: jsonSchema.optional() })),
     })
     .optional(),
+  /**
+   * What the upstream may answer, for `response_validation`: status (`200`, a range such as `4XX`, or `default`) →
+   * media type → the body's schema. A status without `content` has no body to check.
+   */
+  responses: z
+    .record(
+      z.string().regex(/^(?:[1-5](?:\d\d|XX)|default)$/i, 'a status code, a range such as 2XX, or default'),
+      z.strictObject({
+        /** @default {} */
+        content: z.record(z.string().min(1), z.strictObject({ schema: jsonSchema.optional() })).default({}),
+      })
+    )
+    .optional(),
 })
 export type Operation = z.output<typeof operation>
 
@@ -58,6 +71,14 @@ export const openapiValidationConfig = z.strictObject({
   mode: z.enum(['enforce', 'report']).default('enforce'),
   /** Largest JSON request body read for validation, bytes; larger ones get 413. @default 1048576 */
   max_body_bytes: z.number().int().min(1).max(104_857_600).default(1_048_576),
+  /**
+   * `report`: each upstream response's status, media type and JSON body are checked against the operation's
+   * `responses`; mismatches are counted and logged, the response is forwarded unchanged and undelayed (its body is
+   * validated on a copy after it streams). `off`: responses are not checked. @default off
+   */
+  response_validation: z.enum(['off', 'report']).default('off'),
+  /** Largest JSON response body validated, bytes; larger ones are forwarded unchecked and counted. @default 1048576 */
+  max_response_bytes: z.number().int().min(1).max(104_857_600).default(1_048_576),
   /**
    * The parts of the OpenAPI document that operation schemas reference (`$ref: "#/components/schemas/User"`
    * points into this object), kept at their JSON pointers. Shared by every route, compiled once per version.
@@ -86,4 +107,7 @@ export const OPENAPI_STATS = declareStats('openapi_validation', {
   reported: 'invalid requests forwarded in mode report (logged)',
   unsupported_media_type: 'bodies of a media type the operation does not accept (415, or reported)',
   too_large: 'JSON bodies over max_body_bytes (413 ERR_BODY_TOO_LARGE)',
+  response_valid: 'upstream responses that matched their operation (response_validation: report)',
+  response_invalid: 'upstream responses that did not (status, media type or JSON body), logged and forwarded',
+  response_too_large: 'JSON response bodies over max_response_bytes, forwarded unchecked',
 })

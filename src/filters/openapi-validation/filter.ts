@@ -1,6 +1,7 @@
 /**
  * @module openapi_validation filter: checks a request against its OpenAPI operation (parameters and JSON body);
- * `enforce` answers 400 with every error, `report` counts, logs and forwards.
+ * `enforce` answers 400 with every error, `report` counts, logs and forwards. Responses are checked in report
+ * mode only, when `response_validation` asks for it (response.ts).
  */
 import { problem } from '../../http/problem.ts'
 import { defineFilter, FilterConfigError, type RequestContext } from '../types.ts'
@@ -8,6 +9,8 @@ import { readWithin, streamOf } from '../../http/body.ts'
 import { compileSchema, type CompiledSchema } from './compile.ts'
 import { OPENAPI_ERRORS, OPENAPI_STATS, openapiValidationConfig, type OpenapiValidationConfig, type Parameter } from './config.ts'
 import { compilePath, deserialize, parseCookies, queryValue, shapeOf, type Shape } from './params.ts'
+import { compileContent, jsonSchemaFor, lookupMedia, mediaTypeOf, parseJson } from './media.ts'
+import { checkResponse, compileResponses } from './response.ts'
 
 /** One problem found, as listed in the 400 reply: where in the request, which schema rule, what. */
 export interface ValidationError {
@@ -23,9 +26,7 @@ interface CompiledParam {
   at: string
 }
 
-const JSON_RE = /^application\/(?:[\w.+-]*\+)?json$/
 const DIGITS_RE = /^\d+$/
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const seg = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function compileOperation(config: OpenapiValidationConfig) {
@@ -44,13 +45,9 @@ function compileOperation(config: OpenapiValidationConfig) {
     schema: compile(p.schema, p, 'schema'),
     at: `/${p.in}/${seg(p.in === 'header' ? p.name.toLowerCase() : p.name)}`,
   }))
-  const content = new Map<string, { json: boolean; schema?: CompiledSchema }>()
-  for (const [type, media] of Object.entries(op.request_body?.content ?? {})) {
-    const t = type.toLowerCase()
-    const json = JSON_RE.test(t) || t === '*/*' || t === 'application/*'
-    content.set(t, { json, ...(media.schema !== undefined ? { schema: compile(media.schema, media, 'schema') } : {}) })
-  }
-  return { params, content, path: params.some((p) => p.param.in === 'path') ? compilePath(op.path) : undefined }
+  const content = compileContent(op.request_body?.content ?? {}, (schema, at) => compile(schema, at, 'schema'))
+  const responses = config.response_validation === 'report' && op.responses ? compileResponses(op.responses, (schema, at) => compile(schema, at, 'schema')) : undefined
+  return { params, content, responses, path: params.some((p) => p.param.in === 'path') ? compilePath(op.path) : undefined }
 }
 
 type Compiled = ReturnType<typeof compileOperation>
@@ -84,15 +81,16 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
     if (spec.required) errors.push({ pointer: '/body', rule: 'required', message: 'this operation requires a request body' })
     return
   }
-  const type = (rc.request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  const media = content(c, type)
+  const type = mediaTypeOf(rc.request.headers)
+  const media = lookupMedia(c.content, type)
   if (!media) {
     rc.stats.counter('openapi_validation.unsupported_media_type')
     const accepted = [...c.content.keys()].join(', ')
     if (config.mode === 'report') return void errors.push({ pointer: '/header/content-type', rule: 'content-type', message: `"${type}" is not accepted (${accepted})` })
     return problem({ code: 'ERR_OPENAPI_UNSUPPORTED_MEDIA_TYPE', detail: `Content-Type "${type || '(none)'}" is not accepted here; send one of: ${accepted}`, requestId: rc.requestId }, OPENAPI_ERRORS)
   }
-  if (!media.schema || !(media.json || JSON_RE.test(type))) return
+  const schema = jsonSchemaFor(media, type)
+  if (!schema) return
   const tooLarge = () => {
     rc.stats.counter('openapi_validation.too_large')
     if (config.mode === 'report') return undefined
@@ -109,33 +107,31 @@ async function checkBody(rc: RequestContext, config: OpenapiValidationConfig, c:
   rc.body = streamOf(read.bytes)
   let value: unknown
   try {
-    value = JSON.parse(UTF8.decode(read.bytes))
+    value = parseJson(read.bytes)
   } catch (e) {
     return void errors.push({ pointer: '/body', rule: 'json', message: `the body is not JSON: ${(e as Error).message}` })
   }
-  for (const e of media.schema.check(value)) errors.push({ pointer: `/body${e.pointer}`, rule: e.rule, message: e.message })
-}
-
-function content(c: Compiled, type: string) {
-  return c.content.get(type) ?? c.content.get(`${type.split('/')[0]}/*`) ?? c.content.get('*/*')
+  for (const e of schema.check(value)) errors.push({ pointer: `/body${e.pointer}`, rule: e.rule, message: e.message })
 }
 
 /**
  * The `openapi_validation` filter. `legate import openapi` writes its config: `definitions` once on the virtual
  * host, `operation` per route. Parameters are read as OpenAPI serializes them; JSON bodies are read within
- * `max_body_bytes`, validated and forwarded byte for byte.
+ * `max_body_bytes`, validated and forwarded byte for byte. With `response_validation: report`, upstream responses
+ * are checked against `operation.responses` (counted and logged, never changed).
  * @example filters: { openapi_validation: { operation: { path: /users/{id}, parameters: [{ name: id, in: path, schema: { type: integer } }] } } }
  */
 export const openapiValidationFilter = defineFilter({
   name: 'openapi_validation',
   status: 'alpha',
-  description: 'Validates parameters and JSON bodies against an OpenAPI operation (enforce: 400 listing every error; report)',
+  description: 'Validates parameters and JSON bodies against an OpenAPI operation (enforce: 400 listing every error; report), and optionally reports responses that do not match',
   configSchema: openapiValidationConfig,
   errors: OPENAPI_ERRORS,
   stats: OPENAPI_STATS,
   create(config) {
     if (!config.operation) return {}
     const compiled = compileOperation(config)
+    const responses = compiled.responses
     return {
       onRequest: async function openapiValidation(rc) {
         const errors: ValidationError[] = []
@@ -152,6 +148,7 @@ export const openapiValidationFilter = defineFilter({
         const detail = `${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors[0]!.pointer || '/'} ${errors[0]!.message}`
         return problem({ code: 'ERR_OPENAPI_INVALID_REQUEST', detail, requestId: rc.requestId, extra: { errors } }, OPENAPI_ERRORS)
       },
+      ...(responses ? { onResponse: (rc: RequestContext, response: Response) => (rc.upstream ? checkResponse(rc, response, responses, config.max_response_bytes) : undefined) } : {}),
     }
   },
 })

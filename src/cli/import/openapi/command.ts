@@ -19,6 +19,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'allow-partial': { type: 'boolean' },
   'no-filter-entry': { type: 'boolean' },
+  'validate-responses': { type: 'boolean' },
 } as const
 
 /** The table as YAML: block style, with short collections (a match, a scalar schema) on one line. */
@@ -54,7 +55,7 @@ export const importOpenapiCommand: Command = {
   name: 'openapi',
   summary: 'an OpenAPI 3.0/3.1 description → a route table (one route per operation, request validation)',
   help: `Usage: legate import openapi <spec.yaml|spec.json> [--cluster NAME=URL] [--host HOST] [--base-path PATH]
-                              [-o FILE] [--allow-partial] [--no-filter-entry]
+                              [-o FILE] [--allow-partial] [--no-filter-entry] [--validate-responses]
 
 Writes a route table with one route per operation (method + path template), each forwarding to one cluster and
 validating its parameters and JSON body with the openapi_validation filter. $refs to other files are followed.
@@ -68,6 +69,8 @@ Options:
   --allow-partial      write the table even when something did not map (still listed, as warnings)
   --no-filter-entry    leave out http_filters (when another file of the table has that list: add
                        \`- name: openapi_validation\` to it)
+  --validate-responses also write each operation's responses and check the upstream's answers against them
+                       (response_validation: report: mismatches are counted and logged, never changed)
   -h, --help           show this help
 
 See docs/import-openapi.md. Exit codes: 0 written, 1 something did not map (nothing written), 2 usage error.`,
@@ -84,6 +87,7 @@ See docs/import-openapi.md. Exit codes: 0 written, 1 something did not map (noth
     if (cluster) options.cluster = cluster
     if (values.host !== undefined) options.host = values.host
     if (values['base-path'] !== undefined) options.basePath = values['base-path']
+    if (values['validate-responses']) options.responses = true
     const started = performance.now()
     const result = convert(await loadSpec(positionals[0]!), options)
     const c = paint(io)

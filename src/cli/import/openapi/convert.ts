@@ -26,6 +26,8 @@ export interface ImportOptions {
   basePath?: string
   /** Also write the http_filters entry (a table has one http_filters list across its files). @default true */
   filterEntry?: boolean
+  /** Also write each operation's responses and turn response validation on (report mode). @default false */
+  responses?: boolean
 }
 
 export interface ImportResult {
@@ -41,9 +43,24 @@ const serverUrl = (server: Obj) =>
     return isObject(v) && typeof v.default === 'string' ? v.default : m
   })
 
+/** `url` (against `base`), or undefined when it is not a URL (`https://`). */
+function parseUrl(url: string, base?: string): URL | undefined {
+  try {
+    return new URL(url, base)
+  } catch {
+    return undefined
+  }
+}
+
+/** The URL's path without trailing slashes; undefined when it is not a URL. */
 const basePathOf = (url: string) => {
-  const path = new URL(url, 'http://relative.invalid').pathname.replace(/\/+$/, '')
-  return decodeURI(path)
+  const path = parseUrl(url, 'http://relative.invalid')?.pathname.replace(/\/+$/, '')
+  if (path === undefined) return undefined
+  try {
+    return decodeURI(path)
+  } catch {
+    return path
+  }
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'api'
@@ -90,12 +107,15 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
   }
   const ctx: SchemaContext = { openapi30: doc.openapi.startsWith('3.0'), refs: new Set(), issues }
   const servers = Array.isArray(doc.servers) ? doc.servers.filter(isObject) : []
-  const basePath = options.basePath !== undefined ? options.basePath.replace(/\/+$/, '') : basePathOf(servers[0] ? serverUrl(servers[0]) : '/')
+  const basePath = options.basePath !== undefined ? options.basePath.replace(/\/+$/, '') : (basePathOf(servers[0] ? serverUrl(servers[0]) : '/') ?? '')
   const checkServers = (list: unknown, at: string) => {
-    if (options.basePath !== undefined || !Array.isArray(list)) return
+    if (!Array.isArray(list)) return
     list.forEach((s, i) => {
-      if (isObject(s) && basePathOf(serverUrl(s)) !== basePath)
-        issues.push({ pointer: `${at}/${i}/url`, message: `base path "${basePathOf(serverUrl(s))}" differs from "${basePath || '/'}": one table serves one base path (choose with --base-path)` })
+      if (!isObject(s)) return
+      const path = basePathOf(serverUrl(s))
+      if (path === undefined) issues.push({ pointer: `${at}/${i}/url`, message: `${JSON.stringify(serverUrl(s))} is not a URL` })
+      else if (options.basePath === undefined && path !== basePath)
+        issues.push({ pointer: `${at}/${i}/url`, message: `base path "${path}" differs from "${basePath || '/'}": one table serves one base path (choose with --base-path)` })
     })
   }
   checkServers(doc.servers, '/servers')
@@ -104,8 +124,9 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
   let cluster = options.cluster
   if (!cluster) {
     const url = servers[0] ? serverUrl(servers[0]) : ''
-    if (!/^https?:\/\//i.test(url)) issues.push({ pointer: '/servers', message: 'no absolute server URL to forward to: pass --cluster NAME=URL' })
-    else cluster = { name, url: new URL(url).origin }
+    const parsed = /^https?:\/\//i.test(url) ? parseUrl(url) : undefined
+    if (!parsed) issues.push({ pointer: '/servers', message: 'no absolute server URL to forward to: pass --cluster NAME=URL' })
+    else cluster = { name, url: parsed.origin }
   }
   const globalSecurity = Array.isArray(doc.security) && doc.security.some((r) => isObject(r) && Object.keys(r).length > 0)
   if (globalSecurity) issues.push({ pointer: '/security', message: 'security requirements are not enforced by the imported table: add jwt_authn or api_key to it' })
@@ -130,10 +151,12 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
       const full = `${basePath}${path}`
       const template = toTemplate(full)
       if (template.length > 256) issues.push({ pointer: pathAt, message: `the path template is ${template.length} characters; a Legate template holds 256` })
-      const parts = operationParts(doc, item, pathAt, op, opAt, ctx)
+      const parts = operationParts(doc, item, pathAt, op, opAt, ctx, options.responses === true)
       const route: Obj = { name: '', match: { template, methods: [method.toUpperCase()] } }
-      if (parts.parameters.length > 0 || parts.request_body)
-        route.filters = { [FILTER]: { operation: { path: full, ...(parts.parameters.length ? { parameters: parts.parameters } : {}), ...(parts.request_body ? { request_body: parts.request_body } : {}) } } }
+      if (parts.parameters.length > 0 || parts.request_body || parts.responses) {
+        const { parameters, request_body, responses } = parts
+        route.filters = { [FILTER]: { operation: { path: full, ...(parameters.length ? { parameters } : {}), ...(request_body ? { request_body } : {}), ...(responses ? { responses } : {}) } } }
+      }
       if (cluster) route.forward = { cluster: cluster.name }
       found.push({ path: full, specPath: path, method: m, route, at: opAt, ...(typeof op.operationId === 'string' ? { id: op.operationId } : {}) })
     })
@@ -146,12 +169,15 @@ export function convert(doc: unknown, options: ImportOptions): ImportResult {
   if (Object.keys(definitions).length > 0) vhost.filters = { [FILTER]: { definitions } }
   vhost.routes = found.map((f) => f.route)
   const table: Obj = {}
-  if (options.filterEntry !== false) table.http_filters = [{ name: FILTER, config: { mode: 'enforce' } }]
+  if (options.filterEntry !== false) table.http_filters = [{ name: FILTER, config: { mode: 'enforce', ...(options.responses ? { response_validation: 'report' } : {}) } }]
   if (cluster) table.clusters = [{ name: cluster.name, endpoints: [{ url: cluster.url }] }]
   table.virtual_hosts = [vhost]
   const size = JSON.stringify(table).length
   if (size > KV_VALUE_LIMIT) issues.push({ pointer: '', message: `the table is ${(size / 1048576).toFixed(1)} MiB; a KV value holds 25 MiB` })
-  return { table, issues, operations: found.length }
+  // A schema reached twice (from an operation and as a definition) reports its issues once.
+  const seen = new Set<string>()
+  const unique = issues.filter((i) => !seen.has(`${i.pointer}\0${i.message}`) && seen.add(`${i.pointer}\0${i.message}`))
+  return { table, issues: unique, operations: found.length }
 }
 
 /** Route names: operationId (made a valid name), else `<method>_<path>`; duplicates get `_2`, `_3`… in route order. */

@@ -1,6 +1,7 @@
 /**
  * @module One OpenAPI operation → what the openapi_validation filter needs of it: parameters (path item's and
- * operation's, `$ref`s followed) and the request body, schemas normalized; what does not map is an issue.
+ * operation's, `$ref`s followed), the request body and, on request, the responses, schemas normalized; what does
+ * not map is an issue.
  */
 import { normalizeSchema, type ImportIssue, type SchemaContext } from './schema.ts'
 import { getAt, parsePointer, pointer } from './pointer.ts'
@@ -36,13 +37,53 @@ export function deref(doc: unknown, value: unknown, at: string, issues: ImportIs
   return { value, at }
 }
 
+type Content = Record<string, { schema?: unknown }>
+
 export interface OperationParts {
   parameters: Obj[]
-  request_body?: { required: boolean; content: Record<string, { schema?: unknown }> }
+  request_body?: { required: boolean; content: Content }
+  responses?: Record<string, { content: Content }>
 }
 
-/** The validation parts of one operation at `opAt` (`/paths/~1users/get`), or issues for what cannot map. */
-export function operationParts(doc: unknown, pathItem: Obj, pathAt: string, op: Obj, opAt: string, ctx: SchemaContext): OperationParts {
+/** A content map: JSON media types keep their (normalized) schema, others are accepted but not validated. */
+function contentOf(content: Obj, at: string, what: string, ctx: SchemaContext): Content {
+  const out: Content = {}
+  for (const [type, media] of Object.entries(content)) {
+    const mediaAt = `${at}/content/${pointer(type).slice(1)}`
+    const schema = isObject(media) ? media.schema : undefined
+    if (schema !== undefined && JSON_MEDIA_RE.test(type)) out[type] = { schema: normalizeSchema(schema, `${mediaAt}/schema`, ctx) }
+    else {
+      if (schema !== undefined) ctx.issues.push({ pointer: `${mediaAt}/schema`, message: `${what} of ${type} are accepted but not validated (only JSON bodies are)` })
+      out[type] = {}
+    }
+  }
+  return out
+}
+
+const STATUS_RE = /^(?:[1-5](?:\d\d|XX)|default)$/i
+
+/** The operation's responses, for response validation: status → content (`$ref`s to components followed). */
+function responsesOf(doc: unknown, op: Obj, opAt: string, ctx: SchemaContext): OperationParts['responses'] {
+  if (!isObject(op.responses)) return undefined
+  const out: NonNullable<OperationParts['responses']> = {}
+  for (const [status, raw] of Object.entries(op.responses)) {
+    const statusAt = `${opAt}/responses/${pointer(status).slice(1)}`
+    if (!STATUS_RE.test(status)) {
+      if (!status.startsWith('x-')) ctx.issues.push({ pointer: statusAt, message: `"${status}" is not a status code, a range such as 2XX, or default` })
+      continue
+    }
+    const { value, at } = deref(doc, raw, statusAt, ctx.issues)
+    if (!isObject(value)) continue
+    out[status] = { content: isObject(value.content) ? contentOf(value.content, at, 'responses', ctx) : {} }
+  }
+  return out
+}
+
+/**
+ * The validation parts of one operation at `opAt` (`/paths/~1users/get`), or issues for what cannot map; its
+ * responses too when `withResponses` (for response validation).
+ */
+export function operationParts(doc: unknown, pathItem: Obj, pathAt: string, op: Obj, opAt: string, ctx: SchemaContext, withResponses = false): OperationParts {
   const byKey = new Map<string, { param: Obj; at: string }>()
   const collect = (list: unknown, listAt: string) => {
     if (list === undefined) return
@@ -87,20 +128,12 @@ export function operationParts(doc: unknown, pathItem: Obj, pathAt: string, op: 
 
   if (op.requestBody !== undefined) {
     const { value: body, at } = deref(doc, op.requestBody, `${opAt}/requestBody`, ctx.issues)
-    if (isObject(body) && isObject(body.content)) {
-      const content: Record<string, { schema?: unknown }> = {}
-      for (const [type, media] of Object.entries(body.content)) {
-        const mediaAt = `${at}/content/${pointer(type).slice(1)}`
-        const schema = isObject(media) ? media.schema : undefined
-        if (schema !== undefined && JSON_MEDIA_RE.test(type)) content[type] = { schema: normalizeSchema(schema, `${mediaAt}/schema`, ctx) }
-        else {
-          if (schema !== undefined)
-            ctx.issues.push({ pointer: `${mediaAt}/schema`, message: `bodies of ${type} are accepted but not validated (only JSON bodies are)` })
-          content[type] = {}
-        }
-      }
-      parts.request_body = { required: body.required === true, content }
-    } else if (body !== undefined) ctx.issues.push({ pointer: at, message: 'a request body needs a "content" map' })
+    if (isObject(body) && isObject(body.content)) parts.request_body = { required: body.required === true, content: contentOf(body.content, at, 'bodies', ctx) }
+    else if (body !== undefined) ctx.issues.push({ pointer: at, message: 'a request body needs a "content" map' })
+  }
+  if (withResponses) {
+    const responses = responsesOf(doc, op, opAt, ctx)
+    if (responses && Object.keys(responses).length > 0) parts.responses = responses
   }
   return parts
 }
