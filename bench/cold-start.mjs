@@ -15,8 +15,10 @@
  * Module load, first-use JIT, the KV round trips and the upstream fetch (bench/upstream.mjs on 127.0.0.1) cancel
  * out; what is left is parsing, validating and compiling the bigger table. KV transfer is excluded (it is
  * Miniflare's emulation, and issue 18 excludes it) and reported on its own (`kv-read-extra-N`). The same formula is
- * applied to the CPU time workerd used during each request, all threads (/proc schedstat, ns): `-cpu` figures,
- * steady on a busy machine where wall time also counts the wait for a core. Medians over samples, with min–max.
+ * applied to the CPU time of workerd's JavaScript thread during each request (/proc schedstat, ns; its busiest
+ * thread): `-js-cpu` figures, what the request waits for on an idle core, steady on a busy machine where wall time
+ * also counts the wait for a core; and to all of workerd's threads (`-cpu`, V8's compiler and GC threads too).
+ * Medians over samples, with min–max.
  *
  *   node bench/cold-start.mjs [--samples N] [--quick] [--write] [--json]    (--help: the options)
  */
@@ -64,13 +66,17 @@ export default { async fetch(request, env) {
   return Response.json({ served, version: pointer.version, bytes: body.byteLength })
 } }`
 
-/** CPU time (ms, ns resolution) used so far by every thread of the workerd processes, from /proc; NaN without /proc. */
-function cpuMs(pids) {
+/**
+ * CPU time (ms, ns resolution) used so far by each thread of the workerd processes, from /proc; undefined without
+ * /proc. `all` sums them; `js(before)` is the busiest thread's share since `before`: the thread that runs the
+ * isolates' JavaScript, whose time the request waits for (V8's compiler and GC threads run beside it).
+ */
+function threadCpu(pids) {
   try {
-    const threads = pids.flatMap((pid) => fs.readdirSync(`/proc/${pid}/task`).map((t) => `/proc/${pid}/task/${t}/schedstat`))
-    return threads.reduce((a, f) => a + Number(fs.readFileSync(f, 'utf8').split(' ')[0]), 0) / 1e6
+    const per = new Map(pids.flatMap((pid) => fs.readdirSync(`/proc/${pid}/task`).map((t) => `/proc/${pid}/task/${t}/schedstat`)).map((f) => [f, Number(fs.readFileSync(f, 'utf8').split(' ')[0]) / 1e6]))
+    return { all: [...per.values()].reduce((a, x) => a + x, 0), js: (before) => Math.max(...[...per].map(([f, ms]) => ms - (before.per.get(f) ?? 0))), per }
   } catch {
-    return NaN
+    return undefined
   }
 }
 
@@ -118,7 +124,7 @@ export async function measureColdStart({ samples }) {
   for (const v of VARIANTS) await seedLegate(mf, v.worker, table(v.n))
 
   const loadStart = os.loadavg()
-  const [times, cpu] = [0, 1].map(() => Object.fromEntries(VARIANTS.map((v) => [v.worker, []])))
+  const [times, cpu, jsCpu] = [0, 1, 2].map(() => Object.fromEntries(VARIANTS.map((v) => [v.worker, []])))
   const bytes = {}
   for (let s = 0; s < samples; s++) {
     await mf.setOptions(options) // a new workerd: every Worker starts in a fresh isolate
@@ -128,17 +134,19 @@ export async function measureColdStart({ samples }) {
     for (const v of order) {
       await new Promise((r) => setTimeout(r, 200)) // the previous isolate's waitUntil work settles
       const url = new URL(v.path, await mf.unsafeGetDirectURL(v.worker))
-      const [t0, c0] = [performance.now(), cpuMs(pids)]
+      const [t0, c0] = [performance.now(), threadCpu(pids)]
       const res = await fetch(url)
       const body = await res.text()
-      const [ms, cpuUsed] = [performance.now() - t0, cpuMs(pids) - c0]
+      const c1 = threadCpu(pids)
+      const ms = performance.now() - t0
       if (res.status !== 200 || (!v.probe && !body.includes('bench-upstream')))
         throw new Error(`${v.worker} ${v.path}: ${res.status} ${body.slice(0, 300)} (expected 200 from the upstream)`)
       const reply = v.probe ? JSON.parse(body) : { served: 1 }
       if (reply.served !== 1) throw new Error(`${v.worker}: request ${reply.served} of its isolate; setOptions did not start a fresh one`)
       if (v.probe) bytes[v.n] = reply.bytes
       times[v.worker].push(ms)
-      cpu[v.worker].push(cpuUsed)
+      cpu[v.worker].push(c0 && c1 ? c1.all - c0.all : NaN)
+      jsCpu[v.worker].push(c0 && c1 ? c1.js(c0) : NaN)
     }
     log(`cold start: sample ${s + 1}/${samples} ${VARIANTS.map((v) => `${v.worker} ${times[v.worker][s].toFixed(1)}`).join(', ')} ms`)
   }
@@ -153,17 +161,17 @@ export async function measureColdStart({ samples }) {
     ])
   }
   const withCpu = Object.values(cpu).flat().every(Number.isFinite)
-  const figures = [...derive(times, ''), ...(withCpu ? derive(cpu, '-cpu') : [])]
+  const figures = [...derive(times, ''), ...(withCpu ? [...derive(jsCpu, '-js-cpu'), ...derive(cpu, '-cpu')] : [])]
   const firstRequest = VARIANTS.map((v) => figure(v.probe ? `kv-probe-first-request-${v.n}` : `first-request-${v.worker}`, times[v.worker]))
   return {
     method:
-      'per sample (mf.setOptions: workerd restarts, every Worker a fresh isolate): config wait(N) = (first request of the bench Legate Worker with N routes − with 1 route) − (first request of a KV probe reading the same stored value, N − 1); median over samples, min–max. legate-cold-N asks for the catch-all (last route), legate-cold-N-early-route for r0; wall time from Node, and (-cpu) the CPU time workerd used meanwhile, all threads (/proc schedstat).',
+      'per sample (mf.setOptions: workerd restarts, every Worker a fresh isolate): config wait(N) = (first request of the bench Legate Worker with N routes − with 1 route) − (first request of a KV probe reading the same stored value, N − 1); median over samples, min–max. legate-cold-N asks for the catch-all (last route), legate-cold-N-early-route for r0; wall time from Node; (-js-cpu) the CPU time of the JavaScript thread of workerd meanwhile (its busiest thread), what the request waits for on an idle core; (-cpu) all threads of workerd (/proc schedstat).',
     samples,
     paths: PATHS,
     stored_bytes: Object.fromEntries(SIZES.map((n) => [n, bytes[n]])),
     figures,
     first_request: firstRequest,
-    raw: Object.fromEntries(Object.entries({ wall_ms: times, ...(withCpu ? { workerd_cpu_ms: cpu } : {}) }).map(([k, m]) => [k, Object.fromEntries(Object.entries(m).map(([w, xs]) => [w, xs.map(round)]))])),
+    raw: Object.fromEntries(Object.entries({ wall_ms: times, ...(withCpu ? { workerd_js_cpu_ms: jsCpu, workerd_cpu_ms: cpu } : {}) }).map(([k, m]) => [k, Object.fromEntries(Object.entries(m).map(([w, xs]) => [w, xs.map(round)]))])),
     load_avg: { start: loadStart.map(round), end: os.loadavg().map(round) }, // 1, 5, 15 min: how busy the machine was
     measured_at: new Date().toISOString(),
   }

@@ -43,7 +43,7 @@ describe('bench/cold-start.mjs request paths', () => {
 describe('issue 18 targets', () => {
   const fig = (name: string, value: number) => ({ name, value, min: value - 1, max: value + 1, unit: 'ms' })
   const results = (cold_start: unknown) => ({ scenarios: [], micro: [], cold_start })
-  const cold = (results: unknown) => evaluateTargets(results).filter((t) => t.source === 'issue 18')
+  const cold = (results: unknown) => evaluateTargets(results).filter((t) => t.target.startsWith('legate-cold-'))
 
   it('is met only when both the catch-all and the first-route figures are within the budget (wall time alone)', () => {
     const figures = [fig('legate-cold-10000', 40), fig('legate-cold-10000-early-route', 49), fig('legate-cold-1000', 4), fig('legate-cold-1000-early-route', 12)]
@@ -53,11 +53,12 @@ describe('issue 18 targets', () => {
     expect(small!.detail).toBe('catch-all 4 ms (3–5), first route 12 ms (11–13), median of 9 fresh isolates; 1.2 × the budget')
   })
 
-  it('is judged on workerd CPU time when measured, with the wall time alongside', () => {
+  it("is judged on the CPU time of workerd's JavaScript thread when measured, with the wall time alongside", () => {
     const wall = [fig('legate-cold-1000', 30), fig('legate-cold-1000-early-route', 25), fig('legate-cold-10000', 400), fig('legate-cold-10000-early-route', 60)]
-    const cpu = [fig('legate-cold-1000-cpu', 8), fig('legate-cold-1000-early-route-cpu', 7), fig('legate-cold-10000-cpu', 45), fig('legate-cold-10000-early-route-cpu', 51)]
-    const [big, small] = cold(results({ samples: 5, figures: [...wall, ...cpu] }))
-    expect(small).toMatchObject({ status: 'met', detail: 'workerd CPU: catch-all 8 ms (7–9), first route 7 ms (6–8); wall time 30 ms (29–31) and 25 ms (24–26), median of 5 fresh isolates' })
+    const cpu = [fig('legate-cold-1000-js-cpu', 8), fig('legate-cold-1000-early-route-js-cpu', 7), fig('legate-cold-10000-js-cpu', 45), fig('legate-cold-10000-early-route-js-cpu', 51)]
+    const allThreads = [fig('legate-cold-1000-cpu', 80), fig('legate-cold-1000-early-route-cpu', 70), fig('legate-cold-10000-cpu', 45), fig('legate-cold-10000-early-route-cpu', 51)]
+    const [big, small] = cold(results({ samples: 5, figures: [...wall, ...allThreads, ...cpu] }))
+    expect(small).toMatchObject({ status: 'met', detail: 'workerd JavaScript thread CPU: catch-all 8 ms (7–9), first route 7 ms (6–8); wall time 30 ms (29–31) and 25 ms (24–26), median of 5 fresh isolates' })
     expect(big!.status).toBe('missed')
   })
 
