@@ -21,10 +21,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
  * CI fails when the gzip size of the uploaded Worker passes this. Issue 15 asked for 150 KiB; re2js alone is 46 KiB
  * of gzip and zod 27 KiB. The cuts of issue 15 took the build to 155.2 KiB; canary rollouts, request mirroring, the
- * openapi_validation filter (with @cfworker/json-schema) and the cache filter then added 21.4 KiB (176.6 KiB). The
- * limit leaves 3.4 KiB (docs/performance.md "Bundle size": each feature's share, and what getting to 150 takes).
+ * openapi_validation filter (with @cfworker/json-schema) and the cache filter then added 21.4 KiB (176.6 KiB), and
+ * the next round 5.2 KiB (181.6 KiB: sealed versions and lazy route compile +2.0, openapi_validation's fast path and
+ * response validation +2.1, cache revalidation and invalidation the rest). The limit leaves 2.4 KiB
+ * (docs/performance.md "Bundle size": each feature's share, and what getting to 150 takes).
  */
-export const BUNDLE_GZIP_LIMIT_BYTES = 180 * 1024
+export const BUNDLE_GZIP_LIMIT_BYTES = 184 * 1024
 
 /** As src/cli/wrangler.ts OFFLINE_ENV: no metrics, no update check, no colour. */
 const OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0', NO_COLOR: '1' }
