@@ -97,6 +97,21 @@ async function sealedPublish(config: unknown, fingerprint?: string, registry = f
   return publishConfig(testEnv.CONFIG, config, 'test', fingerprint ?? (await validatorFingerprint(filters)))
 }
 
+/**
+ * Writes version `version` of `t` sealed as by `fingerprint` (default: the built-ins' validator), its stored text
+ * then passed through `edit` with the metadata kept (a hand edit, a cut), and points at it; the gateway's next
+ * refresh is due and is run.
+ */
+async function writeEdited(gw: ReturnType<typeof makeGateway>, t: unknown, version: number, edit: (value: string) => string, fingerprint?: string) {
+  const r = await toRecords(t, version, 'test', new Date(), fingerprint ?? (await validatorFingerprint(filters)))
+  const value = edit(r.value)
+  await testEnv.CONFIG.put(r.key, value, { metadata: r.metadata })
+  await testEnv.CONFIG.put(POINTER_KEY, JSON.stringify(r.pointer))
+  gw.clock.now += 1_000
+  await gw.fetchAndSettle('/hello')
+  return { ...r, value }
+}
+
 const status = async (gw: ReturnType<typeof makeGateway>) => ((await (await gw.fetch('/__legate/status', ADMIN)).json()) as { config: Record<string, any> }).config
 
 async function answers(gw: ReturnType<typeof makeGateway>) {
@@ -143,24 +158,14 @@ describe('loading a sealed version', () => {
     const gw = makeGateway()
     expect(await (await gw.fetch('/hello')).text()).toBe('good')
     // The next version, sealed, then edited by hand with its metadata kept.
-    const kv = testEnv.CONFIG
-    const next = await toRecords(table('next'), good.version + 1, 'test', new Date(), await validatorFingerprint(filters))
-    const broken = next.value.replace('"cluster":"echo"', '"cluster":"ghost"')
-    expect(broken).not.toBe(next.value)
-    await kv.put(next.key, broken, { metadata: next.metadata })
-    await kv.put(POINTER_KEY, JSON.stringify(next.pointer))
-    gw.clock.now += 1_000
-    await gw.fetchAndSettle('/hello')
+    const broken = await writeEdited(gw, table('next'), good.version + 1, (v) => v.replace('"cluster":"echo"', '"cluster":"ghost"'))
+    expect(broken.value).toContain('"cluster":"ghost"')
     expect(await (await gw.fetch('/hello')).text()).toBe('good')
     let s = await status(gw)
     expect(s).toMatchObject({ live_version: good.version, live_sealed: true, update_rejected: 1 })
     expect(s.last_error.issues.map((i: { path: string }) => i.path)).toContain('virtual_hosts[0].routes[0].forward.cluster')
     // A valid hand edit under an old seal: loaded, but validated in full.
-    const third = await toRecords(table('third'), good.version + 2, 'test', new Date(), await validatorFingerprint(filters))
-    await kv.put(third.key, third.value.replace('"body":"third"', '"body":"edited"'), { metadata: third.metadata })
-    await kv.put(POINTER_KEY, JSON.stringify(third.pointer))
-    gw.clock.now += 1_000
-    await gw.fetchAndSettle('/hello')
+    await writeEdited(gw, table('third'), good.version + 2, (v) => v.replace('"body":"third"', '"body":"edited"'))
     expect(await (await gw.fetch('/hello')).text()).toBe('edited')
     s = await status(gw)
     expect(s).toMatchObject({ live_version: good.version + 2, live_sealed: false })
@@ -170,26 +175,17 @@ describe('loading a sealed version', () => {
     const good = await sealedPublish(table('good'))
     const gw = makeGateway()
     expect(await (await gw.fetch('/hello')).text()).toBe('good')
-    const kv = testEnv.CONFIG
-    const cut = await toRecords(table('cut'), good.version + 1, 'test', new Date(), await validatorFingerprint(filters))
-    await kv.put(cut.key, cut.value.slice(0, 40), { metadata: cut.metadata })
-    await kv.put(POINTER_KEY, JSON.stringify(cut.pointer))
-    gw.clock.now += 1_000
-    await gw.fetchAndSettle('/hello')
+    await writeEdited(gw, table('cut'), good.version + 1, (v) => v.slice(0, 40))
     let s = await status(gw)
     expect(s).toMatchObject({ live_version: good.version, update_rejected: 1 })
     expect(s.last_error.message).toMatch(/is not JSON/)
     // Sealed under another fingerprint (another build's validator): validated in full, then applied.
-    const other = await toRecords(table('other'), good.version + 2, 'test', new Date(), 'another validator')
+    const other = await writeEdited(gw, table('other'), good.version + 2, (v) => v, 'another validator')
     expect(other.metadata.seal).toBe(await sealOf(other.value, 'another validator'))
-    await kv.put(other.key, other.value, { metadata: other.metadata })
-    await kv.put(POINTER_KEY, JSON.stringify(other.pointer))
-    gw.clock.now += 1_000
-    await gw.fetchAndSettle('/hello')
     expect(await (await gw.fetch('/hello')).text()).toBe('other')
     s = await status(gw)
     expect(s).toMatchObject({ live_version: good.version + 2, live_sealed: false })
-    expect(await kv.get(versionKey(good.version + 2))).toBe(other.value)
+    expect(await testEnv.CONFIG.get(versionKey(good.version + 2))).toBe(other.value)
   })
 
   it("a custom filter is part of the fingerprint: the built-ins' seal does not hold for a gateway with more filters", async () => {
