@@ -15,6 +15,7 @@ import type { FilterFactory } from '../filters/types.ts'
 import { BUILTIN_FILTERS } from '../filters/registry.ts'
 import { SCHEMA_DIGEST } from '../config/schema-digest.ts'
 import { sealOf, sha256Hex, type VersionMeta } from '../config/publish.ts'
+import { type StoredConfig, versionKey } from '../config/store-keys.ts'
 
 /**
  * Bump when a check outside the schema changes what is accepted (src/snapshot/validate.ts cross-checks, a
@@ -54,4 +55,28 @@ export async function isSealed(valueText: string, meta: unknown, filters: readon
   const seal = (meta as VersionMeta | null)?.seal
   if (typeof seal !== 'string') return false
   return seal === (await sealOf(valueText, await validatorFingerprint(filters)))
+}
+
+export type ReadVersion = { ok: true; stored: StoredConfig | null; sealed: boolean } | { ok: false; kind: 'unreadable' | 'rejected'; message: string }
+
+/**
+ * Reads a stored version and tells whether its seal holds. Unreadable: KV failed or the body is missing (worth
+ * another try later); rejected: the body is not JSON (bodies are immutable, so it never will be).
+ */
+export async function readVersion(kv: KVNamespace, version: number, filters: readonly FilterFactory[]): Promise<ReadVersion> {
+  const key = versionKey(version)
+  let got: { value: string | null; metadata: unknown }
+  try {
+    got = await kv.getWithMetadata(key, 'text')
+  } catch (e) {
+    return { ok: false, kind: 'unreadable', message: `reading ${key}: ${(e as Error).message}` }
+  }
+  if (got.value === null) return { ok: false, kind: 'unreadable', message: `${key} is missing (the pointer names a version that was never written)` }
+  let stored: StoredConfig | null
+  try {
+    stored = JSON.parse(got.value) as StoredConfig | null
+  } catch (e) {
+    return { ok: false, kind: 'rejected', message: `${key} is not JSON (${(e as Error).message})` }
+  }
+  return { ok: true, stored, sealed: await isSealed(got.value, got.metadata, filters) }
 }

@@ -7,10 +7,10 @@
 import type { FilterFactory } from '../filters/types.ts'
 import type { ConfigIssue } from '../config/issues.ts'
 import { CompileError, compileConfig, type Snapshot } from './compile.ts'
-import { type ConfigPointer, POINTER_KEY, type StoredConfig, versionKey } from '../config/store-keys.ts'
+import { type ConfigPointer, POINTER_KEY } from '../config/store-keys.ts'
 import { validateConfig } from './validate.ts'
 import { compileSealed } from './lazy.ts'
-import { isSealed } from './seal.ts'
+import { readVersion } from './seal.ts'
 import { canaryWeight, type RolloutState } from '../rollout/schema.ts'
 
 /** Versions compiled for preview requests, kept per isolate. */
@@ -104,24 +104,13 @@ export function createConfigStore(filters: readonly FilterFactory[], now: () => 
   /** Reads, validates and compiles one stored version; undefined (and the failure recorded) when it cannot serve. */
   async function compileVersion(kv: KVNamespace, version: number, previous: Pick<Snapshot, 'clusterSet'> | undefined): Promise<Snapshot | undefined> {
     counters.update_attempt++
-    let text: string | null
-    let meta: unknown
-    try {
-      ;({ value: text, metadata: meta } = await kv.getWithMetadata(versionKey(version), 'text'))
-    } catch (e) {
-      return void fail('unreadable', version, `reading ${versionKey(version)}: ${(e as Error).message}`)
-    }
-    if (text === null) return void fail('unreadable', version, `${versionKey(version)} is missing (the pointer names a version that was never written)`)
-    let stored: StoredConfig
-    try {
-      stored = JSON.parse(text) as StoredConfig
-    } catch (e) {
-      return void fail('rejected', version, `${versionKey(version)} is not JSON (${(e as Error).message}); still serving ${snapshot?.version ?? 'nothing'}`)
-    }
+    const read = await readVersion(kv, version, filters)
+    if (!read.ok) return void fail(read.kind, version, read.kind === 'rejected' ? `${read.message}; still serving ${snapshot?.version ?? 'nothing'}` : read.message)
+    const stored = read.stored
     // A sealed body was validated and trial-compiled when it was pushed: its routes are compiled as requests reach them.
-    if (await isSealed(text, meta, filters))
+    if (read.sealed)
       try {
-        const compiled = compileSealed(stored.config, version, filters, previous)
+        const compiled = compileSealed(stored?.config, version, filters, previous)
         sealed.add(compiled)
         counters.update_success++
         console.log(JSON.stringify({ level: 'info', msg: 'config applied', version, sealed: true }))
