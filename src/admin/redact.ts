@@ -4,6 +4,7 @@
  * name/value pair (header mutation, header matcher) has its value redacted when the name is a credential
  * header (authorization, cookie, x-api-key, anything with token/secret/key/password).
  */
+import { isObject } from '../lib/is-object.ts'
 
 export const REDACTED = '[redacted]'
 
@@ -12,7 +13,6 @@ const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|t
 /** In a `{ key, value }` pair, `key` names a header or parameter; the value is what may be secret. */
 const PAIR_VALUE_FIELDS = ['value', 'exact', 'prefix', 'suffix', 'contains', 'regex']
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** A deep copy of `value` with secrets replaced by "[redacted]". */
 export function redactSecrets(value: unknown): unknown {

@@ -7,12 +7,12 @@
  * reported where it is written.
  */
 import { toPath } from './issues.ts'
+import { isObject } from '../lib/is-object.ts'
 
 type Obj = Record<string, unknown>
 /** Field → path of the config it comes from (`http_filters[0].config`, `virtual_hosts[1].filters.cors`…). */
 export type Origins = Record<string, string>
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Origins of each parsed override config object, for errors found when the filter is built (compile). */
 export const PARSED_ORIGINS = new WeakMap<object, Origins>()
@@ -27,11 +27,11 @@ export interface MergedOverrides {
 /** The raw table with every object override merged over what it overrides. Never throws; odd shapes pass through. */
 export function mergeOverrides(input: unknown): MergedOverrides {
   const byPath = new Map<string, Origins>()
-  if (!isObj(input) || !Array.isArray(input.virtual_hosts)) return { input, byPath }
+  if (!isObject(input) || !Array.isArray(input.virtual_hosts)) return { input, byPath }
   const entries = new Map<string, { config: Obj; path: string }>()
   if (Array.isArray(input.http_filters))
     input.http_filters.forEach((e, i) => {
-      if (isObj(e) && typeof e.name === 'string' && !entries.has(e.name) && isObj(e.config)) entries.set(e.name, { config: e.config, path: `http_filters[${i}].config` })
+      if (isObject(e) && typeof e.name === 'string' && !entries.has(e.name) && isObject(e.config)) entries.set(e.name, { config: e.config, path: `http_filters[${i}].config` })
     })
 
   const merge = (own: Obj, ownPath: string, base: { config: Obj; origins: Origins } | undefined) => {
@@ -55,13 +55,13 @@ export function mergeOverrides(input: unknown): MergedOverrides {
   }
 
   const virtual_hosts = input.virtual_hosts.map((vh, v) => {
-    if (!isObj(vh)) return vh
+    if (!isObject(vh)) return vh
     const vhMerged = new Map<string, { config: Obj; origins: Origins }>()
     let filters = vh.filters
-    if (isObj(vh.filters)) {
+    if (isObject(vh.filters)) {
       filters = { ...vh.filters }
       for (const [name, o] of Object.entries(vh.filters))
-        if (isObj(o)) {
+        if (isObject(o)) {
           const m = merge(o, toPath(['virtual_hosts', v, 'filters', name]), fromEntry(name))
           vhMerged.set(name, m)
           ;(filters as Obj)[name] = m.config
@@ -70,10 +70,10 @@ export function mergeOverrides(input: unknown): MergedOverrides {
     const routes = !Array.isArray(vh.routes)
       ? vh.routes
       : vh.routes.map((r, i) => {
-          if (!isObj(r) || !isObj(r.filters)) return r
+          if (!isObject(r) || !isObject(r.filters)) return r
           const own = { ...r.filters }
           for (const [name, o] of Object.entries(r.filters))
-            if (isObj(o)) own[name] = merge(o, toPath(['virtual_hosts', v, 'routes', i, 'filters', name]), vhMerged.get(name) ?? fromEntry(name)).config
+            if (isObject(o)) own[name] = merge(o, toPath(['virtual_hosts', v, 'routes', i, 'filters', name]), vhMerged.get(name) ?? fromEntry(name)).config
           return { ...r, filters: own }
         })
     return { ...vh, filters, routes }
@@ -103,11 +103,11 @@ export function routeLinker(config: ParsedTable, byPath: ReadonlyMap<string, Ori
   const link = (o: unknown, path: string) => {
     parsedAt.set(path, o)
     const origins = byPath.get(path)
-    if (!isObj(o) || !origins) return
+    if (!isObject(o) || !origins) return
     PARSED_ORIGINS.set(o, origins)
     for (const [key, from] of Object.entries(origins)) {
       const source = parsedAt.get(from)
-      if (from !== path && isObj(source) && key in source && key in o && source[key] !== o[key] && JSON.stringify(source[key]) === JSON.stringify(o[key])) o[key] = source[key]
+      if (from !== path && isObject(source) && key in source && key in o && source[key] !== o[key] && JSON.stringify(source[key]) === JSON.stringify(o[key])) o[key] = source[key]
     }
   }
   config.virtual_hosts.forEach((vh, v) => {

@@ -15,9 +15,9 @@ import type { GatewayConfig, RouteConfig } from '../config/schema.ts'
 import type { IndexableMatch } from '../router/_compile-route.ts'
 import { compileRoutes, type RouteSource, type Snapshot } from './compile.ts'
 import { schemaFor, validateConfig } from './validate.ts'
+import { isObject } from '../lib/is-object.ts'
 
 type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The schema of one route inside a registry's table schema. */
 function routeSchemaOf(filters: readonly FilterFactory[]): z.ZodType<RouteConfig> {
@@ -39,8 +39,8 @@ export interface SealedTable {
 export function parseSealed(raw: unknown, filters: readonly FilterFactory[]): SealedTable {
   const merged = mergeOverrides(raw)
   const input = merged.input as Obj & { virtual_hosts: unknown[] }
-  const routesAt = input.virtual_hosts.map((vh) => (isObj(vh) && Array.isArray(vh.routes) ? vh.routes : []))
-  const skeleton = { ...input, virtual_hosts: input.virtual_hosts.map((vh) => (isObj(vh) ? { ...vh, routes: [] } : vh)) }
+  const routesAt = input.virtual_hosts.map((vh) => (isObject(vh) && Array.isArray(vh.routes) ? vh.routes : []))
+  const skeleton = { ...input, virtual_hosts: input.virtual_hosts.map((vh) => (isObject(vh) ? { ...vh, routes: [] } : vh)) }
   const config = schemaFor(filters).parse(skeleton) as unknown as GatewayConfig
   const link = routeLinker(config, merged.byPath)
   const routeSchema = routeSchemaOf(filters)

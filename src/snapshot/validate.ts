@@ -6,6 +6,7 @@ import { CompileError, compileConfig } from './compile.ts'
 import { type ConfigIssue, fromZod, toPath } from '../config/issues.ts'
 import { linkInherited, mergeOverrides, originOf } from '../config/overrides.ts'
 import { createConfigSchema, type GatewayConfig, type RouteConfig } from '../config/schema.ts'
+import { isObject } from '../lib/is-object.ts'
 
 export interface ValidateOptions {
   /**
@@ -102,21 +103,20 @@ function validate(input: unknown, filters: readonly FilterFactory[], options: Va
   return issues.length ? { ok: false, issues } : { ok: true, config }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** Same indices as the input, with anything that is not an object replaced by {} so paths stay right. */
-const objects = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (isObj(x) ? x : {})) : [])
+const objects = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (isObject(x) ? x : {})) : [])
 
 /** Shapes raw (schema-invalid) input enough for crossCheck, which then skips what it cannot read. */
 function loosen(input: unknown): GatewayConfig | undefined {
-  if (!isObj(input)) return undefined
+  if (!isObject(input)) return undefined
   return {
-    gateway: { max_direct_response_body_bytes: 4096, ...(isObj(input.gateway) ? input.gateway : {}) },
+    gateway: { max_direct_response_body_bytes: 4096, ...(isObject(input.gateway) ? input.gateway : {}) },
     http_filters: objects(input.http_filters),
     clusters: objects(input.clusters).map((c) => ({ ...c, endpoints: objects(c.endpoints) })),
     virtual_hosts: objects(input.virtual_hosts).map((v) => ({
       ...v,
       domains: Array.isArray(v.domains) ? v.domains.map((d) => (typeof d === 'string' ? d : '*')) : [],
-      routes: objects(v.routes).map((r) => ({ ...r, match: isObj(r.match) ? r.match : {} })),
+      routes: objects(v.routes).map((r) => ({ ...r, match: isObject(r.match) ? r.match : {} })),
     })),
   } as unknown as GatewayConfig
 }

@@ -4,6 +4,7 @@
  * never become a MAC secret (the RS256→HS256 confusion).
  */
 import { importJWK } from 'jose'
+import { isObject } from '../../lib/is-object.ts'
 
 export const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
 export const EC_ALGORITHMS = ['ES256', 'ES384', 'ES512'] as const
@@ -36,7 +37,6 @@ export interface VerificationKey {
   cryptoKey(alg: Algorithm): Promise<CryptoKey>
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 
 /** The public members only: a JWKS that leaks `d` must not make us import a private key. */

@@ -1,8 +1,8 @@
 /** @module openapi_validation filter config: one OpenAPI operation's parameters and request body, as JSON Schema. */
 import * as z from 'zod'
 import { declareStats } from '../types.ts'
+import { isObject } from '../../lib/is-object.ts'
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** A JSON Schema (2020-12; `legate import openapi` converts OpenAPI 3.0's dialect): an object or a boolean. */
 export const jsonSchema = z

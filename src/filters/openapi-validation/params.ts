@@ -4,9 +4,9 @@
  */
 import { compileCaptures } from '../../lib/safe-regex.ts'
 import type { Parameter } from './config.ts'
+import { isObject } from '../../lib/is-object.ts'
 
 type Obj = Record<string, unknown>
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
 
 /** What a schema's values may be, following `$ref`s into the definitions and through anyOf/oneOf/allOf. */

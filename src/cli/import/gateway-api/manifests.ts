@@ -3,6 +3,7 @@
  * gateway.networking.k8s.io/v1 kept, every other kind or version skipped with a note.
  */
 import { parseAllDocuments } from 'yaml'
+import { isObject } from '../../../lib/is-object.ts'
 
 /** The parts of an HTTPRoute the importer reads (Gateway API v1). */
 export interface HttpRoute {
@@ -102,6 +103,3 @@ export function readManifests(files: readonly ManifestFile[]): { routes: HttpRou
   return { routes, notes, errors }
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}

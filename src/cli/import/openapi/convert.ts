@@ -6,9 +6,9 @@
 import { operationParts } from './operations.ts'
 import { getAt, parsePointer, pointer, setAt } from './pointer.ts'
 import { normalizeSchema, type ImportIssue, type SchemaContext } from './schema.ts'
+import { isObject } from '../../../lib/is-object.ts'
 
 type Obj = Record<string, unknown>
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export const FILTER = 'openapi_validation'
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const

@@ -5,9 +5,9 @@
  */
 import { normalizeSchema, type ImportIssue, type SchemaContext } from './schema.ts'
 import { getAt, parsePointer, pointer } from './pointer.ts'
+import { isObject } from '../../../lib/is-object.ts'
 
 type Obj = Record<string, unknown>
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Header parameters OpenAPI says to ignore (the request's own content negotiation and credentials). */
 const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization'])
