@@ -8,4 +8,5 @@ export { declareStats, defineFilter, FilterConfigError } from './filters/types.t
 export type { FactoryContext, FilterFactory, HttpFilter, StatDef } from './filters/types.ts'
 export type { FilterStateMap, Identity, RequestContext, UpstreamOutcome } from './context.ts'
 export { problem, type ErrorDef, type ProblemInit } from './http/problem.ts'
+export { localResponse } from './http/owned-response.ts'
 export type { Env } from './env.ts'

@@ -2,6 +2,7 @@
  * @module Local replies: every failure the gateway answers itself is an RFC 9457 problem body with a stable
  * code, an Envoy response flag in `x-legate-response-flags` and the request id.
  */
+import { localResponse } from './owned-response.ts'
 
 /** What a stable error code stands for: its default status, Envoy response flag and problem title. */
 export interface ErrorDef {
@@ -83,5 +84,5 @@ export function problem(init: ProblemInit<string>, codes?: Readonly<Record<strin
   headers.set('cache-control', 'no-store')
   headers.set(FLAGS_HEADER, flag)
   headers.set(REQUEST_ID_HEADER, init.requestId)
-  return new Response(JSON.stringify(body), { status, headers })
+  return localResponse(JSON.stringify(body), { status, headers })
 }

@@ -2,6 +2,7 @@
  * @module RFC 9111 as pure functions: Cache-Control parsing, whether a response may be stored by a shared cache,
  * its freshness lifetime, and the stale windows of RFC 5861 (stale-while-revalidate, stale-if-error).
  */
+import { localResponse } from '../../http/owned-response.ts'
 
 /** Directive name (lower case) → argument ('' for none). */
 export type Directives = Map<string, string>
@@ -152,5 +153,5 @@ export function notModifiedResponse(stored: Headers): Response {
   const headers = new Headers(stored)
   headers.delete('content-type')
   headers.delete('content-length')
-  return new Response(null, { status: 304, headers })
+  return localResponse(null, { status: 304, headers })
 }

@@ -4,6 +4,7 @@
  * freshening an entry the origin confirmed with a 304 (REVALIDATED), and the stale-while-revalidate refresh.
  */
 import { readCapped } from '../../http/body.ts'
+import { localResponse } from '../../http/owned-response.ts'
 import { FLAGS_HEADER } from '../../http/problem.ts'
 import type { RequestContext } from '../types.ts'
 import { ageOf, discard, type Entry, toStored } from './entry.ts'
@@ -24,7 +25,7 @@ export function serve(rc: RequestContext, entry: Entry, label: 'HIT' | 'STALE'):
       discard(entry)
       body = null
     } else if (entry.bytes > 0) count(rc, 'bytes', entry.bytes)
-    out = new Response(body, { status: entry.status, headers: entry.headers })
+    out = localResponse(body, { status: entry.status, headers: entry.headers })
   }
   out.headers.set('age', String(Math.floor(ageOf(entry, rc.startedAt) / 1000)))
   out.headers.set('x-cache', label)
@@ -66,7 +67,7 @@ export function storeMiss(rc: RequestContext, response: Response, s: StoreContex
   } else {
     const [client, cached] = response.body ? response.body.tee() : [null, null]
     rc.waitUntil(bufferAndStore(rc, s, response, cached, plan).finally(finish))
-    out = new Response(client, response)
+    out = localResponse(client, response)
   }
   if ((plan.store || label === 'REVALIDATED') && notModified(rc.request.headers, out.headers)) {
     void out.body?.cancel()

@@ -1,5 +1,6 @@
 /** @module cors filter: answers preflights locally and adds CORS headers to actual responses (Envoy cors). */
 import { problem } from '../../http/problem.ts'
+import { localResponse } from '../../http/owned-response.ts'
 import { compileStringMatch } from '../../router/matchers.ts'
 import { defineFilter } from '../types.ts'
 import { CORS_ERRORS, CORS_STATS, corsConfig } from './config.ts'
@@ -79,7 +80,7 @@ export const corsFilter = defineFilter({
         h.set('access-control-allow-private-network', 'true')
       h.set('vary', preflightVaryValue)
       h.set('content-length', '0')
-      return new Response(null, { status: 200, headers: h })
+      return localResponse(null, { status: 200, headers: h })
     }
 
     return {

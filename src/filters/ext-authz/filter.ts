@@ -1,5 +1,6 @@
 /** @module ext_authz filter: asks an HTTP authorization service about every request (Envoy ext_authz, HTTP). */
 import { toDownstreamHeaders } from '../../http/headers.ts'
+import { localResponse } from '../../http/owned-response.ts'
 import { FLAGS_HEADER, problem, REQUEST_ID_HEADER } from '../../http/problem.ts'
 import { compileStringMatch } from '../../router/matchers.ts'
 import { defineFilter, type FactoryContext, FilterConfigError, type RequestContext } from '../types.ts'
@@ -125,7 +126,7 @@ export const extAuthzFilter = defineFilter({
         const headers = clientHeaders(result.headers, toClient)
         headers.set(FLAGS_HEADER, UAEX)
         headers.set(REQUEST_ID_HEADER, rc.requestId)
-        return new Response(result.body, { status: result.status, headers })
+        return localResponse(result.body, { status: result.status, headers })
       },
     }
   },

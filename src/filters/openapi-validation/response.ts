@@ -4,6 +4,7 @@
  * stream is neither delayed nor changed. Mismatches are counted and logged, never answered.
  */
 import { readCapped } from '../../http/body.ts'
+import { localResponse } from '../../http/owned-response.ts'
 import type { RequestContext } from '../types.ts'
 import type { CompiledSchema } from './compile.ts'
 import type { Operation } from './config.ts'
@@ -53,7 +54,7 @@ export function checkResponse(rc: RequestContext, response: Response, c: Compile
   if (length !== null && Number(length) > maxBytes) return void rc.stats.counter('openapi_validation.response_too_large')
   const [client, copy] = body.tee()
   rc.waitUntil(validateCopy(rc, status, copy, schema, maxBytes))
-  return new Response(client, response)
+  return localResponse(client, response)
 }
 
 async function validateCopy(rc: RequestContext, status: number, copy: ReadableStream<Uint8Array>, schema: CompiledSchema, maxBytes: number): Promise<void> {
