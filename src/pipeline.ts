@@ -75,8 +75,9 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
   if (info.trace) setTraceHeaders(headers, info.trace)
   // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
-  // route timeout (src/upstream/request/forward.ts), each with its own reason.
-  const upstreamAbort = new AbortController()
+  // route timeout (src/upstream/request/forward.ts), each with its own reason. Made when first needed: a local
+  // reply (a cache hit, a refusal) never builds the controller and its signal.
+  let upstreamAbort: AbortController | undefined
   const rc: RequestContext = {
     request,
     url,
@@ -94,7 +95,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     stats: info.stats,
     state: {},
     startedAt: info.startedAt,
-    abortUpstream: (reason) => upstreamAbort.abort(reason),
+    abortUpstream: (reason) => (upstreamAbort ??= new AbortController()).abort(reason),
     refetch: () => refetch(snapshot, route, rc, hit, path),
   }
   if (info.record) info.record.rc = rc
@@ -109,7 +110,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     local = (r instanceof Promise ? await r : r) ?? undefined
   }
   if (local) ran--
-  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, upstreamAbort)
+  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, (upstreamAbort ??= new AbortController()))
 
   for (let i = ran - 1; i >= 0; i--) {
     const r: Response | void | Promise<Response | void> = (chain[i] as HttpFilter).onResponse?.(rc, out)
