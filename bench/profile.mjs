@@ -54,6 +54,50 @@ export async function profileLoad(inspectorPort, workerName, runLoad) {
   }
 }
 
+/**
+ * V8's sampling heap profiler over `runLoad()`, garbage included (what the young generation has to collect): where
+ * a request's allocations come from, by function. Profiles allocation, not time, so the machine's load does not
+ * matter.
+ * @returns {{ profile: object, result: object }}
+ */
+export async function heapProfileLoad(inspectorPort, workerName, runLoad) {
+  const session = await connect(inspectorPort, workerName)
+  try {
+    await session.call('HeapProfiler.enable')
+    await session.call('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    const result = await runLoad()
+    const stopped = await session.call('HeapProfiler.stopSampling')
+    return { profile: stopped.result.profile, result }
+  } finally {
+    session.close()
+  }
+}
+
+/** Bytes allocated per request by function (self) and with its callees (inclusive), largest first. */
+export function summarizeHeap(profile, requests) {
+  const self = new Map()
+  const inclusive = new Map()
+  let total = 0
+  const walk = (node, stack) => {
+    const key = frameKey(node.callFrame)
+    self.set(key, (self.get(key) ?? 0) + node.selfSize)
+    total += node.selfSize
+    const seen = new Set(stack)
+    const below = (node.children ?? []).reduce((a, c) => a + walk(c, seen.has(key) ? stack : [...stack, key]), 0)
+    const mine = node.selfSize + below
+    if (!seen.has(key)) inclusive.set(key, (inclusive.get(key) ?? 0) + mine)
+    return mine
+  }
+  walk(profile.head, [])
+  const top = (map, n) =>
+    [...map]
+      .filter(([k]) => !k.startsWith('(root)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, b]) => `${(b / requests).toFixed(0).padStart(7)} B  ${k}`)
+  return [`allocated ${(total / requests).toFixed(0)} bytes per request (${requests} requests, sampled)`, 'top self:', ...top(self, 25), 'top inclusive:', ...top(inclusive, 25)].join('\n')
+}
+
 const frameKey = (cf) => `${cf.functionName || '(anonymous)'} ${cf.url ? `${cf.url.split('/').pop()}:${cf.lineNumber + 1}` : '(native)'}`
 
 /** Self and inclusive time per function, as shares of the profile's wall time. */

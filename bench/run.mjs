@@ -48,6 +48,8 @@ const USAGE = `usage: npm run bench [-- options]
   --calibrate        also run the bare Worker on a generated workerd config, no Miniflare (bare-workerd-raw)
   --profile NAME     after the rounds, one extra run of Worker scenario NAME under a V8 CPU profile
                      (bench/.build/NAME.cpuprofile and a summary on stderr; the reported figures are unaffected)
+  --profile-heap     with --profile: then one more run under V8's sampling heap profiler, garbage included
+                     (bench/.build/NAME.heapprofile; bytes allocated per request by function)
   --out FILE         results file (default bench/results.json; the chart goes to docs/performance.svg for the
                      default, next to FILE otherwise)
 environment: BENCH_FAST_GATEWAY=<dir of an installed fast-gateway> when it is not a dependency of the repo`
@@ -65,6 +67,7 @@ const { values: opt } = parseArgs({
     'skip-cold': { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'profile-heap': { type: 'boolean', default: false },
     out: { type: 'string', default: DEFAULT_OUT },
     help: { type: 'boolean', default: false },
   },
@@ -297,6 +300,14 @@ async function runLoad(scenarios) {
       writeProfile(file, profile)
       log(`${target.name} under the profiler: ${(result['2xx'] / result.duration).toFixed(0)} req/s; wrote ${path.relative(process.cwd(), file)}`)
       log(summarize(profile, result.requests.total))
+      if (opt['profile-heap']) {
+        const { heapProfileLoad, summarizeHeap } = await import('./profile.mjs')
+        const heap = await heapProfileLoad(inspectorPort, target.worker, () => load(bases[target.name], RUN.duration_s, headers, target.request))
+        const heapFile = path.join(BUILD, `${target.name}.heapprofile`)
+        writeProfile(heapFile, heap.profile)
+        log(`wrote ${path.relative(process.cwd(), heapFile)}`)
+        log(summarizeHeap(heap.profile, heap.result.requests.total))
+      }
     }
   }
   return active
