@@ -121,5 +121,4 @@ export const defineFeature =
     f
 
 /** A feature of any types, as the core iterates them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFeature = ClusterFeature<any, any>
