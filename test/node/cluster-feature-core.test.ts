@@ -7,6 +7,7 @@ describe('cluster features', () => {
     const core = [
       'src/upstream/isolate/cluster.ts',
       'src/upstream/isolate/cluster-state.ts',
+      'src/upstream/isolate/feature-hooks.ts',
       'src/upstream/isolate/health-snapshot.ts',
       'src/upstream/isolate/status.ts',
       'src/upstream/shared/shared-health.ts',

@@ -7,12 +7,13 @@
 import type { Cluster } from '../../config/schema.ts'
 import type { RequestContext } from '../../context.ts'
 import type { Stats } from '../../observability/stats.ts'
-import type { AnyFeature, IsolateHooks } from '../feature.ts'
+import type { AnyFeature, SnapshotEndpointOf } from '../feature.ts'
 import { CLUSTER_FEATURES } from '../features/index.ts'
 import type { Random } from '../request/backoff.ts'
 import type { CircuitBreakersConfig } from '../schema.ts'
 import { ClusterState } from './cluster-state.ts'
 import { createPicker, type LbPolicy } from './lb.ts'
+import { composeHooks, sharedPlan } from './feature-hooks.ts'
 import { createStatNames, type StatNames } from './stat-names.ts'
 
 export type { Random } from '../request/backoff.ts'
@@ -27,6 +28,8 @@ export interface SharedPlan {
   ttl: number
   interval: number
   indexByKey: ReadonlyMap<string, number>
+  /** A feature that folds attempt outcomes is on: they are queued for the object. */
+  reports: boolean
 }
 
 /**
@@ -89,7 +92,7 @@ export interface ClusterRuntime {
   /** Outcomes go to the shared state (a feature that folds them is on). */
   readonly reports: boolean
   /** Adopts endpoint `i` of a fresh snapshot into every feature's view; true when availability may have changed. */
-  adopt(i: number, e: Parameters<NonNullable<IsolateHooks['adopt']>>[1]): boolean
+  adopt(i: number, e: SnapshotEndpointOf): boolean
   /** 0 when endpoint `i` may be picked now, else until when a feature keeps it out. */
   out(i: number, now: number): number
 }
@@ -121,11 +124,6 @@ export interface ClusterCarry {
   retired?: { name: string; version: number }[]
 }
 
-/** Runs every hook of a kind in list order; undefined when no feature has one. */
-function all<K extends keyof IsolateHooks>(hooks: IsolateHooks[], k: K): NonNullable<IsolateHooks[K]>[] {
-  return hooks.flatMap((h) => (h[k] ? [h[k]!] : []))
-}
-
 export function createCluster(
   cluster: Cluster,
   random: Random = Math.random,
@@ -145,22 +143,7 @@ export function createCluster(
   const policy: LbPolicy = cluster.lb_policy ?? 'round_robin'
   const pick = createPicker(endpoints, policy, st.active, random)
   const configs = features.map((f) => (cluster as Record<string, unknown>)[f.key])
-  const sharing = features.filter((f, k) => f.shared && configs[k] !== undefined)
-
-  let shared: SharedPlan | undefined
-  if (sharing.length) {
-    const spec: Record<string, unknown> = {
-      name: cluster.name,
-      endpoints: endpoints.map((e) => (e.kind === 'url' ? { key: e.key, url: e.origin } : { key: e.key, service: e.binding })),
-    }
-    for (const f of sharing) spec[f.shared!.specKey] = configs[features.indexOf(f)]
-    shared = {
-      specJson: JSON.stringify(spec),
-      ttl: cluster.state_sync?.snapshot_ttl ?? 1_000,
-      interval: cluster.state_sync?.report_interval ?? 1_000,
-      indexByKey: new Map(endpoints.map((e) => [e.key, e.index])),
-    }
-  }
+  const shared = sharedPlan(cluster, endpoints, features, configs)
   const panicThreshold = cluster.healthy_panic_threshold ?? 50
 
   const rt = {
@@ -178,23 +161,10 @@ export function createCluster(
     stat: createStatNames(cluster.name),
     random,
     retired: carry.retired ?? [],
-    reports: shared !== undefined && sharing.some((f) => f.shared!.outcomes),
+    reports: shared?.reports ?? false,
   } as Omit<ClusterRuntime, 'choose' | 'recordLocal' | 'adopt' | 'out'> & Partial<ClusterRuntime>
-  const hooks = features.map((f, k) => f.isolate?.setup(rt as ClusterRuntime, configs[k]) ?? {})
-  const outs = all(hooks, 'out')
-  const records = all(hooks, 'record')
-  const admits = all(hooks, 'admit')
-  const adopts = all(hooks, 'adopt')
-
-  /** 0 when in rotation, else the earliest time a feature's exclusion may end. */
-  function out(i: number, now: number): number {
-    let until = 0
-    for (const o of outs) {
-      const t = o(i, now)
-      if (t > 0 && (until === 0 || t < until)) until = t
-    }
-    return until
-  }
+  const { filtered, out, adopt, recordLocal, admit } = composeHooks(rt as ClusterRuntime, features, configs)
+  Object.assign(rt, { out, adopt, recordLocal }, admit ? { admit } : {})
 
   // Availability is recomputed only when something changed or an exclusion ran out.
   let avail: { version: number; until: number; list: Endpoint[]; panic: boolean; pick?: () => Endpoint } | undefined
@@ -217,25 +187,6 @@ export function createCluster(
     return avail
   }
 
-  const filtered = outs.length > 0
-  rt.out = out
-  rt.adopt = (i, e) => {
-    let changed = false
-    for (const a of adopts) changed = a(i, e) || changed
-    return changed
-  }
-  rt.recordLocal = records.length === 0 ? () => {} : records.length === 1 ? records[0]! : (i, code, now, stats) => records.forEach((r) => r(i, code, now, stats))
-  if (admits.length)
-    (rt as { admit?: ClusterRuntime['admit'] }).admit =
-      admits.length === 1
-        ? admits[0]!
-        : (rc, now) => {
-            for (const a of admits) {
-              const r = a(rc, now)
-              if (r) return r
-            }
-            return undefined
-          }
   rt.choose = (now, tried) => {
     if (!filtered && !tried?.size) return { endpoint: pick(), panic: false }
     const a = available(now)
