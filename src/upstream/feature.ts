@@ -107,7 +107,7 @@ export interface ClusterFeature<T extends FeatureTypes = FeatureTypes, F extends
   readonly fields: F
   /** The field of a parsed cluster that holds the feature's config; the feature is off when it is unset. */
   readonly key: keyof F & string
-  /** The stats it counts, under `cluster.<name>.` (`<reason>` stands for a variable part). */
+  /** The stats (isolate, under `cluster.<name>.`) and object counters (`shared.` in the status) it counts; `<reason>` is a variable part. */
   readonly stats: readonly string[]
   readonly shared?: SharedPart<T, any>
   readonly isolate?: IsolatePart<T>
