@@ -8,9 +8,10 @@ import type { Merged } from './features/index.ts'
 
 /**
  * The types a feature contributes, merged by src/upstream/features/index.ts into the core's state and views:
- * `spec` its config in the spec the object receives, `endpoint` and `cluster` are the object's per-endpoint and per-cluster state slots, `snapshotEndpoint` and
- * `snapshot` what it adds to the snapshot isolates cache, `local` and `view` the isolate's own state and its
- * arrays of the snapshot (both by endpoint index), `endpointStatus` and `status` what /__legate/clusters shows.
+ * `spec` its config in the spec the object receives; `endpoint` and `cluster` the object's per-endpoint and
+ * per-cluster state slots; `snapshotEndpoint` and `snapshot` what it adds to the snapshot isolates cache; `local`
+ * and `view` the isolate's own state and its arrays of the snapshot (by endpoint index); `endpointStatus` and
+ * `status` what /__legate/clusters shows.
  */
 export interface FeatureTypes {
   config: unknown
@@ -41,7 +42,7 @@ export interface SharedCtx<T extends FeatureTypes, C = T['config']> {
 }
 
 /** How the object probes an endpoint (service binding or URL); the feature decides what to send. */
-export type ProbeFetch = (endpoint: { key: string; url?: string; service?: string }, path: string, init: RequestInit) => Promise<Response>
+export type ProbeFetch = (endpoint: { key: string; url?: string; service?: string }, url: string, init: RequestInit) => Promise<Response>
 
 /** The part the cluster's ClusterHealth Durable Object runs: state slots and how reports fold into them. */
 export interface SharedPart<T extends FeatureTypes, R = unknown> {
@@ -101,6 +102,7 @@ export interface StatusPart<T extends FeatureTypes> {
   cluster?(rt: ClusterRuntime, config: T['config'] | undefined, now: number): Part<T, 'status'>
 }
 
+/** One cluster feature: everything about it, in one record (see docs/architecture.md, Adding a cluster feature). */
 export interface ClusterFeature<T extends FeatureTypes = FeatureTypes, F extends z.ZodRawShape = z.ZodRawShape> {
   readonly name: string
   /** Cluster config fields (a zod shape fragment, merged into the cluster schema in list order). */
