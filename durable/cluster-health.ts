@@ -1,19 +1,21 @@
 /**
  * @module ClusterHealth Durable Object: one per cluster (`env.CLUSTER_HEALTH.getByName(<cluster name>)`). Holds
- * endpoint health from active checks, shared outlier ejections and the shared failure-rate breaker in SQLite.
- * Isolates call `report(batch)` in the background with their outcomes and their view of the cluster (the spec),
- * and get the snapshot back; the one alarm runs the health-check rounds. The math is in src/upstream/.
+ * the shared state of every cluster feature (src/upstream/features/: ejections, the failure-rate breaker, active
+ * check verdicts) in SQLite. Isolates call `report(batch)` in the background with their outcomes and their view
+ * of the cluster (the spec), and get the snapshot back; the one alarm runs the features' timed work (health-check
+ * rounds). The math is in src/upstream/.
  */
 import { DurableObject } from 'cloudflare:workers'
 import * as z from 'zod'
 import type { Env } from '../src/env.ts'
-import type { HealthCheckConfig } from '../src/upstream/schema.ts'
-import { nextProbeDelay, type ProbeResult } from '../src/upstream/shared/health.ts'
+import type { ProbeFetch } from '../src/upstream/feature.ts'
 import {
+  alarmFeatures,
   applyProbes,
   applyReport,
   applySpec,
   type ClusterSpec,
+  configIn,
   createSharedDoc,
   type HealthSnapshot,
   parseSpec,
@@ -57,7 +59,7 @@ export class ClusterHealth extends DurableObject<Env> {
     applyReport(doc, spec.endpoints.map((e) => e.key), batch, Math.random)
     doc.lastContact = Date.now()
     saveDoc(this.ctx.storage.sql, doc, specChanged)
-    await this.#arm(doc.spec?.healthCheck)
+    await this.#arm()
     return { ok: true, snapshot: toSnapshot(doc, batch.now) }
   }
 
@@ -79,48 +81,44 @@ export class ClusterHealth extends DurableObject<Env> {
     return { ok: true }
   }
 
-  /** One health-check round, then the next alarm. Idempotent: a repeated round only probes again. */
+  /** One round of the features' alarm work (health checks), then the next alarm. A repeated round only probes again. */
   override async alarm(): Promise<void> {
     this.#alarmArmed = false
     const spec = this.#doc.spec
-    const hc = spec?.healthCheck
-    if (!spec || !hc) return
+    const work = alarmFeatures(spec)
+    if (!spec || !work.length) return
     if (Date.now() - this.#doc.lastContact > IDLE_MS) {
       console.log(JSON.stringify({ level: 'info', msg: 'cluster health idle, checks stopped', cluster: spec.name }))
       return
     }
-    const results = await Promise.all(spec.endpoints.map((e) => this.#probe(spec.name, e, hc)))
+    const rounds = await Promise.all(work.map((f) => f.shared!.alarm!.run(configIn(spec, f), spec, this.#fetch)))
     // The spec may have changed while probing: apply only to the same endpoint list.
     if (this.#doc.spec === spec) {
-      applyProbes(this.#doc, results)
+      work.forEach((f, k) => applyProbes(this.#doc, rounds[k], f))
       saveDoc(this.ctx.storage.sql, this.#doc, false)
     }
-    await this.#arm(this.#doc.spec?.healthCheck)
+    await this.#arm()
   }
 
-  async #arm(hc: HealthCheckConfig | undefined): Promise<void> {
-    if (!hc) {
+  /** Arms the alarm for the soonest alarm work of the features that are on, or clears it when there is none. */
+  async #arm(): Promise<void> {
+    const spec = this.#doc.spec
+    const delays = alarmFeatures(spec).map((f) => f.shared!.alarm!.delay(configIn(spec, f), Math.random))
+    if (!delays.length) {
       if (this.#alarmArmed) await this.ctx.storage.deleteAlarm()
       this.#alarmArmed = false
       return
     }
     if (this.#alarmArmed) return
     this.#alarmArmed = true
-    await this.ctx.storage.setAlarm(Date.now() + nextProbeDelay(hc, Math.random))
+    await this.ctx.storage.setAlarm(Date.now() + Math.min(...delays))
   }
 
-  async #probe(cluster: string, e: ClusterSpec['endpoints'][number], hc: HealthCheckConfig): Promise<ProbeResult> {
-    const fetcher = e.service ? (this.env[e.service] as Fetcher | undefined) : undefined
-    // Service bindings get the cluster name as host (Envoy's default health-check host).
-    const url = e.url ? `${e.url}${hc.path}` : `http://${cluster}${hc.path}`
-    try {
-      if (e.service && !fetcher) return { kind: 'network' }
-      const init: RequestInit = { method: hc.method, redirect: 'manual', signal: AbortSignal.timeout(hc.timeout), headers: { 'user-agent': 'legate-health-check' } }
-      const res = await (fetcher ? fetcher.fetch(url, init) : fetch(url, init))
-      await res.body?.cancel().catch(() => {})
-      return { kind: 'status', status: res.status }
-    } catch (err) {
-      return { kind: (err as Error)?.name === 'TimeoutError' ? 'timeout' : 'network' }
-    }
+  /** Fetches from an endpoint: its service binding when it has one, else its URL. */
+  #fetch: ProbeFetch = (e, url, init) => {
+    if (!e.service) return fetch(url, init)
+    const fetcher = this.env[e.service] as Fetcher | undefined
+    if (!fetcher) return Promise.reject(new Error(`no service binding ${e.service}`))
+    return fetcher.fetch(url, init)
   }
 }

@@ -22,6 +22,12 @@ export const duration = z
 /** A duration greater than zero (timeouts, intervals). */
 export const positiveDuration = duration.refine((ms) => ms > 0, 'must be greater than 0')
 
+/** A count of at least 1. */
+export const positiveCount = z.number().int().min(1)
+
+/** A percentage, 0 to 100 (fractions allowed). */
+export const percent = z.number().min(0).max(100)
+
 /**
  * Checks a config regex: RE2 syntax, matched in linear time. Backreferences, lookaround, possessive quantifiers
  * and atomic groups are refused with the reason, as is a program larger than the bound (see src/lib/safe-regex.ts).

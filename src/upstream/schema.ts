@@ -1,13 +1,15 @@
 /**
- * @module The upstream config schemas, in one place with their defaults: Envoy CircuitBreakers thresholds, a
- * resilience4j failure-rate breaker, Envoy OutlierDetection and an HTTP HealthCheck (cluster fields), and Envoy
- * RetryPolicy (`retry_policy` on forward actions and virtual hosts). Wired into src/config/schema.ts.
+ * @module The upstream config schemas with their defaults: Envoy CircuitBreakers thresholds and the sharing knobs
+ * (cluster fields, with every cluster feature's own fields from src/upstream/features/), and Envoy RetryPolicy
+ * (`retry_policy` on forward actions and virtual hosts). Wired into src/config/schema.ts.
  */
 import * as z from 'zod'
-import { duration, headerMatch, headerName, positiveDuration } from '../config/primitives.ts'
+import { duration, headerMatch, headerName, percent, positiveCount as count, positiveDuration } from '../config/primitives.ts'
+import { featureFields } from './features/index.ts'
 
-const count = z.number().int().min(1)
-const percent = z.number().min(0).max(100)
+export { failureRateBreaker, type FailureRateBreakerConfig } from './features/failure-rate-breaker.ts'
+export { healthCheck, type HealthCheckConfig } from './features/health-check.ts'
+export { outlierDetection, type OutlierDetectionConfig } from './features/outlier-detection.ts'
 
 /** Envoy CircuitBreakers.Thresholds (one priority), counted per isolate as Envoy counts per instance. */
 export const circuitBreakers = z.strictObject({
@@ -28,98 +30,6 @@ export const circuitBreakers = z.strictObject({
     .optional(),
 })
 export type CircuitBreakersConfig = z.output<typeof circuitBreakers>
-
-/** resilience4j CircuitBreakerConfig (its defaults), shared through the cluster's Durable Object. */
-export const failureRateBreaker = z.strictObject({
-  /** COUNT_BASED: the last N calls; TIME_BASED: the calls of the last N seconds. @default COUNT_BASED */
-  sliding_window_type: z.enum(['COUNT_BASED', 'TIME_BASED']).default('COUNT_BASED'),
-  /** N calls or N seconds. @default 100 */
-  sliding_window_size: count.max(10_000).default(100),
-  /** No decision before this many calls in the window. @default 100 */
-  minimum_calls: count.default(100),
-  /** Opens when the failure % (5xx, resets, timeouts) is ≥ this. @default 50 */
-  failure_rate_threshold: percent.default(50),
-  /** A call at least this long is slow. @default 60s */
-  slow_call_duration: positiveDuration.default(60_000),
-  /** Opens when the slow-call % is ≥ this. @default 100 */
-  slow_call_rate_threshold: percent.default(100),
-  /** Open for this long, then half-open. @default 60s */
-  wait_duration_in_open: positiveDuration.default(60_000),
-  /** Calls let through while half-open (per isolate); their failure rate closes or re-opens the breaker. @default 10 */
-  permitted_calls_in_half_open: count.default(10),
-})
-export type FailureRateBreakerConfig = z.output<typeof failureRateBreaker>
-
-/** Envoy OutlierDetection (no split local-origin mode: resets and timeouts count as gateway failures). */
-export const outlierDetection = z.strictObject({
-  /** @default 5 */
-  consecutive_5xx: count.default(5),
-  /** Consecutive 502/503/504, resets and timeouts. @default 5 */
-  consecutive_gateway_failure: count.default(5),
-  /** @default 100 */
-  enforcing_consecutive_5xx: percent.default(100),
-  /** @default 0 (detected, not enforced, as Envoy) */
-  enforcing_consecutive_gateway_failure: percent.default(0),
-  /** Sweep for failure-percentage and success-rate ejections; the ejection multiplier decays once per interval. @default 10s */
-  interval: positiveDuration.default(10_000),
-  /** Ejection time = base × times ejected, capped at max_ejection_time. @default 30s */
-  base_ejection_time: positiveDuration.default(30_000),
-  /** @default 300s */
-  max_ejection_time: positiveDuration.default(300_000),
-  /** Never eject past this % of the cluster's endpoints. @default 10 */
-  max_ejection_percent: percent.default(10),
-  /** Eject one endpoint even when `max_ejection_percent` forbids it. @default false */
-  always_eject_one_host: z.boolean().default(false),
-  /** @default 85 */
-  failure_percentage_threshold: percent.default(85),
-  /** @default 0 */
-  enforcing_failure_percentage: percent.default(0),
-  /** @default 5 */
-  failure_percentage_minimum_hosts: z.number().int().min(0).default(5),
-  /** @default 50 */
-  failure_percentage_request_volume: z.number().int().min(0).default(50),
-  /** @default 100 */
-  enforcing_success_rate: percent.default(100),
-  /** @default 5 */
-  success_rate_minimum_hosts: z.number().int().min(0).default(5),
-  /** @default 100 */
-  success_rate_request_volume: z.number().int().min(0).default(100),
-  /** Eject below mean − stdev × factor / 1000. @default 1900 */
-  success_rate_stdev_factor: z.number().int().min(0).default(1900),
-  /** A passing active health check returns an ejected endpoint at once. @default true */
-  successful_active_health_check_uneject_host: z.boolean().default(true),
-})
-export type OutlierDetectionConfig = z.output<typeof outlierDetection>
-
-const statusRange = z
-  .strictObject({
-    /** Inclusive. */
-    start: z.number().int().min(100).max(599),
-    /** Exclusive. */
-    end: z.number().int().min(101).max(600),
-  })
-  .refine((r) => r.end > r.start, 'end must be greater than start')
-
-/** Envoy HealthCheck with http_health_check, flattened: one HTTP check per cluster. */
-export const healthCheck = z.strictObject({
-  /** Probe path (a query is allowed), e.g. "/healthz". */
-  path: z.string().startsWith('/', 'must start with "/"'),
-  /** @default GET */
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']).default('GET'),
-  /** Passing statuses, `[start, end)`. @default [{ start: 200, end: 201 }] */
-  expected_statuses: z.array(statusRange).min(1).default([{ start: 200, end: 201 }]),
-  /** Failing statuses that count toward `unhealthy_threshold`; any other unexpected status fails at once. */
-  retriable_statuses: z.array(statusRange).default([]),
-  timeout: positiveDuration,
-  interval: positiveDuration,
-  /** Up to this much extra wait, at random, per interval. @default 0s */
-  interval_jitter: duration.default(0),
-  /** Up to this % of the interval extra, at random. @default 0 */
-  interval_jitter_percent: percent.default(0),
-  unhealthy_threshold: count,
-  healthy_threshold: count,
-})
-export type HealthCheckConfig = z.output<typeof healthCheck>
 
 /** Legate's sharing knobs: how stale the cached shared state may be, how often outcomes are reported. */
 export const stateSync = z.strictObject({
@@ -211,18 +121,14 @@ export const retryPolicy = z
 export type RetryPolicyConfig = z.output<typeof retryPolicy>
 
 /**
- * Extra cluster fields: circuit breakers, the shared failure-rate breaker, outlier detection, health checks.
- * All optional, so a cluster without them costs nothing and never talks to a Durable Object.
+ * Extra cluster fields: the per-isolate circuit-breaker thresholds, every cluster feature's fields
+ * (src/upstream/features/), panic mode and the sharing knobs. All optional, so a cluster without them costs nothing
+ * and never talks to a Durable Object.
  */
 export const clusterResilienceFields = {
   /** Envoy circuit-breaker thresholds, per isolate. @default max_requests 1024, max_pending_requests 1024, max_retries 3 */
   circuit_breakers: circuitBreakers.optional(),
-  /** A failure-rate breaker shared by every isolate (resilience4j semantics). Off unless set. */
-  failure_rate_breaker: failureRateBreaker.optional(),
-  /** Passive per-endpoint ejection (Envoy OutlierDetection). Off unless set. */
-  outlier_detection: outlierDetection.optional(),
-  /** Active HTTP health checks run by the cluster's Durable Object. Off unless set. */
-  health_check: healthCheck.optional(),
+  ...featureFields,
   /** Below this % of available endpoints, balance across all of them (Envoy panic mode); 0 disables. @default 50 */
   healthy_panic_threshold: z.number().min(0).max(100).optional(),
   /** How often isolates refresh and report the shared state. @default snapshot_ttl 1s, report_interval 1s */

@@ -26,7 +26,7 @@ describe('ClusterHealth Durable Object', () => {
     const stub = testEnv.CLUSTER_HEALTH.getByName(name)
     const res = await stub.report({ version: 1, spec: JSON.stringify(spec(name)), now: T, outcomes: failures(1, 2) })
     expect(res.ok && res.snapshot.endpoints[1]!.reason).toBe('consecutive_5xx')
-    const rows = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; reason: string }>('SELECT key, reason FROM endpoints ORDER BY position').toArray())
+    const rows = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; reason: string }>("SELECT key, json_extract(state, '$.outlier.reason') AS reason FROM endpoint_state ORDER BY position").toArray())
     expect(rows).toEqual([{ key: 'a:1', reason: '' }, { key: 'b:1', reason: 'consecutive_5xx' }])
     await abortAllDurableObjects()
     const after = (await testEnv.CLUSTER_HEALTH.getByName(name).snapshot(T)).snapshot

@@ -1,25 +1,22 @@
 /**
  * @module The mutable, per-isolate state of a cluster: in-flight counts for the circuit-breaker thresholds and
- * the retry budget, local outlier bookkeeping, half-open permits, and the cached shared snapshot with the outbox
- * of outcomes to report. It outlives config versions: a push that keeps a cluster's endpoints keeps its state.
+ * the retry budget, each cluster feature's own local state and arrays of the snapshot, and the cached shared
+ * snapshot with the outbox of outcomes to report. It outlives config versions: a push that keeps a cluster's
+ * endpoints keeps its state.
  */
-import { createOutlierStates, type EndpointOutlier } from '../shared/outlier.ts'
+import type { AnyFeature } from '../feature.ts'
+import { CLUSTER_FEATURES, type Merged } from '../features/index.ts'
 import type { HealthSnapshot } from '../shared/shared-health.ts'
 
 /** Outcomes waiting to be reported are capped (oldest dropped, counted) while the object is unreachable. */
 export const OUTBOX_LIMIT = 4 * 2000
 
-/** The last shared snapshot, turned into arrays by endpoint index. */
-export interface SharedView {
+/** The last shared snapshot, with every feature's arrays of it by endpoint index (`view` of its record). */
+export type SharedView = {
   snapshot: HealthSnapshot | undefined
   /** Isolate clock time of the last successful sync; -Infinity before the first. */
   fetchedAt: number
   inFlight: boolean
-  /** Active health check verdict (1 healthy). Endpoints start healthy. */
-  healthy: Uint8Array
-  ejectedUntil: Float64Array
-  reasons: string[]
-  unejectSeq: Int32Array
   /** `[endpointIndex, code, ms, at]` quadruples not yet reported. */
   outbox: number[]
   outboxSince: number
@@ -27,7 +24,12 @@ export interface SharedView {
   failures: number
   dropped: number
   lastError: string | null
-}
+} & Merged<'view'>
+
+/** Every feature's per-isolate state (`local` of its record), as properties of the ClusterState. */
+type LocalSlots = Merged<'local'>
+/** Merged with the class below: the features' local state is set in its constructor. */
+export interface ClusterState extends LocalSlots {}
 
 export class ClusterState {
   /** Attempts in flight per endpoint, until their response headers (least_request reads it). */
@@ -36,27 +38,18 @@ export class ClusterState {
   rqActive = 0
   rqPending = 0
   retriesActive = 0
-  readonly outlier: EndpointOutlier[]
-  lastSweepAt = 0
   /** Bumped whenever endpoint availability may have changed. */
   version = 0
-  /** Half-open permits used in this isolate, for one breaker epoch. */
-  halfOpen = { epoch: -1, used: 0 }
   readonly shared: SharedView
   /** Counters shown by the status page (the same events also go to rc.stats). */
   readonly counters: Record<string, number> = {}
 
-  constructor(n: number) {
+  constructor(n: number, features: readonly AnyFeature[] = CLUSTER_FEATURES) {
     this.active = new Int32Array(n)
-    this.outlier = createOutlierStates(n)
-    this.shared = {
+    const view = {
       snapshot: undefined,
       fetchedAt: -Infinity,
       inFlight: false,
-      healthy: new Uint8Array(n).fill(1),
-      ejectedUntil: new Float64Array(n),
-      reasons: new Array<string>(n).fill(''),
-      unejectSeq: new Int32Array(n),
       outbox: [],
       outboxSince: 0,
       calls: 0,
@@ -64,6 +57,11 @@ export class ClusterState {
       dropped: 0,
       lastError: null,
     }
+    for (const f of features) {
+      if (f.isolate?.local) Object.assign(this, f.isolate.local(n))
+      if (f.isolate?.view) Object.assign(view, f.isolate.view(n))
+    }
+    this.shared = view as unknown as SharedView
   }
 
   count(name: string, n = 1): void {

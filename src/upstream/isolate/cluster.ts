@@ -1,15 +1,19 @@
 /**
- * @module Clusters at run time, per isolate: endpoints, load balancing, and which endpoints are available
- * (active health checks and outlier ejections, local and shared, with Envoy's panic threshold). A runtime is
- * built per config version; its mutable ClusterState carries over versions that keep the same endpoints.
+ * @module Clusters at run time, per isolate: endpoints, load balancing, and which endpoints are available (what
+ * the cluster features take out, with Envoy's panic threshold), with the hooks of the features a cluster turns
+ * on. A runtime is built per config version; its mutable ClusterState carries over versions that keep the same
+ * endpoints.
  */
 import type { Cluster } from '../../config/schema.ts'
+import type { RequestContext } from '../../context.ts'
+import type { Stats } from '../../observability/stats.ts'
+import type { AnyFeature, SnapshotEndpointOf } from '../feature.ts'
+import { CLUSTER_FEATURES } from '../features/index.ts'
 import type { Random } from '../request/backoff.ts'
-import type { CircuitBreakersConfig, FailureRateBreakerConfig, HealthCheckConfig, OutlierDetectionConfig } from '../schema.ts'
+import type { CircuitBreakersConfig } from '../schema.ts'
 import { ClusterState } from './cluster-state.ts'
 import { createPicker, type LbPolicy } from './lb.ts'
-import { isEjected, type OutlierEvent, recordOutlier, sweepOutliers } from '../shared/outlier.ts'
-import type { ClusterSpec } from '../shared/shared-health.ts'
+import { composeHooks, sharedPlan } from './feature-hooks.ts'
 import { createStatNames, type StatNames } from './stat-names.ts'
 
 export type { Random } from '../request/backoff.ts'
@@ -24,6 +28,8 @@ export interface SharedPlan {
   ttl: number
   interval: number
   indexByKey: ReadonlyMap<string, number>
+  /** A feature that folds attempt outcomes is on: they are queued for the object. */
+  reports: boolean
 }
 
 /**
@@ -67,9 +73,9 @@ export interface ClusterRuntime {
   readonly active: Int32Array
   readonly state: ClusterState
   readonly limits: CircuitBreakersConfig
-  readonly outlier?: OutlierDetectionConfig
-  readonly breaker?: FailureRateBreakerConfig
-  readonly healthCheck?: HealthCheckConfig
+  /** The cluster features, and each one's config in this cluster (undefined: off), by list index. */
+  readonly features: readonly AnyFeature[]
+  readonly configs: readonly unknown[]
   /** 0 disables panic mode. */
   readonly panicThreshold: number
   readonly shared?: SharedPlan
@@ -79,8 +85,16 @@ export interface ClusterRuntime {
   choose(now: number, tried?: ReadonlySet<number>): { endpoint: Endpoint; panic: boolean } | undefined
   /** Clusters that left the config whose Durable Objects still need retiring (shared by a ClusterSet). */
   readonly retired: { name: string; version: number }[]
-  /** Local outlier bookkeeping for one outcome (and the interval sweep when due); returns what it decided. */
-  recordLocal(index: number, code: number, now: number): OutlierEvent[] | undefined
+  /** The features' local bookkeeping of one outcome (outlier ejections), with their stats when `stats` is given. */
+  recordLocal(index: number, code: number, now: number, stats?: Stats): void
+  /** The features' admission checks (the shared breaker); undefined when none is on. */
+  readonly admit?: (rc: RequestContext, now: number) => Response | undefined
+  /** Outcomes go to the shared state (a feature that folds them is on). */
+  readonly reports: boolean
+  /** Adopts endpoint `i` of a fresh snapshot into every feature's view; true when availability may have changed. */
+  adopt(i: number, e: SnapshotEndpointOf): boolean
+  /** 0 when endpoint `i` may be picked now, else until when a feature keeps it out. */
+  out(i: number, now: number): number
 }
 
 const DEFAULT_LIMITS: CircuitBreakersConfig = { max_requests: 1024, max_pending_requests: 1024, max_retries: 3 }
@@ -110,7 +124,12 @@ export interface ClusterCarry {
   retired?: { name: string; version: number }[]
 }
 
-export function createCluster(cluster: Cluster, random: Random = Math.random, carry: ClusterCarry = {}): ClusterRuntime {
+export function createCluster(
+  cluster: Cluster,
+  random: Random = Math.random,
+  carry: ClusterCarry = {},
+  features: readonly AnyFeature[] = CLUSTER_FEATURES
+): ClusterRuntime {
   const { state, version = 0 } = carry
   const endpoints = cluster.endpoints.map(toEndpoint)
   const seen = new Map<string, number>()
@@ -120,43 +139,43 @@ export function createCluster(cluster: Cluster, random: Random = Math.random, ca
     if (n) e.key = `${e.key}#${n + 1}`
   }
   const n = endpoints.length
-  const st = state && state.active.length === n ? state : new ClusterState(n)
+  const st = state && state.active.length === n ? state : new ClusterState(n, features)
   const policy: LbPolicy = cluster.lb_policy ?? 'round_robin'
   const pick = createPicker(endpoints, policy, st.active, random)
-  const { outlier_detection: outlier, failure_rate_breaker: breaker, health_check: healthCheck } = cluster
-  const sv = st.shared
-
-  let shared: SharedPlan | undefined
-  if (outlier || breaker || healthCheck) {
-    const spec: ClusterSpec = {
-      name: cluster.name,
-      endpoints: endpoints.map((e) => (e.kind === 'url' ? { key: e.key, url: e.origin } : { key: e.key, service: e.binding })),
-      ...(outlier ? { outlier } : {}),
-      ...(breaker ? { breaker } : {}),
-      ...(healthCheck ? { healthCheck } : {}),
-    }
-    shared = {
-      specJson: JSON.stringify(spec),
-      ttl: cluster.state_sync?.snapshot_ttl ?? 1_000,
-      interval: cluster.state_sync?.report_interval ?? 1_000,
-      indexByKey: new Map(endpoints.map((e) => [e.key, e.index])),
-    }
-  }
+  const configs = features.map((f) => (cluster as Record<string, unknown>)[f.key])
+  const shared = sharedPlan(cluster, endpoints, features, configs)
   const panicThreshold = cluster.healthy_panic_threshold ?? 50
 
-  const ejected = (i: number, now: number) => isEjected(st.outlier[i]!, now) || sv.ejectedUntil[i]! > now
-  const ejectedCount = (now: number) => endpoints.reduce((k, e) => k + (ejected(e.index, now) ? 1 : 0), 0)
+  const rt = {
+    name: cluster.name,
+    version,
+    endpoints,
+    pick,
+    active: st.active,
+    state: st,
+    limits: cluster.circuit_breakers ?? DEFAULT_LIMITS,
+    features,
+    configs,
+    panicThreshold,
+    ...(shared ? { shared } : {}),
+    stat: createStatNames(cluster.name),
+    random,
+    retired: carry.retired ?? [],
+    reports: shared?.reports ?? false,
+  } as Omit<ClusterRuntime, 'choose' | 'recordLocal' | 'adopt' | 'out'> & Partial<ClusterRuntime>
+  const { filtered, out, adopt, recordLocal, admit } = composeHooks(rt as ClusterRuntime, features, configs)
+  Object.assign(rt, { out, adopt, recordLocal }, admit ? { admit } : {})
 
-  // Availability is recomputed only when something changed or an ejection ran out.
+  // Availability is recomputed only when something changed or an exclusion ran out.
   let avail: { version: number; until: number; list: Endpoint[]; panic: boolean; pick?: () => Endpoint } | undefined
   function available(now: number) {
     if (avail && avail.version === st.version && now < avail.until) return avail
     let until = Infinity
     const list: Endpoint[] = []
     for (const e of endpoints) {
-      const i = e.index
-      for (const t of [st.outlier[i]!.ejectedUntil, sv.ejectedUntil[i]!]) if (t > now && t < until) until = t
-      if (sv.healthy[i] && !ejected(i, now)) list.push(e)
+      const t = out(e.index, now)
+      if (t === 0) list.push(e)
+      else if (t < until) until = t
     }
     const panic = panicThreshold > 0 && list.length * 100 < panicThreshold * n
     const same = avail !== undefined && avail.list.length === list.length && avail.list.every((e, k) => e === list[k])
@@ -168,48 +187,18 @@ export function createCluster(cluster: Cluster, random: Random = Math.random, ca
     return avail
   }
 
-  return {
-    name: cluster.name,
-    version,
-    endpoints,
-    pick,
-    active: st.active,
-    state: st,
-    limits: cluster.circuit_breakers ?? DEFAULT_LIMITS,
-    ...(outlier ? { outlier } : {}),
-    ...(breaker ? { breaker } : {}),
-    ...(healthCheck ? { healthCheck } : {}),
-    panicThreshold,
-    ...(shared ? { shared } : {}),
-    stat: createStatNames(cluster.name),
-    random,
-    retired: carry.retired ?? [],
-    choose(now, tried) {
-      if (!outlier && !healthCheck && !tried?.size) return { endpoint: pick(), panic: false }
-      const a = available(now)
-      if (!a.pick) return undefined
-      const pool = a.panic ? endpoints : a.list
-      let e = a.pick()
-      if (tried?.size && tried.has(e.index) && pool.length > tried.size) {
-        // Envoy's previous_hosts predicate: pick again; round robin reaches an untried endpoint within the pool.
-        for (let k = 0; k < pool.length && tried.has(e.index); k++) e = a.pick()
-        if (tried.has(e.index)) e = pool.find((x) => !tried.has(x.index)) ?? e
-      }
-      return { endpoint: e, panic: a.panic }
-    },
-    recordLocal(index, code, now) {
-      if (!outlier) return undefined
-      let events: OutlierEvent[] | undefined
-      if (st.lastSweepAt === 0) st.lastSweepAt = now
-      const intervals = Math.floor((now - st.lastSweepAt) / outlier.interval)
-      if (intervals >= 1) {
-        st.lastSweepAt += intervals * outlier.interval
-        events = sweepOutliers(st.outlier, now, outlier, random, intervals)
-      }
-      const event = recordOutlier(st.outlier, index, code, now, outlier, random, () => ejectedCount(now))
-      if (event) (events ??= []).push(event)
-      if (events?.some((e) => e.kind === 'ejected')) st.version++
-      return events
-    },
+  rt.choose = (now, tried) => {
+    if (!filtered && !tried?.size) return { endpoint: pick(), panic: false }
+    const a = available(now)
+    if (!a.pick) return undefined
+    const pool = a.panic ? endpoints : a.list
+    let e = a.pick()
+    if (tried?.size && tried.has(e.index) && pool.length > tried.size) {
+      // Envoy's previous_hosts predicate: pick again; round robin reaches an untried endpoint within the pool.
+      for (let k = 0; k < pool.length && tried.has(e.index); k++) e = a.pick()
+      if (tried.has(e.index)) e = pool.find((x) => !tried.has(x.index)) ?? e
+    }
+    return { endpoint: e, panic: a.panic }
   }
+  return rt as ClusterRuntime
 }

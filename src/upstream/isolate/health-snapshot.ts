@@ -8,7 +8,6 @@ import type { Env } from '../../env.ts'
 import type { Stats } from '../../observability/stats.ts'
 import type { ClusterRuntime } from './cluster.ts'
 import { OUTBOX_LIMIT } from './cluster-state.ts'
-import { unejectEndpoint } from '../shared/outlier.ts'
 import type { HealthSnapshot } from '../shared/shared-health.ts'
 
 /** Outcomes buffered past this many are sent without waiting for `report_interval`. */
@@ -94,7 +93,7 @@ async function syncOnce(rt: ClusterRuntime, ctx: SyncContext, now: number): Prom
   }
 }
 
-/** Adopts a snapshot: health verdicts, shared ejections, and un-ejections by passing health checks. */
+/** Adopts a snapshot: each feature takes its fields of every endpoint (verdicts, shared ejections, un-ejections). */
 export function applySnapshot(rt: ClusterRuntime, snap: HealthSnapshot, now: number): void {
   const sv = rt.state.shared
   const index = rt.shared?.indexByKey
@@ -104,18 +103,7 @@ export function applySnapshot(rt: ClusterRuntime, snap: HealthSnapshot, now: num
   let changed = false
   for (const e of snap.endpoints) {
     const i = index.get(e.key)
-    if (i === undefined) continue
-    const healthy = e.healthy ? 1 : 0
-    if (sv.healthy[i] !== healthy || sv.ejectedUntil[i] !== e.ejectedUntil) changed = true
-    sv.healthy[i] = healthy
-    sv.ejectedUntil[i] = e.ejectedUntil
-    sv.reasons[i] = e.reason
-    if (e.unejectSeq > sv.unejectSeq[i]!) {
-      // A passing active check returned the endpoint: drop this isolate's own ejection too.
-      const local = rt.state.outlier[i]!
-      if (local.ejectedUntil !== 0) (unejectEndpoint(local), (changed = true))
-      sv.unejectSeq[i] = e.unejectSeq
-    }
+    if (i !== undefined) changed = rt.adopt(i, e) || changed
   }
   // Only a change rebuilds the balancer over the available endpoints (round robin keeps its place).
   if (changed) rt.state.version++

@@ -1,25 +1,24 @@
 /**
- * @module Per-cluster state as JSON for the admin API (`GET /__legate/clusters`): endpoints with their health,
- * ejections (reason, source, time left), the breakers, in-flight counts against the thresholds, the retry and
- * overflow counters, and how fresh the shared snapshot is. Read-only and synchronous: what this isolate knows.
+ * @module Per-cluster state as JSON for the admin API (`GET /__legate/clusters`): endpoints with what each cluster
+ * feature shows of them (health, ejections), the features' own views (the shared breaker), in-flight counts against
+ * the thresholds, the counters, and how fresh the shared snapshot is. Read-only and synchronous: what this isolate
+ * knows.
  */
-import { effectivePhase } from '../shared/breaker.ts'
+import type { Merged } from '../features/index.ts'
 import { type ClusterRuntime, endpointLabel } from './cluster.ts'
 
-export interface EndpointStatus {
+export type EndpointStatus = {
   address: string
   weight: number
   /** Attempts in flight from this isolate. */
   active_requests: number
-  /** Active health check verdict; `unknown` without checks or before the first snapshot. */
-  health: 'healthy' | 'unhealthy' | 'unknown'
-  last_check: number | string | null
-  ejection: null | { reason: string; source: 'local' | 'shared'; since: string; until: string; remaining_ms: number; times_ejected: number }
   /** Load balancing may pick it now (ignoring panic mode). */
   available: boolean
-}
+} & Merged<'endpointStatus'>
 
-export interface ClusterStatus {
+export type ClusterStatus = ClusterStatusCore & Merged<'status'>
+
+interface ClusterStatusCore {
   name: string
   config_version: number
   endpoints: EndpointStatus[]
@@ -34,7 +33,6 @@ export interface ClusterStatus {
     rq_pending: number
     retries_active: number
   }
-  failure_rate_breaker: null | { state: string; failure_rate: number; slow_call_rate: number; calls: number; remaining_open_ms: number }
   shared_state: null | {
     snapshot_age_ms: number | null
     calls: number
@@ -46,8 +44,6 @@ export interface ClusterStatus {
   /** This isolate's counters (retries, overflows, ejections …) and the object's (`shared.` prefix). */
   counters: Record<string, number>
 }
-
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * The status of every cluster of a snapshot, as this isolate sees it.
@@ -63,36 +59,18 @@ function oneCluster(rt: ClusterRuntime, now: number): ClusterStatus {
   const st = rt.state
   const sv = st.shared
   const snap = sv.snapshot
-  const endpoints = rt.endpoints.map((e): EndpointStatus => {
-    const i = e.index
-    const local = st.outlier[i]!
-    const sharedUntil = sv.ejectedUntil[i]!
-    const source = local.ejectedUntil > now ? 'local' : sharedUntil > now ? 'shared' : null
+  const endpoints = rt.endpoints.map((e) => {
     const shot = snap?.endpoints.find((x) => x.key === e.key)
-    const until = source === 'local' ? local.ejectedUntil : sharedUntil
-    return {
-      address: endpointLabel(e),
-      weight: e.weight,
-      active_requests: st.active[i]!,
-      health: !rt.healthCheck || !shot ? 'unknown' : sv.healthy[i] ? 'healthy' : 'unhealthy',
-      last_check: shot?.last ?? null,
-      ejection: source && {
-        reason: source === 'local' ? local.reason : sv.reasons[i]!,
-        source,
-        since: iso(source === 'local' ? local.ejectedAt : (shot?.ejectedAt ?? now)),
-        until: iso(until),
-        remaining_ms: until - now,
-        times_ejected: source === 'local' ? local.timesEjected : (shot?.timesEjected ?? 0),
-      },
-      available: sv.healthy[i] === 1 && source === null,
-    }
+    const out: Record<string, unknown> = { address: endpointLabel(e), weight: e.weight, active_requests: st.active[e.index]! }
+    rt.features.forEach((f, k) => f.status?.endpoint && Object.assign(out, f.status.endpoint(rt, rt.configs[k], e, shot, now)))
+    out['available'] = rt.out(e.index, now) === 0
+    return out as EndpointStatus
   })
   const available = endpoints.filter((e) => e.available).length
   const counters: Record<string, number> = { ...st.counters }
   for (const [k, v] of Object.entries(snap?.counters ?? {})) counters[`shared.${k}`] = v
-  const b = snap?.breaker
   const l = rt.limits
-  return {
+  const status: Record<string, unknown> = {
     name: rt.name,
     config_version: rt.version,
     endpoints,
@@ -106,25 +84,18 @@ function oneCluster(rt: ClusterRuntime, now: number): ClusterStatus {
       rq_pending: st.rqPending,
       retries_active: st.retriesActive,
     },
-    failure_rate_breaker: rt.breaker
-      ? {
-          state: b ? effectivePhase(b, now) : 'closed',
-          failure_rate: b?.failureRate ?? -1,
-          slow_call_rate: b?.slowRate ?? -1,
-          calls: b?.calls ?? 0,
-          remaining_open_ms: b && effectivePhase(b, now) === 'open' ? b.openUntil - now : 0,
-        }
-      : null,
-    shared_state: rt.shared
-      ? {
-          snapshot_age_ms: Number.isFinite(sv.fetchedAt) && snap ? now - sv.fetchedAt : null,
-          calls: sv.calls,
-          failures: sv.failures,
-          dropped_outcomes: sv.dropped,
-          pending_outcomes: sv.outbox.length / 4,
-          last_error: sv.lastError,
-        }
-      : null,
-    counters,
   }
+  rt.features.forEach((f, k) => f.status?.cluster && Object.assign(status, f.status.cluster(rt, rt.configs[k], now)))
+  status['shared_state'] = rt.shared
+    ? {
+        snapshot_age_ms: Number.isFinite(sv.fetchedAt) && snap ? now - sv.fetchedAt : null,
+        calls: sv.calls,
+        failures: sv.failures,
+        dropped_outcomes: sv.dropped,
+        pending_outcomes: sv.outbox.length / 4,
+        last_error: sv.lastError,
+      }
+    : null
+  status['counters'] = counters
+  return status as unknown as ClusterStatus
 }

@@ -1,6 +1,6 @@
 /**
- * @module What every finished attempt leaves behind: Envoy cluster stats, local outlier bookkeeping, and the
- * outcome queued for the shared state (outlier detection and the failure-rate breaker in the Durable Object).
+ * @module What every finished attempt leaves behind: Envoy cluster stats, the cluster features' local bookkeeping
+ * (outlier ejections), and the outcome queued for the shared state when a feature folds outcomes there.
  * Only real upstream outcomes get here; local replies and attempts the gateway cancelled itself never do.
  */
 import type { Stats } from '../../observability/stats.ts'
@@ -26,18 +26,6 @@ export function recordAttempt(rt: ClusterRuntime, stats: Stats, end: AttemptEnd,
     if (end.cause === 'per_try_timeout') stats.counter(names.of('upstream_rq_per_try_timeout'))
     else if (code !== TIMEOUT) stats.counter(names.of('upstream_cx_connect_fail'))
   }
-  const events = rt.recordLocal(attempt.endpoint.index, code, now)
-  if (events)
-    for (const e of events) {
-      const stat =
-        e.kind === 'ejected'
-          ? `outlier_detection.ejections_enforced_${e.reason}`
-          : e.kind === 'overflow'
-            ? 'outlier_detection.ejections_overflow'
-            : `outlier_detection.ejections_detected_${e.reason}`
-      stats.counter(names.of(stat))
-      rt.state.count(stat)
-      if (e.kind === 'ejected') stats.counter(names.of('outlier_detection.ejections_enforced_total'))
-    }
-  if (rt.shared && (rt.outlier || rt.breaker)) queueOutcome(rt, attempt.endpoint.index, code, attempt.ms, now)
+  rt.recordLocal(attempt.endpoint.index, code, now, stats)
+  if (rt.reports) queueOutcome(rt, attempt.endpoint.index, code, attempt.ms, now)
 }
