@@ -59,10 +59,29 @@ for (const tool of ['valgrind', 'callgrind_control'])
     process.exit(2)
   }
 
+/** The floor Workers (bench/workers/floor.js FLOOR): the cheapest hand-written Worker doing a route's work. */
+const FLOOR_NOTES = {
+  'floor-plain': 'floor: legate-plain unobserved by hand (one pass over the headers, arrays to fetch and Response, AbortSignal.timeout)',
+  'floor-plain-minimal': 'floor: hop-by-hop strip, x-forwarded-for, x-request-id only; the upstream response as is',
+  'floor-mirror': 'floor: floor-plain + a mirror of every request (waitUntil, host -shadow, response drained)',
+  'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (age, x-cache)',
+  'floor-plain-legate': 'floor-plain with Legate\'s runtime calls: headers copied, scanned, deleted, set; AbortController + setTimeout',
+  'floor-plain-headers': 'floor-plain, the upstream headers as new Headers(pairs)',
+  'floor-plain-request': 'floor-plain, new Request(url, request) and its headers mutated',
+  'floor-plain-res-legate': 'floor-plain, the response copied, one get and nine deletes (as Legate)',
+  'floor-plain-res-platform': 'floor-plain, the response copied, deletes of what workerd leaves only',
+  'floor-plain-res-keys': 'floor-plain, the response copied, a scan of its names, deletes of those present',
+  'floor-plain-controller': 'floor-plain, AbortController + setTimeout for the route timeout',
+  'floor-plain-manual-url': 'floor-plain, request.url split without the URL parser',
+  'floor-plain-minimal-probe': 'floor-plain-minimal, the response probed with get/has instead of a scan of its names',
+}
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
+/** A hand-written floor Worker of bench/workers/floor.js (no gateway, no route table). */
+const FLOOR = 'floor'
 /**
- * Variant name → route table (`null`: the bare pass-through, no gateway). Legate's variants are compared with
- * `bare` (what the platform costs) and with `unobserved` (what observability costs).
+ * Variant name → route table (`null`: the bare pass-through, no gateway; FLOOR: a floor Worker). Legate's variants
+ * are compared with `bare` (what the platform costs), with `unobserved` (what observability costs) and with the
+ * floor Worker doing the same route's work (what Legate's structure costs).
  */
 const VARIANTS = {
   bare: null,
@@ -75,14 +94,19 @@ const VARIANTS = {
   'cache-hit': (u, identity) => slowFlush(legateCacheHitConfig(u, identity)),
   'plain-post': (u) => slowFlush(legatePlainConfig(u)),
   openapi: (u) => slowFlush(legateOpenapiConfig(u)),
+  ...Object.fromEntries(Object.keys(FLOOR_NOTES).map((n) => [n, FLOOR])),
 }
 /** What a variant's requests carry beyond the load request (issue 16: a POST of legate-openapi's body). */
 const REQUESTS = { 'plain-post': OPENAPI_REQUEST, openapi: OPENAPI_REQUEST }
-/** Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and validation). */
-const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi'])
+/**
+ * Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and
+ * validation; the floor Workers).
+ */
+const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi', ...Object.keys(FLOOR_NOTES)])
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
+  ...FLOOR_NOTES,
   bare: 'the bare pass-through Worker (bench/workers/bare.js): fetch(upstream + path, request)',
   unobserved: 'legate-plain with stats, access log and tracing off',
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
@@ -111,14 +135,14 @@ for (const n of only ?? [])
   }
 const chosen = Object.keys(VARIANTS).filter((n) => (only ? only.has(n) : !OPT_IN.has(n)))
 /** With --baseline, each Legate variant V also runs as `V-base` on the baseline's gateway, right after V. */
-const names = opts.baseline ? chosen.flatMap((n) => (VARIANTS[n] === null ? [n] : [n, `${n}-base`])) : chosen
+const names = opts.baseline ? chosen.flatMap((n) => (typeof VARIANTS[n] === 'function' ? [n, `${n}-base`] : [n])) : chosen
 const variantOf = (n) => n.replace(/-base$/, '')
 /** Concurrent keep-alive connections of the request loop. */
 const CONNECTIONS = 8
 const rounds = Number(opts.rounds)
 const requests = Number(opts.requests)
 const RESULTS = path.join(ROOT, 'bench/results.json')
-const legateNames = names.filter((n) => VARIANTS[variantOf(n)] !== null)
+const legateNames = names.filter((n) => typeof VARIANTS[variantOf(n)] === 'function')
 
 async function main() {
   startReaper()
@@ -170,7 +194,7 @@ async function main() {
     scriptPath: script,
     modulesRoot: dir,
     modules: true,
-    bindings: { ...base.bindings, UPSTREAM: upstream }, // the bare variant's upstream, as bare.js has it
+    bindings: { ...base.bindings, UPSTREAM: upstream, MIRROR: mirror }, // the bare and floor variants' upstreams
     kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(legateNames.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
     stripCfConnectingIp: false,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
