@@ -61,19 +61,20 @@ for (const tool of ['valgrind', 'callgrind_control'])
 
 /** The floor Workers (bench/workers/floor.js FLOOR): the cheapest hand-written Worker doing a route's work. */
 const FLOOR_NOTES = {
-  'floor-plain': 'floor: legate-plain unobserved by hand (one pass over the headers, arrays to fetch and Response, AbortSignal.timeout)',
-  'floor-plain-minimal': 'floor: hop-by-hop strip, x-forwarded-for, x-request-id only; the upstream response as is',
+  'floor-plain': 'floor: legate-plain unobserved by hand (headers copied, scanned, deleted, set; the response copied, deletes of what workerd leaves; AbortSignal.timeout)',
+  'floor-plain-minimal': 'floor: hop-by-hop strip, x-forwarded-for, x-request-id only; the upstream response as is unless it has hop-by-hop headers workerd leaves',
   'floor-mirror': 'floor: floor-plain + a mirror of every request (waitUntil, host -shadow, response drained)',
-  'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (age, x-cache)',
-  'floor-plain-legate': 'floor-plain with Legate\'s runtime calls: headers copied, scanned, deleted, set; AbortController + setTimeout',
+  'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (kept Headers copied, age and x-cache set)',
+  'floor-cache-hit-pairs': 'floor-cache-hit, the kept headers as [name, value] pairs with age and x-cache appended',
+  'floor-plain-legate': 'floor-plain with Legate\'s response strip (one get, nine deletes) and AbortController + setTimeout',
+  'floor-plain-pairs': 'floor-plain, one pass over the header entries each way, [name, value] arrays to fetch and Response',
   'floor-plain-headers': 'floor-plain, the upstream headers as new Headers(pairs)',
   'floor-plain-request': 'floor-plain, new Request(url, request) and its headers mutated',
-  'floor-plain-res-legate': 'floor-plain, the response copied, one get and nine deletes (as Legate)',
-  'floor-plain-res-platform': 'floor-plain, the response copied, deletes of what workerd leaves only',
+  'floor-plain-res-legate': 'floor-plain, the response strip as Legate\'s (one get, nine deletes)',
   'floor-plain-res-keys': 'floor-plain, the response copied, a scan of its names, deletes of those present',
   'floor-plain-controller': 'floor-plain, AbortController + setTimeout for the route timeout',
   'floor-plain-manual-url': 'floor-plain, request.url split without the URL parser',
-  'floor-plain-minimal-probe': 'floor-plain-minimal, the response probed with get/has instead of a scan of its names',
+  'floor-plain-minimal-probe': 'floor-plain-minimal, gets and blind deletes instead of a scan of the names, both ways',
 }
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
 /** A hand-written floor Worker of bench/workers/floor.js (no gateway, no route table). */
@@ -232,15 +233,15 @@ async function main() {
   /** `count` requests to variant n over CONNECTIONS keep-alive connections, as a load generator would send them. */
   const loop = async (n, count) => {
     let left = count
-    let non2xx = 0
+    const non2xx = []
     const connection = async () => {
       while (left-- > 0) {
         const status = await get(`${n}.variant.bench`, REQUESTS[variantOf(n)])
-        if (status < 200 || status > 299) non2xx++
+        if (status < 200 || status > 299) non2xx.push(status)
       }
     }
     await Promise.all(Array.from({ length: CONNECTIONS }, connection))
-    if (non2xx) throw new Error(`variant ${n}: ${non2xx} of ${count} responses were not 2xx`)
+    if (non2xx.length) throw new Error(`variant ${n}: ${non2xx.length} of ${count} responses were not 2xx (${[...new Set(non2xx)].join(', ')})`)
   }
 
   log(`warm-up: ${opts.warmup} requests per variant`)

@@ -112,22 +112,42 @@ function upstreamPairs(incoming, u, requestId, full) {
   return kept
 }
 
-/** The same headers as Legate builds them: a copy of the incoming ones, a scan of the names, deletes and sets. */
-function upstreamCopy(incoming, u, requestId, into = new Headers(incoming)) {
+/**
+ * The upstream headers as Legate builds them: a copy of the incoming ones, one scan of the names (the internal
+ * prefixes need it), deletes of what is there, sets. `minimal`: hop-by-hop only, then x-forwarded-for and x-request-id.
+ */
+function upstreamCopy(incoming, u, requestId, into = new Headers(incoming), minimal = false) {
   const remove = []
   let connection = false
   let forwarded = false
   for (const name of incoming.keys()) {
     if (name === 'connection') connection = true
     if (name === 'x-forwarded-for') forwarded = true
-    else if ((DROP.has(name) && !SET.has(name)) || isInternal(name)) remove.push(name)
+    else if (minimal ? HOP_SET.has(name) : (DROP.has(name) && !SET.has(name)) || isInternal(name)) remove.push(name)
   }
-  if (connection) for (const t of tokens(incoming.get('connection'))) if (t !== 'host' && !t.startsWith('cf-')) remove.push(t)
+  if (connection) for (const t of tokens(incoming.get('connection'))) if (t !== 'host' && !t.startsWith('cf-') && !remove.includes(t)) remove.push(t)
   for (const name of remove) into.delete(name)
   const peer = incoming.get('cf-connecting-ip')?.trim() || '127.0.0.1'
   into.set('x-forwarded-for', forwardedFor(forwarded ? incoming.get('x-forwarded-for') : null, peer))
-  into.set('x-forwarded-proto', u.proto === 'https:' ? 'https' : 'http')
-  into.set('x-forwarded-host', u.host)
+  if (!minimal) {
+    into.set('x-forwarded-proto', u.proto === 'https:' ? 'https' : 'http')
+    into.set('x-forwarded-host', u.host)
+  }
+  into.set('x-request-id', requestId)
+  return into
+}
+
+/**
+ * floor-plain-minimal-probe's upstream headers: no scan, gets of the few names that matter and deletes of the
+ * hop-by-hop headers workerd leaves (the ones Connection names, proxy-*).
+ */
+function upstreamProbe(incoming, requestId) {
+  const into = new Headers(incoming)
+  const connection = incoming.get('connection')
+  if (connection) for (const t of tokens(connection)) if (!HOP_SET.has(t) && t !== 'host' && !t.startsWith('cf-')) into.delete(t)
+  into.delete('proxy-authorization')
+  into.delete('proxy-connection')
+  into.set('x-forwarded-for', forwardedFor(incoming.get('x-forwarded-for'), incoming.get('cf-connecting-ip')?.trim() || '127.0.0.1'))
   into.set('x-request-id', requestId)
   return into
 }
@@ -156,18 +176,19 @@ function stripInPlace(h, mode) {
   for (const name of mode === 'legate' ? HOP : HOP_LEFT) h.delete(name)
 }
 
-const upstreamFailure = (signal) => new Response(null, { status: signal?.aborted ? 504 : 503 })
+const upstreamFailure = (signal, e) => new Response(String(e?.message ?? e), { status: signal?.aborted ? 504 : 503 })
 
 /**
- * A floor-plain Worker. Options: `req` how the upstream headers are made ('pairs': one pass, an array handed to
- * fetch; 'headers': the same array as a Headers; 'copy': Legate's copy, scan, deletes and sets; 'request': `new
- * Request(url, request)` and the same on its headers), `res` how the response is made ('pairs': one pass, a new
+ * A floor-plain Worker. Options: `req` how the upstream headers are made ('copy': Legate's copy, scan, deletes and
+ * sets; 'pairs': one pass over the entries, an array handed to fetch; 'headers': the same array as a Headers;
+ * 'request': `new Request(url, request)` and the copy's work on its headers; 'probe': minimal only, gets instead
+ * of a scan), `res` how the response is made ('pairs': one pass, a new
  * Response from an array; 'legate': a copy, one get and nine deletes; 'platform': a copy, deletes of what workerd
  * leaves; 'keys': a copy, a scan of the names, deletes of those present), `timer` ('controller': AbortController +
  * setTimeout, as Legate; 'signal': AbortSignal.timeout), `url` ('parse': new URL; 'manual': string slicing).
  * `minimal`: only hop-by-hop, x-forwarded-for and x-request-id; no timeout, no service time, no config version.
  */
-export function plainWorker({ req = 'pairs', res = 'pairs', timer = 'signal', url = 'parse', minimal = false, mirror } = {}) {
+export function plainWorker({ req = 'copy', res = 'platform', timer = 'signal', url = 'parse', minimal = false, mirror } = {}) {
   return async (request, env, ctx) => {
     const u = parse(request, url === 'manual')
     if (u instanceof Response) return u
@@ -190,7 +211,8 @@ export function plainWorker({ req = 'pairs', res = 'pairs', timer = 'signal', ur
       upstream = new Request(target, request)
       upstreamCopy(incoming, u, requestId, upstream.headers)
     } else {
-      headers = req === 'copy' ? upstreamCopy(incoming, u, requestId) : upstreamPairs(incoming, u, requestId, !minimal)
+      headers =
+        req === 'probe' ? upstreamProbe(incoming, requestId) : req === 'copy' ? upstreamCopy(incoming, u, requestId, undefined, minimal) : upstreamPairs(incoming, u, requestId, !minimal)
       if (req === 'headers') headers = new Headers(headers)
     }
     const init = { method, headers, body: request.body, redirect: 'manual' }
@@ -200,8 +222,9 @@ export function plainWorker({ req = 'pairs', res = 'pairs', timer = 'signal', ur
     let r
     try {
       r = await (upstream ? fetch(upstream, signal ? { signal } : undefined) : fetch(target, init))
-    } catch {
-      return upstreamFailure(signal)
+    } catch (e) {
+      console.error(`floor: upstream failed: ${e?.message ?? e}`)
+      return upstreamFailure(signal, e)
     }
     const status = r.status
     if (status === 101 || status < 200 || status > 599) return status === 101 ? r : new Response(null, { status: 502 })
@@ -267,51 +290,59 @@ function startMirror(ctx, env, u, method, headers) {
  * floor-cache-hit: the route lookup and request id a gateway does before it knows, the per-identity key (the
  * bearer token, through a verified-token Map as jwt_authn keeps one), then a hit from an in-isolate Map: a new
  * Response of the kept bytes and headers, with `age` and `x-cache: HIT`. A miss (the first request) forwards as
- * floor-plain does and keeps the body.
+ * floor-plain does and keeps the body. The Map is shared by the variants (they send the same request).
  */
 const cache = new Map()
 const verified = new Map()
 const plain = plainWorker()
-export async function cacheHit(request, env, ctx) {
-  const u = parse(request, false)
-  if (u instanceof Response) return u
-  if (u.pathname[0] !== '/') return new Response('no route', { status: 404 })
-  const requestId = crypto.randomUUID()
-  const auth = request.headers.get('authorization')
-  const now = Date.now()
-  // The token was verified once (the floor does not verify signatures: that cost is jwt_authn's, cached after the first).
-  let id = auth ? verified.get(auth) : undefined
-  if (!id && auth) verified.set(auth, (id = { sub: auth.slice(-16), exp: now + 3_600_000 }))
-  if (!id || id.exp <= now) return new Response(null, { status: 401 })
-  const key = `${id.sub} ${u.pathname}${u.search}`
-  const hit = request.method === 'GET' ? cache.get(key) : undefined
-  if (hit && now < hit.expires) {
-    const headers = [...hit.headers, ['age', String(Math.floor((now - hit.stored) / 1000))], ['x-cache', 'HIT']]
-    return new Response(hit.body, { status: hit.status, headers })
+/** floor-cache-hit. `pairs`: the kept headers as [name, value] pairs, `age` and `x-cache` appended (else a Headers, copied by the Response, then two sets). */
+export function cacheHitWorker({ pairs = false } = {}) {
+  return async (request, env, ctx) => {
+    const u = parse(request, false)
+    if (u instanceof Response) return u
+    if (u.pathname[0] !== '/') return new Response('no route', { status: 404 })
+    const requestId = crypto.randomUUID() // for logs and local replies: made before the gateway knows it has a hit
+    const auth = request.headers.get('authorization')
+    const now = Date.now()
+    // The token was verified once (the floor does not verify signatures: that is jwt_authn's cost, cached after the first).
+    let id = auth ? verified.get(auth) : undefined
+    if (!id && auth) verified.set(auth, (id = { sub: auth.slice(-16), exp: now + 3_600_000 }))
+    if (!id || id.exp <= now) return new Response(null, { status: 401, headers: { 'x-request-id': requestId } })
+    const key = `${id.sub} ${u.pathname}${u.search}`
+    const hit = request.method === 'GET' ? cache.get(key) : undefined
+    if (hit && now < hit.expires) {
+      const age = String(Math.floor((now - hit.stored) / 1000))
+      if (pairs) return new Response(hit.body, { status: hit.status, headers: [...hit.pairs, ['age', age], ['x-cache', 'HIT']] })
+      const out = new Response(hit.body, { status: hit.status, headers: hit.headers })
+      out.headers.set('age', age)
+      out.headers.set('x-cache', 'HIT')
+      return out
+    }
+    const res = await plain(request, env, ctx)
+    if (request.method !== 'GET' || res.status !== 200) return res
+    const body = await res.arrayBuffer()
+    const kept = [...res.headers].filter((p) => p[0] !== 'x-envoy-upstream-service-time' && p[0] !== 'date')
+    cache.set(key, { body, status: res.status, pairs: kept, headers: new Headers(kept), stored: now, expires: now + 3_600_000 })
+    return new Response(body, res)
   }
-  const res = await plain(request, env, ctx)
-  if (request.method !== 'GET' || res.status !== 200) return res
-  const body = await res.arrayBuffer()
-  const headers = [...res.headers].filter((p) => p[0] !== 'x-envoy-upstream-service-time' && p[0] !== 'date')
-  cache.set(key, { body, status: res.status, headers, stored: now, expires: now + 3_600_000 })
-  return new Response(body, res)
 }
 
 /** The variants, by the name bench/instructions.mjs and bench/run.mjs give them. */
 export const FLOOR = {
   'floor-plain': plainWorker(),
-  'floor-plain-minimal': plainWorker({ minimal: true }),
+  'floor-plain-minimal': plainWorker({ minimal: true, res: 'keys' }),
   'floor-mirror': plainWorker({ mirror: true }),
-  'floor-cache-hit': cacheHit,
-  'floor-plain-legate': plainWorker({ req: 'copy', res: 'legate', timer: 'controller' }),
+  'floor-cache-hit': cacheHitWorker(),
+  'floor-cache-hit-pairs': cacheHitWorker({ pairs: true }),
+  'floor-plain-legate': plainWorker({ res: 'legate', timer: 'controller' }),
+  'floor-plain-pairs': plainWorker({ req: 'pairs', res: 'pairs' }),
   'floor-plain-headers': plainWorker({ req: 'headers' }),
   'floor-plain-request': plainWorker({ req: 'request' }),
   'floor-plain-res-legate': plainWorker({ res: 'legate' }),
-  'floor-plain-res-platform': plainWorker({ res: 'platform' }),
   'floor-plain-res-keys': plainWorker({ res: 'keys' }),
   'floor-plain-controller': plainWorker({ timer: 'controller' }),
   'floor-plain-manual-url': plainWorker({ url: 'manual' }),
-  'floor-plain-minimal-probe': plainWorker({ minimal: true, res: 'probe' }),
+  'floor-plain-minimal-probe': plainWorker({ minimal: true, req: 'probe', res: 'probe' }),
 }
 
 /** As a Worker of its own (bench/run.mjs load scenarios): the variant named by the FLOOR binding. */
