@@ -62,7 +62,7 @@ for (const tool of ['valgrind', 'callgrind_control'])
 /** The floor Workers (bench/workers/floor.js FLOOR): the cheapest hand-written Worker doing a route's work. */
 const FLOOR_NOTES = {
   'floor-plain': 'floor: legate-plain unobserved by hand (headers copied, scanned, deleted, set; the response copied, deletes of what workerd leaves; AbortSignal.timeout)',
-  'floor-plain-minimal': 'floor: hop-by-hop strip, x-forwarded-for, x-request-id only; the upstream response as is unless it has hop-by-hop headers workerd leaves',
+  'floor-plain-minimal': 'floor: hop-by-hop strip (gets and blind deletes of what workerd leaves), x-forwarded-for, x-request-id; the upstream response as is unless it has hop-by-hop headers workerd leaves',
   'floor-mirror': 'floor: floor-plain + a mirror of every request (waitUntil, host -shadow, response drained)',
   'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (kept Headers copied, age and x-cache set)',
   'floor-cache-hit-pairs': 'floor-cache-hit, the kept headers as [name, value] pairs with age and x-cache appended',
@@ -74,7 +74,7 @@ const FLOOR_NOTES = {
   'floor-plain-res-keys': 'floor-plain, the response copied, a scan of its names, deletes of those present',
   'floor-plain-controller': 'floor-plain, AbortController + setTimeout for the route timeout',
   'floor-plain-manual-url': 'floor-plain, request.url split without the URL parser',
-  'floor-plain-minimal-probe': 'floor-plain-minimal, gets and blind deletes instead of a scan of the names, both ways',
+  'floor-plain-minimal-scan': 'floor-plain-minimal, a scan of the header names instead of gets and blind deletes, both ways',
 }
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
 /** A hand-written floor Worker of bench/workers/floor.js (no gateway, no route table). */

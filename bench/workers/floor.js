@@ -138,7 +138,7 @@ function upstreamCopy(incoming, u, requestId, into = new Headers(incoming), mini
 }
 
 /**
- * floor-plain-minimal-probe's upstream headers: no scan, gets of the few names that matter and deletes of the
+ * floor-plain-minimal's upstream headers: no scan, gets of the few names that matter and deletes of the
  * hop-by-hop headers workerd leaves (the ones Connection names, proxy-*).
  */
 function upstreamProbe(incoming, requestId) {
@@ -181,8 +181,8 @@ const upstreamFailure = (signal, e) => new Response(String(e?.message ?? e), { s
 /**
  * A floor-plain Worker. Options: `req` how the upstream headers are made ('copy': Legate's copy, scan, deletes and
  * sets; 'pairs': one pass over the entries, an array handed to fetch; 'headers': the same array as a Headers;
- * 'request': `new Request(url, request)` and the copy's work on its headers; 'probe': minimal only, gets instead
- * of a scan), `res` how the response is made ('pairs': one pass, a new
+ * 'request': `new Request(url, request)` and the copy's work on its headers; 'probe': minimal only, gets and blind
+ * deletes instead of a scan), `res` how the response is made ('pairs': one pass, a new
  * Response from an array; 'legate': a copy, one get and nine deletes; 'platform': a copy, deletes of what workerd
  * leaves; 'keys': a copy, a scan of the names, deletes of those present), `timer` ('controller': AbortController +
  * setTimeout, as Legate; 'signal': AbortSignal.timeout), `url` ('parse': new URL; 'manual': string slicing).
@@ -330,7 +330,7 @@ export function cacheHitWorker({ pairs = false } = {}) {
 /** The variants, by the name bench/instructions.mjs and bench/run.mjs give them. */
 export const FLOOR = {
   'floor-plain': plainWorker(),
-  'floor-plain-minimal': plainWorker({ minimal: true, res: 'keys' }),
+  'floor-plain-minimal': plainWorker({ minimal: true, req: 'probe', res: 'probe' }),
   'floor-mirror': plainWorker({ mirror: true }),
   'floor-cache-hit': cacheHitWorker(),
   'floor-cache-hit-pairs': cacheHitWorker({ pairs: true }),
@@ -342,7 +342,7 @@ export const FLOOR = {
   'floor-plain-res-keys': plainWorker({ res: 'keys' }),
   'floor-plain-controller': plainWorker({ timer: 'controller' }),
   'floor-plain-manual-url': plainWorker({ url: 'manual' }),
-  'floor-plain-minimal-probe': plainWorker({ minimal: true, req: 'probe', res: 'probe' }),
+  'floor-plain-minimal-scan': plainWorker({ minimal: true, res: 'keys' }),
 }
 
 /** As a Worker of its own (bench/run.mjs load scenarios): the variant named by the FLOOR binding. */
