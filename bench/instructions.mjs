@@ -3,7 +3,9 @@
  * Instructions per request, counted by valgrind's callgrind in workerd: a measure of what a feature costs that
  * this shared 2-core machine's timing noise (±30 % between 10-second runs) cannot hide. Used for issue 6's
  * observability cost (stats + access log + tracing against all three off) and issue 18's hot path (Legate's
- * instructions per request over the bare pass-through Worker's, measured in the same isolate and run).
+ * instructions per request over the bare pass-through Worker's, measured in the same isolate and run). The
+ * `floor-*` variants (opt-in) are hand-written Workers doing a route's work as cheaply as the platform allows
+ * (bench/workers/floor.js): the platform floor of issues 17 and 18, what no implementation can go below.
  *
  *   npm run bench:instructions                       # every variant, 5 rounds × 1,000 requests
  *   npm run bench:instructions -- --only bare,observed,full --rounds 3 --requests 600 --warmup 1500
@@ -11,11 +13,13 @@
  *   npm run bench:instructions -- --record           # also writes the `instructions` entry of bench/results.json
  *   npm run bench:instructions -- --only observed --baseline main   # A/B: each variant also as `<v>-base`, run by
  *                                                    # the gateway of `main`'s src/ (git archive), same isolate
+ *   npm run bench:instructions -- --only unobserved,mirror,cache-hit,floor-plain,floor-plain-minimal,floor-mirror,floor-cache-hit
+ *                                                    # the platform floor next to Legate (docs/performance.md)
  *
  * How: Miniflare starts workerd under `valgrind --tool=callgrind --instr-atstart=no`. One Worker
  * (bench/workers/legate-loop.ts) holds a gateway instance per Legate variant (`bare` is bench/workers/bare.js's
- * pass-through, in the same isolate), each with its own KV namespace seeded with
- * the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
+ * pass-through, the `floor-*` variants bench/workers/floor.js's Workers, all in the same isolate), each Legate
+ * variant with its own KV namespace seeded with the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
  * isolate, one JIT state for all variants (separate Workers differ by several percent from their JIT decisions
  * alone, more than the costs being measured), and the full path of a request (downstream HTTP, the gateway, the
  * upstream subrequest to bench/upstream.mjs). After a warm-up, each round and variant: zero the counters, switch
