@@ -23,6 +23,7 @@ const incoming = () =>
       'x-forwarded-proto': 'http',
       'x-original-url': '/admin',
       'cf-connecting-ip': '192.0.2.5',
+      expect: '100-continue',
     },
   })
 const upstreamResponse = () =>
