@@ -3,7 +3,9 @@
  * Instructions per request, counted by valgrind's callgrind in workerd: a measure of what a feature costs that
  * this shared 2-core machine's timing noise (±30 % between 10-second runs) cannot hide. Used for issue 6's
  * observability cost (stats + access log + tracing against all three off) and issue 18's hot path (Legate's
- * instructions per request over the bare pass-through Worker's, measured in the same isolate and run).
+ * instructions per request over the bare pass-through Worker's, measured in the same isolate and run). The
+ * `floor-*` variants (opt-in) are hand-written Workers doing a route's work as cheaply as the platform allows
+ * (bench/workers/floor.js): the platform floor of issues 17 and 18, what no implementation can go below.
  *
  *   npm run bench:instructions                       # every variant, 5 rounds × 1,000 requests
  *   npm run bench:instructions -- --only bare,observed,full --rounds 3 --requests 600 --warmup 1500
@@ -11,11 +13,13 @@
  *   npm run bench:instructions -- --record           # also writes the `instructions` entry of bench/results.json
  *   npm run bench:instructions -- --only observed --baseline main   # A/B: each variant also as `<v>-base`, run by
  *                                                    # the gateway of `main`'s src/ (git archive), same isolate
+ *   npm run bench:instructions -- --only unobserved,mirror,cache-hit,floor-plain,floor-plain-minimal,floor-mirror,floor-cache-hit
+ *                                                    # the platform floor next to Legate (docs/performance.md)
  *
  * How: Miniflare starts workerd under `valgrind --tool=callgrind --instr-atstart=no`. One Worker
  * (bench/workers/legate-loop.ts) holds a gateway instance per Legate variant (`bare` is bench/workers/bare.js's
- * pass-through, in the same isolate), each with its own KV namespace seeded with
- * the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
+ * pass-through, the `floor-*` variants bench/workers/floor.js's Workers, all in the same isolate), each Legate
+ * variant with its own KV namespace seeded with the variant's route table, and picks the instance by the request's host (`<variant>.variant.bench`): one
  * isolate, one JIT state for all variants (separate Workers differ by several percent from their JIT decisions
  * alone, more than the costs being measured), and the full path of a request (downstream HTTP, the gateway, the
  * upstream subrequest to bench/upstream.mjs). After a warm-up, each round and variant: zero the counters, switch
@@ -59,10 +63,30 @@ for (const tool of ['valgrind', 'callgrind_control'])
     process.exit(2)
   }
 
+/** The floor Workers (bench/workers/floor.js FLOOR): the cheapest hand-written Worker doing a route's work. */
+const FLOOR_NOTES = {
+  'floor-plain': 'floor: legate-plain unobserved by hand (headers copied, scanned, deleted, set; the response copied, deletes of what workerd leaves; AbortSignal.timeout)',
+  'floor-plain-minimal': 'floor: hop-by-hop strip (gets and blind deletes of what workerd leaves), x-forwarded-for, x-request-id; the upstream response as is unless it has hop-by-hop headers workerd leaves',
+  'floor-mirror': 'floor: floor-plain + a mirror of every request (waitUntil, host -shadow, response drained)',
+  'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (kept Headers copied, age and x-cache set)',
+  'floor-cache-hit-pairs': 'floor-cache-hit, the kept headers as [name, value] pairs with age and x-cache appended',
+  'floor-plain-legate': 'floor-plain with Legate\'s response strip (one get, nine deletes) and AbortController + setTimeout',
+  'floor-plain-pairs': 'floor-plain, one pass over the header entries each way, [name, value] arrays to fetch and Response',
+  'floor-plain-headers': 'floor-plain, the upstream headers as new Headers(pairs)',
+  'floor-plain-request': 'floor-plain, new Request(url, request) and its headers mutated',
+  'floor-plain-res-legate': 'floor-plain, the response strip as Legate\'s (one get, nine deletes)',
+  'floor-plain-res-keys': 'floor-plain, the response copied, a scan of its names, deletes of those present',
+  'floor-plain-controller': 'floor-plain, AbortController + setTimeout for the route timeout',
+  'floor-plain-manual-url': 'floor-plain, request.url split without the URL parser',
+  'floor-plain-minimal-scan': 'floor-plain-minimal, a scan of the header names instead of gets and blind deletes, both ways',
+}
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
+/** A hand-written floor Worker of bench/workers/floor.js (no gateway, no route table). */
+const FLOOR = 'floor'
 /**
- * Variant name → route table (`null`: the bare pass-through, no gateway). Legate's variants are compared with
- * `bare` (what the platform costs) and with `unobserved` (what observability costs).
+ * Variant name → route table (`null`: the bare pass-through, no gateway; FLOOR: a floor Worker). Legate's variants
+ * are compared with `bare` (what the platform costs), with `unobserved` (what observability costs) and with the
+ * floor Worker doing the same route's work (what Legate's structure costs).
  */
 const VARIANTS = {
   bare: null,
@@ -75,14 +99,19 @@ const VARIANTS = {
   'cache-hit': (u, identity) => slowFlush(legateCacheHitConfig(u, identity)),
   'plain-post': (u) => slowFlush(legatePlainConfig(u)),
   openapi: (u) => slowFlush(legateOpenapiConfig(u)),
+  ...Object.fromEntries(Object.keys(FLOOR_NOTES).map((n) => [n, FLOOR])),
 }
 /** What a variant's requests carry beyond the load request (issue 16: a POST of legate-openapi's body). */
 const REQUESTS = { 'plain-post': OPENAPI_REQUEST, openapi: OPENAPI_REQUEST }
-/** Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and validation). */
-const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi'])
+/**
+ * Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and
+ * validation; the floor Workers).
+ */
+const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi', ...Object.keys(FLOOR_NOTES)])
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
+  ...FLOOR_NOTES,
   bare: 'the bare pass-through Worker (bench/workers/bare.js): fetch(upstream + path, request)',
   unobserved: 'legate-plain with stats, access log and tracing off',
   observed: 'legate-plain as by default: stats, an access-log line per request, tracing',
@@ -111,14 +140,14 @@ for (const n of only ?? [])
   }
 const chosen = Object.keys(VARIANTS).filter((n) => (only ? only.has(n) : !OPT_IN.has(n)))
 /** With --baseline, each Legate variant V also runs as `V-base` on the baseline's gateway, right after V. */
-const names = opts.baseline ? chosen.flatMap((n) => (VARIANTS[n] === null ? [n] : [n, `${n}-base`])) : chosen
+const names = opts.baseline ? chosen.flatMap((n) => (typeof VARIANTS[n] === 'function' ? [n, `${n}-base`] : [n])) : chosen
 const variantOf = (n) => n.replace(/-base$/, '')
 /** Concurrent keep-alive connections of the request loop. */
 const CONNECTIONS = 8
 const rounds = Number(opts.rounds)
 const requests = Number(opts.requests)
 const RESULTS = path.join(ROOT, 'bench/results.json')
-const legateNames = names.filter((n) => VARIANTS[variantOf(n)] !== null)
+const legateNames = names.filter((n) => typeof VARIANTS[variantOf(n)] === 'function')
 
 async function main() {
   startReaper()
@@ -170,7 +199,7 @@ async function main() {
     scriptPath: script,
     modulesRoot: dir,
     modules: true,
-    bindings: { ...base.bindings, UPSTREAM: upstream }, // the bare variant's upstream, as bare.js has it
+    bindings: { ...base.bindings, UPSTREAM: upstream, MIRROR: mirror }, // the bare and floor variants' upstreams
     kvNamespaces: { CONFIG: 'unused', ...Object.fromEntries(legateNames.map((n) => [`CONFIG_${n}`, `config-${n}`])) },
     stripCfConnectingIp: false,
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
@@ -208,15 +237,15 @@ async function main() {
   /** `count` requests to variant n over CONNECTIONS keep-alive connections, as a load generator would send them. */
   const loop = async (n, count) => {
     let left = count
-    let non2xx = 0
+    const non2xx = []
     const connection = async () => {
       while (left-- > 0) {
         const status = await get(`${n}.variant.bench`, REQUESTS[variantOf(n)])
-        if (status < 200 || status > 299) non2xx++
+        if (status < 200 || status > 299) non2xx.push(status)
       }
     }
     await Promise.all(Array.from({ length: CONNECTIONS }, connection))
-    if (non2xx) throw new Error(`variant ${n}: ${non2xx} of ${count} responses were not 2xx`)
+    if (non2xx.length) throw new Error(`variant ${n}: ${non2xx.length} of ${count} responses were not 2xx (${[...new Set(non2xx)].join(', ')})`)
   }
 
   log(`warm-up: ${opts.warmup} requests per variant`)

@@ -41,7 +41,7 @@ const USAGE = `usage: npm run bench [-- options]
   --duration S       seconds per measured run (default 10)
   --warmup S         seconds of warm-up per system before the rounds (default 3)
   --connections N    autocannon connections (default 32)
-  --only a,b         only these scenarios (bare is always kept)
+  --only a,b         only these scenarios (bare is always kept; the floor-* Workers run only when named here)
   --skip-micro       load runs only
   --skip-load        micro benchmarks only
   --skip-cold        no cold-start samples (bench/cold-start.mjs; 9 fresh isolates per figure, 5 with --quick)
@@ -334,7 +334,7 @@ async function main() {
     scenarios: [],
     micro: [],
   }
-  const scenarios = SCENARIOS.map((s) => ({ ...s }))
+  const scenarios = SCENARIOS.filter((s) => !s.optIn || ONLY?.has(s.name)).map((s) => ({ ...s }))
   if (ONLY) for (const s of scenarios) if (!ONLY.has(s.name) && !s.skipped) s.skipped = 'not selected (--only)'
 
   if (!opt['skip-micro']) results.micro = await runMicro()

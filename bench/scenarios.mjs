@@ -183,10 +183,18 @@ export const legateOpenapiConfig = (upstream) => {
 export const legateCacheHitConfig = (upstream, identity) =>
   table(upstream, [jwtAuthn(identity), { name: 'cache', config: { default_ttl: '1h', authorization: 'per_identity' } }])
 
+/** What each floor Worker (bench/workers/floor.js) does the work of. */
+const FLOOR_OF = {
+  'floor-plain': 'legate-plain-unobserved',
+  'floor-plain-minimal': 'a proxy that only strips hop-by-hop headers and sets x-forwarded-for and x-request-id',
+  'floor-mirror': 'legate-mirror, observability off',
+  'floor-cache-hit': 'legate-cache-hit (a hit from an in-isolate Map)',
+}
+
 /**
  * The scenario list of issue 7, in the order rounds run them. `kind` says how the system is started:
  * worker (Miniflare, workerd direct socket), node (a forked Node process), nginx, or skip. A Legate scenario's
- * `config(upstream)` is the route table its Worker is seeded with.
+ * `config(upstream)` is the route table its Worker is seeded with. An `optIn` scenario runs only when named with --only.
  */
 export const SCENARIOS = [
   { name: 'bare', kind: 'worker', worker: 'bare', system: 'bare pass-through Worker (workerd)' },
@@ -302,6 +310,14 @@ export const SCENARIOS = [
     config: legateCacheHitConfig,
     note: 'jwt_authn + cache (per identity, 1 h): every measured request is a hit from the Cache API',
   },
+  ...['floor-plain', 'floor-plain-minimal', 'floor-mirror', 'floor-cache-hit'].map((name) => ({
+    name,
+    kind: 'worker',
+    worker: name,
+    system: 'hand-written floor Worker (workerd)',
+    optIn: true,
+    note: `bench/workers/floor.js ${name}: the cheapest Worker doing the work of ${FLOOR_OF[name]} (issues 17, 18; runs only when named with --only)`,
+  })),
   {
     name: 'hono-handwritten',
     kind: 'worker',
@@ -331,7 +347,7 @@ export async function checkSystem(name, base, identity) {
   const echo = echoRes.status === 200 ? await echoRes.json() : { headers: {} }
   expect(echoRes.status === 200, `GET ${ECHO_PATH} answered ${echoRes.status}`)
   const up = echo.headers ?? {}
-  if (name.startsWith('legate') || name === 'hono-handwritten') {
+  if (name.startsWith('legate') || name === 'hono-handwritten' || name === 'floor-plain' || name === 'floor-mirror') {
     expect(Boolean(up['x-request-id']), 'no x-request-id upstream')
     expect(Boolean(up['x-forwarded-for']), 'no x-forwarded-for upstream')
     expect(Boolean(up['x-forwarded-proto']), 'no x-forwarded-proto upstream')
@@ -360,7 +376,7 @@ export async function checkSystem(name, base, identity) {
     await invalid.arrayBuffer()
     expect(invalid.status === 400, `an invalid body answered ${invalid.status}, not 400: the validation did not run`)
   }
-  if (name === 'legate-cache-hit') {
+  if (name === 'legate-cache-hit' || name === 'floor-cache-hit') {
     const again = await fetch(new URL(LOAD_PATH, base), { headers })
     await again.arrayBuffer()
     expect(again.headers.get('x-cache') === 'HIT', `the second request was not a cache hit (x-cache: ${again.headers.get('x-cache')})`)

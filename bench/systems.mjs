@@ -1,7 +1,7 @@
 /**
  * Starts the systems under load for bench/run.mjs, all on 127.0.0.1, each registered for cleanup (bench/procs.mjs):
  *
- * - Worker scenarios (bare, legate-*, hono-handwritten) in one Miniflare instance, i.e. one workerd process. Each
+ * - Worker scenarios (bare, legate-*, floor-*, hono-handwritten) in one Miniflare instance, i.e. one workerd process. Each
  *   Worker gets its own workerd socket (`unsafeDirectSockets`), so requests reach it without Miniflare's entry
  *   Worker or any Node proxy; `stripCfConnectingIp: false` keeps subrequests direct too. Legate's options come
  *   from wrangler.toml through wrangler's `unstable_getMiniflareWorkerOptions` (compat date and flags, vars,
@@ -103,6 +103,9 @@ async function startWorkers(workers, upstream, identity, { calibrate, inspect, m
       ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000, period: 60 } } },
     },
   }
+  // The floor Workers: one script (bench/workers/floor.js), the variant named by the FLOOR binding.
+  for (const s of workers)
+    if (s.name.startsWith('floor-')) defs[s.worker] = { ...common, scriptPath: path.join(BENCH, 'workers/floor.js'), bindings: { UPSTREAM: upstream, MIRROR: mirrorUpstream, FLOOR: s.name } }
   // Every Legate scenario is the same Worker with its own KV namespace, seeded with the scenario's route table.
   for (const s of workers)
     if (s.config) defs[s.worker] = { ...legateBase, scriptPath: bundles.legate, kvNamespaces: { CONFIG: `bench-${s.worker}` } }

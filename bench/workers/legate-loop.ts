@@ -8,7 +8,9 @@
  * host matches every domain). The request itself is passed on untouched, so the downstream HTTP work is the same
  * as a user's. `<V>-base` runs on the baseline's gateway (bench/instructions.mjs --baseline).
  * `bare.variant.bench` is the bare pass-through Worker's work (bench/workers/bare.js), done in this same isolate:
- * the yardstick for what the gateway adds over the platform. Everything else goes to the real Worker.
+ * the yardstick for what the gateway adds over the platform. `floor-*.variant.bench` is one of the hand-written
+ * floor Workers of bench/workers/floor.js (the cheapest Worker doing a route's work; issues 17 and 18), also in
+ * this isolate. Everything else goes to the real Worker.
  */
 import { createGateway } from '../../src/gateway.ts'
 // bench/instructions.mjs resolves this to the gateway of `--baseline REF` (or to this tree's): the `<V>-base` variants.
@@ -16,6 +18,7 @@ import { createGateway } from '../../src/gateway.ts'
 import * as baseline from 'legate-baseline'
 import gateway from '../../src/worker.ts'
 import type { Env } from '../../src/env.ts'
+import { FLOOR } from './floor.js'
 
 export * from '../../src/worker.ts'
 
@@ -31,6 +34,8 @@ export default {
       const url = new URL(request.url)
       return fetch((env as unknown as { UPSTREAM: string }).UPSTREAM + url.pathname + url.search, request)
     }
+    const floor = FLOOR[variant]
+    if (floor) return floor(request, env as unknown as { UPSTREAM: string; MIRROR: string }, ctx)
     let entry = gateways.get(variant)
     if (!entry) {
       const kv = (env as unknown as Record<string, KVNamespace | undefined>)[`CONFIG_${variant}`]
