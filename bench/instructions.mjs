@@ -81,6 +81,14 @@ const FLOOR_NOTES = {
   'floor-plain-minimal-scan': 'floor-plain-minimal, a scan of the header names instead of gets and blind deletes, both ways',
 }
 const slowFlush = (config) => ({ ...config, observability: { ...config.observability, stats: { ...config.observability?.stats, flush_interval: '1h' } } })
+/**
+ * Route timeouts of 5 minutes: under valgrind a request can wait in workerd longer than the 15 s default, and a
+ * 504 stops the run. The timer is armed either way; only its length changes.
+ */
+const longTimeouts = (config) => ({
+  ...config,
+  virtual_hosts: config.virtual_hosts.map((v) => ({ ...v, routes: v.routes.map((r) => (r.forward ? { ...r, forward: { timeout: '300s', ...r.forward } } : r)) })),
+})
 /** A hand-written floor Worker of bench/workers/floor.js (no gateway, no route table). */
 const FLOOR = 'floor'
 /**
@@ -215,7 +223,7 @@ async function main() {
     for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('valgrind.'))) console.error(fs.readFileSync(path.join(dir, f), 'utf8').slice(-2000))
     throw e
   }
-  for (const n of legateNames) await seedLegate(mf, 'legate', VARIANTS[variantOf(n)](upstream, identity, mirror), `CONFIG_${n}`, CANARY_PERCENT[variantOf(n)])
+  for (const n of legateNames) await seedLegate(mf, 'legate', longTimeouts(VARIANTS[variantOf(n)](upstream, identity, mirror)), `CONFIG_${n}`, CANARY_PERCENT[variantOf(n)])
   const origin = (await mf.unsafeGetDirectURL()).origin
   const pid = fs.readdirSync(dir).map((f) => /^valgrind\.(\d+)\.log$/.exec(f)?.[1]).find(Boolean)
   if (!pid) throw new Error('workerd did not start under valgrind (no valgrind log in the temporary directory)')

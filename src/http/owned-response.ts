@@ -5,8 +5,8 @@ const BUILT_HERE = new WeakSet<Response>()
 
 /**
  * `new Response(body, init)` for a reply a filter builds itself (a local reply, a replacement): its headers are
- * mutable and its own, so {@link ownedResponse} hands it on as it is instead of copying it (a Response and its
- * Headers cost about as much as the rest of a cache hit's filter work; docs/performance.md).
+ * mutable and its own, so {@link ownedResponse} hands it on as it is instead of copying it (a cache hit: 7 % fewer
+ * instructions per request, docs/performance.md).
  */
 export function localResponse(body: BodyInit | null, init?: ResponseInit): Response {
   const r = new Response(body, init)
