@@ -119,19 +119,24 @@ export function applySpec(doc: SharedDoc, version: number, specJson: string, spe
 /** Folds one batch into the doc. `keys` are the sender's endpoint keys, by index. */
 export function applyReport(doc: SharedDoc, keys: readonly string[], batch: ReportBatch, random: Random): void {
   if (!doc.spec) return
-  const recorders = on(doc, random).filter((x) => x.f.shared!.record)
+  const active = on(doc, random)
+  const recorders = active.filter((x) => x.f.shared!.record)
   const byKey = new Map(doc.endpoints.map((e, i) => [e.key, i]))
   const o = batch.outcomes
   for (let j = 0; j + 3 < o.length; j += 4) {
     const i = byKey.get(keys[o[j]!] ?? '')
     for (const { f, ctx } of recorders) f.shared!.record!(ctx, i, o[j + 1]!, o[j + 2]!, o[j + 3]!)
   }
-  sweepIfDue(doc, batch.now, random)
+  tick(active, batch.now)
 }
 
 /** Runs every feature's timed transitions (outlier sweeps, the breaker's half-open) on the reporters' clock. */
 export function sweepIfDue(doc: SharedDoc, now: number, random: Random): void {
-  for (const { f, ctx } of on(doc, random)) f.shared!.tick?.(ctx, now)
+  tick(on(doc, random), now)
+}
+
+function tick(active: ReturnType<typeof on>, now: number): void {
+  for (const { f, ctx } of active) f.shared!.tick?.(ctx, now)
 }
 
 /** The features whose alarm work the spec turns on (active health checks). */
