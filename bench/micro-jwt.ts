@@ -24,10 +24,13 @@ const url = new URL('https://api.example.com/orders/42')
 const request = new Request(url)
 
 function context(authorization: string): RequestContext {
+  const headers = new Headers({ authorization, 'content-type': 'application/json', 'user-agent': 'bench' })
   return {
     request,
     url: new URL(url),
-    headers: new Headers({ authorization, 'content-type': 'application/json', 'user-agent': 'bench' }),
+    headers,
+    header: (name) => headers.get(name),
+    deleteHeader: (name) => headers.delete(name),
     body: null,
     method: 'GET',
     requestId: 'bench',

@@ -24,8 +24,16 @@ export interface RequestContext {
   readonly request: Request
   /** The normalized URL: the path that was matched is the path that is forwarded. Filters may change the query. */
   readonly url: URL
-  /** Headers that go upstream. Mutable; hop-by-hop and control headers are already removed. */
+  /**
+   * Headers that go upstream. Mutable; hop-by-hop and control headers are already removed. Built on first access:
+   * to read or remove one header on a path that may end in a local reply, use {@link header} and
+   * {@link deleteHeader}, which do not build them.
+   */
   readonly headers: Headers
+  /** `headers.get(name)`, without building the upstream headers when they are not built yet. */
+  header(name: string): string | null
+  /** `headers.delete(name)`, without building the upstream headers (the delete is applied when they are). */
+  deleteHeader(name: string): void
   /** The body that goes upstream. A filter may replace it (e.g. wrap it in a counting stream). */
   body: ReadableStream<Uint8Array> | null
   readonly method: string

@@ -5,16 +5,17 @@
 import type { CompiledRoute, RedirectPlan, Snapshot } from './snapshot/compile.ts'
 import type { Env } from './env.ts'
 import type { RequestContext } from './context.ts'
+import { PipelineContext } from './request-context.ts'
 import type { HttpFilter } from './filters/types.ts'
 import { ownedResponse } from './http/owned-response.ts'
 import { trustedClientAddress } from './http/client.ts'
-import { toUpstreamHeaders } from './http/headers.ts'
 import { normalizePath, PATH_REJECT_DETAIL } from './http/path.ts'
 import { FLAGS_HEADER, problem } from './http/problem.ts'
+import { UpstreamHeaders } from './http/upstream-headers.ts'
 import type { MutationVars } from './lib/header-mutation.ts'
 import type { RequestRecord } from './observability/observer.ts'
 import type { Stats } from './observability/stats.ts'
-import { setTraceHeaders, type TraceContext } from './observability/tracing.ts'
+import { traceCompletion, type TraceContext } from './observability/tracing.ts'
 import type { RouteHit } from './router/routes.ts'
 import { forward } from './upstream/request/forward.ts'
 
@@ -49,19 +50,14 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     return new Response(null, { status: 307, headers: { location: normalized.path + search, 'x-request-id': requestId } })
   const path = normalized.path
 
-  // The upstream-bound headers, built once: client copies of gateway control headers (x-envoy-*, x-legate-*, …)
-  // and hop-by-hop headers are gone and the forwarding headers set before routing, auth or any filter sees them.
+  // The upstream-bound headers: client copies of gateway control headers (x-envoy-*, x-legate-*, …) and hop-by-hop
+  // headers are gone and the forwarding and trace headers set before routing, auth or any filter sees them. Built
+  // when first needed (a local reply never builds them); single reads and deletes before that need no build.
   const clientAddress = trustedClientAddress(incoming, settings.xff_num_trusted_hops)
-  const headers = toUpstreamHeaders(incoming, {
-    clientAddress,
-    proto: url.protocol === 'https:' ? 'https' : 'http',
-    host,
-    requestId,
-    xffNumTrustedHops: settings.xff_num_trusted_hops,
-    websocket: true, // WebSocket handshakes pass through to the upstream
-  })
+  const forwarding = { clientAddress, proto: url.protocol === 'https:' ? 'https' : 'http', host, requestId, xffNumTrustedHops: settings.xff_num_trusted_hops, websocket: true } as const
+  const upstream = new UpstreamHeaders(incoming, forwarding, info.trace && traceCompletion(info.trace))
   const vhost = snapshot.matchHost(host)
-  const hit = vhost?.table.match({ path, method, headers, search })
+  const hit = vhost?.table.match({ path, method, headers: upstream, search })
   if (!vhost || !hit)
     return problem({
       code: 'ERR_ROUTE_NOT_FOUND',
@@ -73,31 +69,28 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const route = vhost.route(hit.index)
 
   if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
-  if (info.trace) setTraceHeaders(headers, info.trace)
   // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
   // route timeout (src/upstream/request/forward.ts), each with its own reason. Made when first needed: a local
-  // reply (a cache hit, a refusal) never builds the controller and its signal.
-  let upstreamAbort: AbortController | undefined
-  const rc: RequestContext = {
-    request,
-    url,
-    headers,
-    body: request.body,
-    method,
-    requestId,
-    clientAddress,
-    routeName: route.name,
-    vhostName: vhost.name,
-    env: info.env,
-    waitUntil: info.waitUntil,
-    flags: new Set(),
-    identity: {},
-    stats: info.stats,
-    state: {},
-    startedAt: info.startedAt,
-    abortUpstream: (reason) => (upstreamAbort ??= new AbortController()).abort(reason),
-    refetch: () => refetch(snapshot, route, rc, hit, path),
-  }
+  // reply (a cache hit, a refusal) never builds the controller and its signal, nor the upstream headers.
+  const rc = new PipelineContext(
+    {
+      request,
+      url,
+      body: request.body,
+      method,
+      requestId,
+      clientAddress,
+      routeName: route.name,
+      vhostName: vhost.name,
+      env: info.env,
+      waitUntil: info.waitUntil,
+      stats: info.stats,
+      startedAt: info.startedAt,
+      identity: {},
+      rerun: (copy) => act(snapshot, route, copy, hit, path, copy.upstreamController()),
+    },
+    upstream
+  )
   if (info.record) info.record.rc = rc
 
   const chain = route.chain
@@ -110,7 +103,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
     local = (r instanceof Promise ? await r : r) ?? undefined
   }
   if (local) ran--
-  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, (upstreamAbort ??= new AbortController()))
+  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, rc.upstreamController())
 
   for (let i = ran - 1; i >= 0; i--) {
     const r: Response | void | Promise<Response | void> = (chain[i] as HttpFilter).onResponse?.(rc, out)
@@ -152,14 +145,6 @@ async function act(
   }
   if (response.status !== 101) route.responseHeaders(response.headers, vars)
   return response
-}
-
-/** rc.refetch: the action again on a copy of the context (headers copied, no body, fresh flags and outcome). */
-function refetch(snapshot: Snapshot, route: CompiledRoute, rc: RequestContext, hit: RouteHit, path: string): Promise<Response> {
-  const abort = new AbortController()
-  const { upstream: _, ...rest } = rc
-  const copy: RequestContext = { ...rest, headers: new Headers(rc.headers), body: null, flags: new Set(), state: {}, abortUpstream: (r) => abort.abort(r) }
-  return act(snapshot, route, copy, hit, path, abort)
 }
 
 const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' }

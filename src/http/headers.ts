@@ -52,7 +52,8 @@ function listTokens(value: string | null): string[] {
   return tokens
 }
 
-function isHeaderName(token: string): boolean {
+/** RFC 9110 field-name syntax (a token). */
+export function isHeaderName(token: string): boolean {
   for (let i = 0; i < token.length; i++) if (TCHAR[token.charCodeAt(i)] !== 1) return false
   return token.length > 0
 }
@@ -171,6 +172,26 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
   out.set('x-request-id', info.requestId)
   return out
 }
+
+/**
+ * True when {@link toUpstreamHeaders} passes a header of this lower-case name on exactly as the client sent it (or
+ * leaves it absent), given the request's `Connection` tokens: every name it removes, rewrites or sets is false.
+ */
+export function keptAsSent(name: string, connectionTokens: readonly string[]): boolean {
+  return !(
+    HOP_BY_HOP.has(name) ||
+    name === 'content-length' ||
+    name === 'expect' ||
+    name === 'x-request-id' ||
+    name.startsWith('x-forwarded-') ||
+    INTERNAL_HEADERS.has(name) ||
+    isInternal(name) ||
+    connectionTokens.includes(name)
+  )
+}
+
+/** The `Connection` tokens {@link keptAsSent} needs. */
+export const connectionTokensOf = (headers: Headers): string[] => listTokens(headers.get('connection'))
 
 function expectsContinue(headers: Headers): boolean {
   return listTokens(headers.get('expect')).includes('100-continue')

@@ -75,8 +75,12 @@ export function traceContextFor(headers: Headers, settings: TracingSettings, ran
 /** `00-<trace-id>-<span-id>-<flags>`. */
 export const toTraceparent = (t: TraceContext) => `00-${t.traceId}-${t.spanId}-${t.flags}`
 
+const TRACE_HEADERS = ['traceparent', 'tracestate']
+/** setTraceHeaders as the completion of the upstream headers (src/http/upstream-headers.ts), run when they are built. */
+export const traceCompletion = (t: TraceContext) => ({ names: TRACE_HEADERS, apply: (headers: Headers) => setTraceHeaders(headers, t) })
+
 /** Sets the upstream `traceparent` (and `tracestate` when continued; a client's is dropped otherwise). */
-export function setTraceHeaders(headers: Headers, t: TraceContext): void {
+function setTraceHeaders(headers: Headers, t: TraceContext): void {
   headers.set('traceparent', toTraceparent(t))
   if (t.tracestate) headers.set('tracestate', t.tracestate)
   else headers.delete('tracestate')

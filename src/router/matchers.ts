@@ -2,6 +2,7 @@
  * @module Compiled string, header, query-parameter and cookie matchers (Envoy StringMatcher, HeaderMatcher,
  * QueryParameterMatcher, CookieMatcher). Everything is decided at compile time; the returned functions only compare.
  */
+import type { HeaderReader } from '../http/upstream-headers.ts'
 import type { CookieMatch, HeaderMatch, QueryMatch, StringMatch } from '../config/primitives.ts'
 import { compileFullMatch } from '../lib/safe-regex.ts'
 
@@ -83,7 +84,7 @@ export function compileValueMatch(m: ValueMatch): (value: string | null | undefi
  * @param m - a parsed header matcher.
  * @example compileHeaderMatch(headerMatch.parse({ name: 'X-Env', exact: 'canary' }))(new Headers({ 'x-env': 'canary' }))
  */
-export function compileHeaderMatch(m: HeaderMatch): (headers: Headers) => boolean {
+export function compileHeaderMatch(m: HeaderMatch): (headers: HeaderReader) => boolean {
   const name = m.name.toLowerCase()
   const test = compileValueMatch(m)
   return (headers) => test(headers.get(name))

@@ -2,6 +2,7 @@
  * @module The compiled route table of one virtual host: ordered routes, first match wins (Envoy), with a path
  * index so that a lookup costs about the path's length plus the candidates it yields, not the number of routes.
  */
+import type { HeaderReader } from '../http/upstream-headers.ts'
 import type { RouteMatch } from '../config/schema.ts'
 import { compileRoute, type IndexableMatch, indexRoute, RequestView, type CompiledRoute, type RouteIndex } from './_compile-route.ts'
 import { createTrie, trieCollect, trieInsert } from './_prefix-trie.ts'
@@ -11,7 +12,8 @@ export interface MatchInput {
   /** The normalized path, without the query. */
   path: string
   method: string
-  headers: Headers
+  /** The upstream-bound headers (read one by one: a `Headers`, or the pipeline's not yet built). */
+  headers: HeaderReader
   /** The raw query, with its leading `?`, or '' (as `URL.search`). */
   search: string
 }

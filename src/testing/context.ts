@@ -48,6 +48,8 @@ export function makeContext(init: ContextInit = {}): RequestContext {
     request,
     url: new URL(request.url),
     headers,
+    header: (name) => headers.get(name),
+    deleteHeader: (name) => headers.delete(name),
     body: request.body,
     method: request.method,
     requestId: init.requestId ?? 'req-1',

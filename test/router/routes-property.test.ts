@@ -86,9 +86,9 @@ describe('createRouteTable matches a naive linear scan', () => {
         const want = naive(input)
         const got = table.match(input)
         if (JSON.stringify(got) !== JSON.stringify(want))
-          expect({ table: t, input: { ...input, headers: [...input.headers] }, got }).toEqual({
+          expect({ table: t, input: { ...input, headers: [...(input.headers as Headers)] }, got }).toEqual({
             table: t,
-            input: { ...input, headers: [...input.headers] },
+            input: { ...input, headers: [...(input.headers as Headers)] },
             got: want,
           })
         compared++

@@ -37,7 +37,7 @@ export const requireTenant = defineFilter({
     const tenants = config.tenants ? new Set(config.tenants) : undefined
     return {
       onRequest(rc) {
-        const tenant = rc.headers.get(header)
+        const tenant = rc.header(header)
         if (!tenant) {
           rc.stats.counter('require_tenant.missing')
           return problem({ code: 'ERR_TENANT_MISSING', detail: `send the ${header} header.`, requestId: rc.requestId }, errors)

@@ -144,7 +144,8 @@ export const cacheFilter = defineFilter({
 
     /** With the generations known: a fresh entry of this isolate answers at once (no await), else `decide`. */
     function keyed(rc: RequestContext, gens: Generations | undefined, noCache: boolean, identity: string | undefined) {
-      const key = gens && cacheKeyUrl(plan, { url: rc.url, headers: rc.headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
+      const headers = { get: (name: string) => rc.header(name) } // single reads: a hit never builds the upstream headers
+      const key = gens && cacheKeyUrl(plan, { url: rc.url, headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
       if (!key) return skip(rc)
       const hot = noCache ? undefined : hotGet(key, rc.startedAt)
       if (hot && freshnessOf(hot, rc.startedAt) === 'fresh') return serve(rc, hot, 'HIT')

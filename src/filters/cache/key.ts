@@ -3,6 +3,7 @@
  * the values of the configured key headers and cookies and, for per-identity caching, the identity. Values are
  * percent-encoded into the key, never hashed, so two variants can never collide.
  */
+import type { HeaderReader } from '../../http/upstream-headers.ts'
 import type { CacheConfig } from './config.ts'
 import type { Generations } from './generations.ts'
 
@@ -51,7 +52,8 @@ export function cookieValue(header: string | null, name: string): string | undef
 /** The parts of a request a key is made of (the admin API builds them from a URL). */
 export interface KeyInput {
   url: URL
-  headers: Headers
+  /** The upstream-bound headers (the key headers and cookies are read from them). */
+  headers: HeaderReader
   routeName: string
   vhostName: string
   /** Per-identity caching: the identity, or undefined for a shared entry. */

@@ -41,8 +41,31 @@ function failed(rc: RequestContext, op: string, e: unknown) {
   warn(op, e, rc.requestId)
 }
 
-/** The entry under `key`, or undefined (absent, not ours, or the cache failed). */
+/** Cache API reads in flight in this isolate, by key. */
+const reading = new Map<string, Promise<Entry | undefined>>()
+
+/**
+ * The entry under `key`, or undefined (absent, not ours, or the cache failed). Concurrent lookups of one key make
+ * one Cache API read: when the in-isolate layer's copy expires under load, the requests arriving while it is
+ * read again wait for that read instead of each making their own. An entry whose body is a stream (too large
+ * for memory) cannot be shared: each waiter reads it again.
+ */
 export async function lookup(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
+  const inFlight = reading.get(key)
+  if (inFlight) {
+    const e = await inFlight
+    return e?.body instanceof ReadableStream ? read(rc, cache, key) : e
+  }
+  const p = read(rc, cache, key)
+  reading.set(key, p)
+  try {
+    return await p
+  } finally {
+    reading.delete(key)
+  }
+}
+
+async function read(rc: RequestContext, cache: Cache, key: string): Promise<Entry | undefined> {
   try {
     const m = await cache.match(key)
     if (!m) return undefined

@@ -51,8 +51,8 @@ function cookieValues(header: string | null, name: string): string[] {
 /** Raw values at one location; `malformed` when a header carries a joined second credential. */
 function valuesAt(rc: RequestContext, l: Location): string[] | 'malformed' {
   if (l.kind === 'param') return rc.url.searchParams.getAll(l.name)
-  if (l.kind === 'cookie') return cookieValues(rc.headers.get('cookie'), l.name)
-  const v = rc.headers.get(l.name)
+  if (l.kind === 'cookie') return cookieValues(rc.header('cookie'), l.name)
+  const v = rc.header(l.name)
   if (v === null) return []
   const head = v.slice(0, l.prefix.length)
   if (l.ignoreCase ? head.toLowerCase() !== l.prefix : head !== l.prefix) {
@@ -116,7 +116,7 @@ function removeCookie(headers: Headers, name: string) {
 /** Removes whatever was found at these locations from the upstream request (header, query, cookie). */
 export function stripToken(rc: RequestContext, at: readonly Location[]) {
   for (const l of at) {
-    if (l.kind === 'header') rc.headers.delete(l.name)
+    if (l.kind === 'header') rc.deleteHeader(l.name)
     else if (l.kind === 'param') removeParam(rc.url, l.name)
     else removeCookie(rc.headers, l.name)
   }

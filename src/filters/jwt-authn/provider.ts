@@ -22,10 +22,11 @@ export interface ProviderRuntime {
   readonly config: JwtProviderConfig
   readonly locations: readonly Location[]
   /**
-   * Verifies a token for this provider.
+   * Verifies a token for this provider: synchronously when the verified-token cache answers (no microtask on the
+   * hot path), else a promise.
    * @param audiences - the accepted `aud` values (the provider's, or a requirement's override).
    */
-  verify(token: string, audiences: readonly string[] | undefined, ctx: SourceContext): Promise<VerifyResult>
+  verify(token: string, audiences: readonly string[] | undefined, ctx: SourceContext): VerifyResult | Promise<VerifyResult>
 }
 
 /** jose error codes → reasons. Anything unexpected (a key jose refuses, e.g. RSA < 2048 bits) is `signature`. */
@@ -108,11 +109,17 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
     return fail(last)
   }
 
+  /** Defensive: verification must never throw into the pipeline. */
+  const unexpected = (e: unknown): VerifyResult => {
+    console.error(JSON.stringify({ level: 'error', msg: 'jwt_authn: unexpected verification error', provider: name, error: String(e) }))
+    return fail('signature')
+  }
+
   return {
     name,
     config: p,
     locations: toLocations(p),
-    async verify(token, audiences, ctx) {
+    verify(token, audiences, ctx) {
       try {
         if (token.length > p.max_token_size) return fail('too_large')
         // Keyed by the token itself, as Envoy's jwt_cache: a digest per request cost more than the lookup saves.
@@ -127,11 +134,9 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
           return { ok: true, payload: hit.payload, payloadSegment: hit.payloadSegment }
         }
         if (cacheKey !== undefined) ctx.stats.counter('jwt_authn.cache.miss')
-        return await verifyFull(token, audiences, ctx, cacheKey)
+        return verifyFull(token, audiences, ctx, cacheKey).catch(unexpected)
       } catch (e) {
-        // Defensive: verification must never throw into the pipeline.
-        console.error(JSON.stringify({ level: 'error', msg: 'jwt_authn: unexpected verification error', provider: name, error: String(e) }))
-        return fail('signature')
+        return unexpected(e)
       }
     },
   }

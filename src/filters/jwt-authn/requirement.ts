@@ -46,7 +46,7 @@ export interface Evaluation {
   readonly ctx: SourceContext
   readonly providers: readonly ProviderRuntime[]
   readonly found: Map<ProviderRuntime, Found>
-  readonly verified: Map<string, Promise<VerifyResult>>
+  readonly verified: Map<string, VerifyResult | Promise<VerifyResult>>
   /** Failures that allow_missing_or_failed let through, for `rc.state`. */
   readonly tolerated: { provider: string; reason: DenyReason }[]
 }
@@ -77,18 +77,24 @@ function verify(ev: Evaluation, p: ProviderRuntime, token: string, audiences: re
 const RANK: Partial<Record<DenyReason, number>> = { missing: 0, audience: 2, scope: 2, claim: 2 }
 const rank = (o: Outcome) => (o.ok ? 3 : (RANK[o.reason] ?? 1))
 
-async function evaluateProvider(ev: Evaluation, n: Extract<Node, { kind: 'provider' }>): Promise<Outcome> {
+/** Synchronous when the token's verification is (a verified-token cache hit). */
+function evaluateProvider(ev: Evaluation, n: Extract<Node, { kind: 'provider' }>): Outcome | Promise<Outcome> {
   const f = find(ev, n.provider)
   if (f.kind === 'none') return { ok: false, reason: 'missing' }
   if (f.kind === 'bad') return { ok: false, reason: f.reason }
-  const r = await verify(ev, n.provider, f.token, n.audiences)
+  const r = verify(ev, n.provider, f.token, n.audiences)
+  return r instanceof Promise ? r.then((v) => judge(n, v, f.at)) : judge(n, r, f.at)
+}
+
+/** A verified token against the node's scopes and claims. */
+function judge(n: Extract<Node, { kind: 'provider' }>, r: VerifyResult, at: readonly Location[]): Outcome {
   if (!r.ok) return r
   if (n.scopes.length) {
     const granted = new Set(scopesOf(r.payload))
     if (!n.scopes.every((s) => granted.has(s))) return { ok: false, reason: 'scope', scopes: n.scopes }
   }
   if (!n.claims.every((c) => claimHolds(r.payload, c))) return { ok: false, reason: 'claim' }
-  return { ok: true, grants: [{ provider: n.provider, result: r, at: f.at }] }
+  return { ok: true, grants: [{ provider: n.provider, result: r, at }] }
 }
 
 /**
@@ -132,11 +138,16 @@ async function evaluatePresent(ev: Evaluation, strict: boolean): Promise<Outcome
   return { ok: true, grants }
 }
 
-/** Evaluates a compiled requirement. For requires_any, the most specific failure is reported (403 > 401 > missing). */
-export async function evaluate(ev: Evaluation, n: Node): Promise<Outcome> {
+/**
+ * Evaluates a compiled requirement; a single provider whose token is in the verified-token cache answers
+ * synchronously. For requires_any, the most specific failure is reported (403 > 401 > missing).
+ */
+export function evaluate(ev: Evaluation, n: Node): Outcome | Promise<Outcome> {
+  return n.kind === 'provider' ? evaluateProvider(ev, n) : evaluateTree(ev, n)
+}
+
+async function evaluateTree(ev: Evaluation, n: Exclude<Node, { kind: 'provider' }>): Promise<Outcome> {
   switch (n.kind) {
-    case 'provider':
-      return evaluateProvider(ev, n)
     case 'allow_missing':
     case 'allow_missing_or_failed':
       return evaluatePresent(ev, n.kind === 'allow_missing')

@@ -132,8 +132,7 @@ describe('jwt_authn upstream headers and identity', () => {
     const t = `${body}.${b64u(new Uint8Array(await crypto.subtle.sign('HMAC', hs, new TextEncoder().encode(body))))}`
     const config = { providers: { hs: { hmac_secret: { env: 'JWT_TEST_SECRET' } } } }
     const f = buildJwt(config)
-    const base = await send(f, {})
-    const withSecret = { ...base.rc, env: { ...env, JWT_TEST_SECRET: secret } as never, headers: new Headers({ authorization: `Bearer ${t}` }) }
+    const withSecret = makeContext({ ...bearer(t), env: { ...env, JWT_TEST_SECRET: secret } as never })
     expect(await f.onRequest!(withSecret)).toBeUndefined()
     expect(withSecret.identity.consumer).toBe('h')
     await expectDenied((await send(buildJwt(config), bearer(t))).response, 'jwks_unavailable')
