@@ -39,7 +39,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { printSummary, readDump, summarize } from './instructions-report.mjs'
 import { cleanup, forkServer, log, onCleanup, startReaper, tempDir } from './procs.mjs'
-import { createIdentity, LOAD_PATH, legateCacheHitConfig, legateFullConfig, legateMirrorConfig, legateOpenapiConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders, OPENAPI_REQUEST } from './scenarios.mjs'
+import { createIdentity, LOAD_PATH, legateCacheHitConfig, legateFullConfig, legateMirrorConfig, legateOpenapiConfig, legatePlainConfig, legatePlainLogSampledConfig, legatePlainUnobservedConfig, loadHeaders, OPENAPI_REQUEST, UNOBSERVED } from './scenarios.mjs'
 import { newMiniflare, readJson, seedLegate } from './systems.mjs'
 import { WORKER_BUNDLE } from './worker-bundle.mjs'
 
@@ -106,6 +106,8 @@ const VARIANTS = {
   full: legateFullConfig,
   mirror: legateMirrorConfig,
   'cache-hit': legateCacheHitConfig,
+  'cache-hit-nolog': (upstream, identity) => ({ ...legateCacheHitConfig(upstream, identity), observability: { access_log: { enabled: false } } }),
+  'cache-hit-unobserved': (upstream, identity) => ({ ...legateCacheHitConfig(upstream, identity), observability: UNOBSERVED }),
   'plain-post': legatePlainConfig,
   openapi: legateOpenapiConfig,
   ...Object.fromEntries(Object.keys(FLOOR_NOTES).map((n) => [n, FLOOR])),
@@ -116,7 +118,7 @@ const REQUESTS = { 'plain-post': OPENAPI_REQUEST, openapi: OPENAPI_REQUEST }
  * Run only when named with --only (issue 17's scenarios: a second upstream, a cache; issue 16's POST and
  * validation; the floor Workers).
  */
-const OPT_IN = new Set(['mirror', 'cache-hit', 'plain-post', 'openapi', ...Object.keys(FLOOR_NOTES)])
+const OPT_IN = new Set(['mirror', 'cache-hit', 'cache-hit-nolog', 'cache-hit-unobserved', 'plain-post', 'openapi', ...Object.keys(FLOOR_NOTES)])
 /** Variants seeded as a running canary rollout at this percent (issue 13: what a rollout costs per request). */
 const CANARY_PERCENT = { canary: 50 }
 const NOTES = {
@@ -129,6 +131,8 @@ const NOTES = {
   full: 'legate-full: the whole chain (request_id, cors, jwt_authn, header_mutation, rate_limit leased, body_limit, fault 0 %, retries)',
   mirror: 'observed + every request mirrored to a second upstream (legate-mirror)',
   'cache-hit': 'jwt_authn + cache per identity: every measured request a hit (legate-cache-hit)',
+  'cache-hit-nolog': 'cache-hit with the access log off (stats and tracing on): what the line costs a hit',
+  'cache-hit-unobserved': 'cache-hit with stats, access log and tracing off',
   'plain-post': 'legate-plain, POST of the legate-openapi body (192 bytes), not validated',
   openapi: 'legate-openapi: the same POST, its path, query and body validated (enforce)',
 }

@@ -62,10 +62,10 @@ const rateLimit = (mode) => ({
 export const legatePlainConfig = (upstream) => table(upstream, [])
 
 /** legate-plain-unobserved: legate-plain with stats, access log and tracing off (issue 6's cost baseline). */
-export const legatePlainUnobservedConfig = (upstream) => ({
-  ...table(upstream, []),
-  observability: { stats: { enabled: false }, access_log: { enabled: false }, tracing: { enabled: false } },
-})
+export const legatePlainUnobservedConfig = (upstream) => ({ ...table(upstream, []), observability: UNOBSERVED })
+
+/** Stats, access log and tracing off. */
+export const UNOBSERVED = { stats: { enabled: false }, access_log: { enabled: false }, tracing: { enabled: false } }
 
 /**
  * legate-plain-log-sampled: legate-plain with the access log as a busy production gateway would run it: every
