@@ -70,6 +70,7 @@ const FLOOR_NOTES = {
   'floor-mirror': 'floor: floor-plain + a mirror of every request (waitUntil, host -shadow, response drained)',
   'floor-cache-hit': 'floor: route lookup, request id, token lookup, a hit from an in-isolate Map (kept Headers copied, age and x-cache set)',
   'floor-cache-hit-pairs': 'floor-cache-hit, the kept headers as [name, value] pairs with age and x-cache appended',
+  'floor-cache-hit-logged': 'floor-cache-hit + one access line per hit, every field, as Legate writes by default (console.log of JSON.stringify)',
   'floor-plain-legate': 'floor-plain with Legate\'s response strip (one get, nine deletes) and AbortController + setTimeout',
   'floor-plain-pairs': 'floor-plain, one pass over the header entries each way, [name, value] arrays to fetch and Response',
   'floor-plain-headers': 'floor-plain, the upstream headers as new Headers(pairs)',

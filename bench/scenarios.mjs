@@ -189,6 +189,7 @@ const FLOOR_OF = {
   'floor-plain-minimal': 'a proxy that only strips hop-by-hop headers and sets x-forwarded-for and x-request-id',
   'floor-mirror': 'legate-mirror, observability off',
   'floor-cache-hit': 'legate-cache-hit (a hit from an in-isolate Map)',
+  'floor-cache-hit-logged': 'legate-cache-hit with its default access line (floor-cache-hit + one line per hit)',
 }
 
 /**
@@ -310,7 +311,7 @@ export const SCENARIOS = [
     config: legateCacheHitConfig,
     note: 'jwt_authn + cache (per identity, 1 h): every measured request is a hit from the Cache API',
   },
-  ...['floor-plain', 'floor-plain-minimal', 'floor-mirror', 'floor-cache-hit'].map((name) => ({
+  ...['floor-plain', 'floor-plain-minimal', 'floor-mirror', 'floor-cache-hit', 'floor-cache-hit-logged'].map((name) => ({
     name,
     kind: 'worker',
     worker: name,
@@ -376,7 +377,7 @@ export async function checkSystem(name, base, identity) {
     await invalid.arrayBuffer()
     expect(invalid.status === 400, `an invalid body answered ${invalid.status}, not 400: the validation did not run`)
   }
-  if (name === 'legate-cache-hit' || name === 'floor-cache-hit') {
+  if (name === 'legate-cache-hit' || name.startsWith('floor-cache-hit')) {
     const again = await fetch(new URL(LOAD_PATH, base), { headers })
     await again.arrayBuffer()
     expect(again.headers.get('x-cache') === 'HIT', `the second request was not a cache hit (x-cache: ${again.headers.get('x-cache')})`)

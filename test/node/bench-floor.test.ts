@@ -122,7 +122,7 @@ describe('floor-mirror', () => {
 })
 
 describe('floor-cache-hit', () => {
-  it.each(['floor-cache-hit', 'floor-cache-hit-pairs'])('%s: the second request is a hit, with age and x-cache, and no upstream call', async (name) => {
+  it.each(['floor-cache-hit', 'floor-cache-hit-pairs', 'floor-cache-hit-logged'])('%s: the second request is a hit, with age and x-cache, and no upstream call', async (name) => {
     const sent = stubFetch()
     const request = () => new Request(`https://api.example/cached/${name}`, { headers: { authorization: 'Bearer token-1' } })
     const first = await FLOOR[name]!(request(), env, ctx().ctx)
