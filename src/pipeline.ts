@@ -51,11 +51,11 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const path = normalized.path
 
   // The upstream-bound headers: client copies of gateway control headers (x-envoy-*, x-legate-*, …) and hop-by-hop
-  // headers are gone and the forwarding and trace headers set before routing, auth or any filter sees them. Built
-  // when first needed (a local reply never builds them); single reads and deletes before that need no build.
+  // headers are gone and the forwarding headers set before routing sees them (the trace headers before the filters).
+  // Built when first needed (a local reply never builds them); single reads and deletes before that need no build.
   const clientAddress = trustedClientAddress(incoming, settings.xff_num_trusted_hops)
   const forwarding = { clientAddress, proto: url.protocol === 'https:' ? 'https' : 'http', host, requestId, xffNumTrustedHops: settings.xff_num_trusted_hops, websocket: true } as const
-  const upstream = new UpstreamHeaders(incoming, forwarding, info.trace && traceCompletion(info.trace))
+  const upstream = new UpstreamHeaders(incoming, forwarding)
   const vhost = snapshot.matchHost(host)
   const hit = vhost?.table.match({ path, method, headers: upstream, search })
   if (!vhost || !hit)
@@ -69,6 +69,7 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   const route = vhost.route(hit.index)
 
   if (path !== pathname) url.pathname = path // a setter re-serializes the URL: only when normalizing changed it
+  if (info.trace) upstream.complete(traceCompletion(info.trace)) // after routing, as Envoy's tracer injects upstream
   // One controller per request for the upstream exchange: filters abort it (rc.abortUpstream), and so does the
   // route timeout (src/upstream/request/forward.ts), each with its own reason. Made when first needed: a local
   // reply (a cache hit, a refusal) never builds the controller and its signal, nor the upstream headers.

@@ -10,7 +10,7 @@ export interface HeaderReader {
   get(name: string): string | null
 }
 
-/** What the gateway adds to the built headers (trace context), and the names it may set. */
+/** What the gateway adds to the built headers after routing (trace context), and the names it may set. */
 export interface Completion {
   names: readonly string[]
   apply(headers: Headers): void
@@ -19,15 +19,23 @@ export interface Completion {
 export class UpstreamHeaders implements HeaderReader {
   readonly #incoming: Headers
   readonly #info: UpstreamHeaderInfo
-  readonly #completion: Completion | undefined
+  #completion: Completion | undefined
   #built: Headers | undefined
   #deleted: Set<string> | undefined
   #connection: string[] | undefined
 
-  constructor(incoming: Headers, info: UpstreamHeaderInfo, completion?: Completion) {
+  constructor(incoming: Headers, info: UpstreamHeaderInfo) {
     this.#incoming = incoming
     this.#info = info
-    this.#completion = completion
+  }
+
+  /**
+   * What the gateway adds once routing is done (the trace context: route matching sees the client's). Applied now
+   * when matching already built the headers, else by the build.
+   */
+  complete(completion: Completion): void {
+    if (this.#built) completion.apply(this.#built)
+    else this.#completion = completion
   }
 
   /** The headers that go upstream: `toUpstreamHeaders`, the completion, then the deletes made before. Built once. */

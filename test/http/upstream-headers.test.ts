@@ -47,7 +47,8 @@ describe('UpstreamHeaders', () => {
         const incoming = new Headers()
         for (const [n, v] of pairs) incoming.append(n, v)
         const model = eager(incoming, withCompletion)
-        const lazy = new UpstreamHeaders(incoming, INFO, withCompletion ? completion : undefined)
+        const lazy = new UpstreamHeaders(incoming, INFO)
+        if (withCompletion) lazy.complete(completion)
         for (const o of ops) {
           if (o.kind === 'get') expect(lazy.get(o.name), `get ${o.name}`).toBe(model.get(o.name))
           else {
@@ -67,7 +68,8 @@ describe('UpstreamHeaders', () => {
     let builds = 0
     const counting: Completion = { names: completion.names, apply: (h) => (builds++, completion.apply(h)) }
     const incoming = new Headers({ authorization: 'Bearer t', accept: 'text/html', connection: 'keep-alive' })
-    const lazy = new UpstreamHeaders(incoming, INFO, counting)
+    const lazy = new UpstreamHeaders(incoming, INFO)
+    lazy.complete(counting)
     expect(lazy.get('Authorization')).toBe('Bearer t')
     lazy.delete('authorization')
     expect(lazy.get('authorization')).toBeNull()
@@ -80,6 +82,15 @@ describe('UpstreamHeaders', () => {
     expect(built.has('authorization')).toBe(false)
     expect(built.get('traceparent')).not.toBeNull()
     expect(builds).toBe(1)
+  })
+
+  it('applies a completion at once when route matching already built the headers (matching saw the client\'s trace headers)', () => {
+    const incoming = new Headers({ traceparent: '00-11111111111111111111111111111111-2222222222222222-01' })
+    const lazy = new UpstreamHeaders(incoming, INFO)
+    expect(lazy.get('x-request-id')).toBe('rid-1') // builds, as a route matching on x-request-id would
+    expect(lazy.get('traceparent')).toBe(incoming.get('traceparent'))
+    lazy.complete(completion)
+    expect(lazy.get('traceparent')).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
   })
 
   it('refuses an invalid header name on delete, as Headers does', () => {
