@@ -17,7 +17,7 @@ const NAMES = [
   'x-forwarded-port', 'x-forwarded-host', 'x-request-id', 'x-envoy-retry-on', 'x-legate-debug', 'x-original-url',
   'x-forwarded-client-cert', 'traceparent', 'tracestate', 'host',
 ]
-const VALUES = ['a', 'Bearer abc.def.ghi', 'trailers', 'websocket', 'upgrade', 'authorization, x-custom', 'keep-alive, accept', '100-continue', '10.0.0.1']
+const VALUES = ['a', 'Bearer abc.def.ghi', 'trailers', 'websocket', 'upgrade', 'authorization, x-custom', 'keep-alive, accept', 'cookie', '100-continue', '10.0.0.1']
 const HEADER_NAMES = NAMES.filter((n) => n !== 'host')
 
 const completion: Completion = {
@@ -47,6 +47,12 @@ describe('UpstreamHeaders', () => {
         const incoming = new Headers()
         for (const [n, v] of pairs) incoming.append(n, v)
         const model = eager(incoming, withCompletion)
+        // Every name read first thing, on an instance of its own: the answer before any build.
+        for (const n of NAMES) {
+          const fresh = new UpstreamHeaders(incoming, INFO)
+          if (withCompletion) fresh.complete(completion)
+          expect(fresh.get(n), `first read of ${n}`).toBe(model.get(n))
+        }
         const lazy = new UpstreamHeaders(incoming, INFO)
         if (withCompletion) lazy.complete(completion)
         for (const o of ops) {
