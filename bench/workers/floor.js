@@ -302,10 +302,6 @@ function startMirror(ctx, env, u, method, headers) {
 const cache = new Map()
 const verified = new Map()
 const plain = plainWorker()
-/**
- * One access line as Legate writes it by default (every field, src/observability/access-log.ts), for
- * floor-cache-hit-logged: what the default observability contract costs a hit on its own.
- */
 let isoSecond = -1
 let isoPrefix = ''
 /** `toISOString()` of ms, the formatting done once per second (Legate's isoTime is cheaper still). */
@@ -315,6 +311,10 @@ function iso(ms) {
   return `${isoPrefix}${String(ms % 1000).padStart(3, '0')}Z`
 }
 
+/**
+ * One access line as Legate writes it by default (every field, src/observability/access-log.ts), for
+ * floor-cache-hit-logged: what the default observability contract costs a hit on its own.
+ */
 function accessLine(request, u, requestId, status, startedAt) {
   console.log(
     JSON.stringify({

@@ -139,7 +139,7 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
       forwardedFor = true
       continue
     }
-    if (name === 'content-length' || HOP_BY_HOP.has(name) || (name === 'expect' && expectsContinue(incoming)) || INTERNAL_HEADERS.has(name) || isInternal(name) || (!trusted && name === 'x-forwarded-port'))
+    if (alwaysRemoved(name) || (name === 'expect' && expectsContinue(incoming)) || (!trusted && name === 'x-forwarded-port'))
       (remove ??= []).push(name)
   }
   const connectionTokens = connection ? listTokens(incoming.get('connection')) : undefined
@@ -178,16 +178,14 @@ export function toUpstreamHeaders(incoming: Headers, info: UpstreamHeaderInfo): 
  * leaves it absent), given the request's `Connection` tokens: every name it removes, rewrites or sets is false.
  */
 export function keptAsSent(name: string, connectionTokens: readonly string[]): boolean {
-  return !(
-    HOP_BY_HOP.has(name) ||
-    name === 'content-length' ||
-    name === 'expect' ||
-    name === 'x-request-id' ||
-    name.startsWith('x-forwarded-') ||
-    INTERNAL_HEADERS.has(name) ||
-    isInternal(name) ||
-    connectionTokens.includes(name)
-  )
+  // Beyond what is always removed: `expect` and `x-forwarded-port` go by value or setting, the forwarding headers
+  // and `x-request-id` are set, and whatever `Connection` names goes.
+  return !(alwaysRemoved(name) || name === 'expect' || name === 'x-request-id' || name.startsWith('x-forwarded-') || connectionTokens.includes(name))
+}
+
+/** Removed at ingress whatever their value: framing, hop-by-hop, internal control and URL-override headers. */
+function alwaysRemoved(name: string): boolean {
+  return name === 'content-length' || HOP_BY_HOP.has(name) || INTERNAL_HEADERS.has(name) || isInternal(name)
 }
 
 /** The `Connection` tokens {@link keptAsSent} needs. */
