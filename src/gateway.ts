@@ -61,17 +61,18 @@ export function createGateway(options: GatewayOptions = {}) {
       const selected = picked instanceof Promise ? await picked : picked
       const served = selected instanceof Response ? undefined : (selected ?? snapshot)
       obs = observer.begin(request, served, startedAt, served !== undefined && snapshot !== undefined && inRollout(store, served, snapshot))
-      response = !url
-        ? problem({ code: 'ERR_BAD_REQUEST', detail: BAD_URL_DETAIL, requestId })
-        : selected instanceof Response
-        ? selected
-        : served
-        ? await handleRequest(served, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
-        : problem({
-            code: 'ERR_NO_CONFIG',
-            detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',
-            requestId,
-          })
+      if (!url) response = problem({ code: 'ERR_BAD_REQUEST', detail: BAD_URL_DETAIL, requestId })
+      else if (selected instanceof Response) response = selected
+      else if (served) {
+        // A local reply from synchronous filters (a cache hit) comes back as a Response: no await, no microtask.
+        const handled = handleRequest(served, { request, url, env, waitUntil, requestId, startedAt, stats: obs.stats, trace: obs.trace, record: obs.record })
+        response = handled instanceof Promise ? await handled : handled
+      } else
+        response = problem({
+          code: 'ERR_NO_CONFIG',
+          detail: 'no route table has been pushed yet. Push one with `npx legate push routes/ --local` (or --remote for a deployed gateway).',
+          requestId,
+        })
     } catch (err) {
       requestId ??= crypto.randomUUID()
       console.error(JSON.stringify({ level: 'error', msg: 'unhandled error in the data plane', request_id: requestId, error: String((err as Error)?.stack ?? err) }))

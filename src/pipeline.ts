@@ -34,7 +34,12 @@ export interface RequestInfo {
   record?: RequestRecord
 }
 
-export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Promise<Response> {
+/**
+ * Synchronous when every filter on the way answers synchronously and one of them replies locally (a cache hit, a
+ * refusal): no promise and no microtask for the request. Otherwise a promise, which never rejects for a filter's
+ * or the action's failure any differently than a synchronous throw would (the caller handles both).
+ */
+export function handleRequest(snapshot: Snapshot, info: RequestInfo): Response | Promise<Response> {
   const { request, requestId } = info
   const settings = snapshot.settings
   const url = info.url
@@ -94,24 +99,42 @@ export async function handleRequest(snapshot: Snapshot, info: RequestInfo): Prom
   )
   if (info.record) info.record.rc = rc
 
-  const chain = route.chain
-  let ran = 0
-  // A filter's local reply ends the request phase. A filter that answers synchronously is not awaited: no
-  // microtask per filter and phase on the hot path.
-  let local: Response | undefined
-  for (; ran < chain.length && !local; ran++) {
-    const r = chain[ran]!.onRequest?.(rc)
-    local = (r instanceof Promise ? await r : r) ?? undefined
-  }
-  if (local) ran--
-  let out: Response = local ? ownedResponse(local) : await act(snapshot, route, rc, hit, path, rc.upstreamController())
+  return requestPhase({ snapshot, route, rc, hit, path }, 0)
+}
 
-  for (let i = ran - 1; i >= 0; i--) {
-    const r: Response | void | Promise<Response | void> = (chain[i] as HttpFilter).onResponse?.(rc, out)
-    const replaced = r instanceof Promise ? await r : r
-    if (replaced && replaced !== out) out = ownedResponse(replaced)
+/** What the two phases of one request share. */
+interface Exchange {
+  snapshot: Snapshot
+  route: CompiledRoute
+  rc: PipelineContext
+  hit: RouteHit
+  path: string
+}
+
+/**
+ * The request phase from filter `from` on. A filter's local reply ends it; a filter that answers synchronously is
+ * not awaited (no microtask per filter and phase on the hot path); the first promise continues the phase after it.
+ */
+function requestPhase(x: Exchange, from: number): Response | Promise<Response> {
+  const chain = x.route.chain
+  for (let i = from; i < chain.length; i++) {
+    const r = chain[i]!.onRequest?.(x.rc)
+    if (r instanceof Promise) return r.then((local) => (local ? responsePhase(x, ownedResponse(local), i - 1) : requestPhase(x, i + 1)))
+    // The filter that answered does not see its own reply: the response phase starts with the one before it.
+    if (r) return responsePhase(x, ownedResponse(r), i - 1)
   }
-  if (rc.flags.size) appendFlags(out, rc.flags)
+  return act(x.snapshot, x.route, x.rc, x.hit, x.path, x.rc.upstreamController()).then((out) => responsePhase(x, out, chain.length - 1))
+}
+
+/** The response phase, from filter `from` back to the first; a filter's replacement is made mutable (ownedResponse). */
+function responsePhase(x: Exchange, out: Response, from: number): Response | Promise<Response> {
+  const chain = x.route.chain
+  for (let i = from; i >= 0; i--) {
+    const r: Response | void | Promise<Response | void> = (chain[i] as HttpFilter).onResponse?.(x.rc, out)
+    if (r instanceof Promise) return r.then((replaced) => responsePhase(x, replaced && replaced !== out ? ownedResponse(replaced) : out, i - 1))
+    if (r && r !== out) out = ownedResponse(r)
+  }
+  if (x.rc.flags.size) appendFlags(out, x.rc.flags)
   return out
 }
 

@@ -51,7 +51,32 @@ export interface AccessLogger {
 
 /** Compiles the access-log settings (once per config version). */
 export function createAccessLogger(settings: AccessLogSettings, random: () => number = Math.random): AccessLogger {
-  const on = Object.fromEntries(ACCESS_LOG_FIELDS.map((f) => [f, settings.fields.includes(f)])) as Record<AccessLogField, boolean>
+  const has = (f: AccessLogField) => settings.fields.includes(f)
+  // A literal, not Object.fromEntries: built key by key, an object of 21 keys is a dictionary, and each of the 21
+  // reads per line was a generic property load (callgrind with V8's perf map).
+  const on = {
+    start_time: has('start_time'),
+    method: has('method'),
+    authority: has('authority'),
+    path: has('path'),
+    protocol: has('protocol'),
+    status: has('status'),
+    response_flags: has('response_flags'),
+    vhost: has('vhost'),
+    route: has('route'),
+    cluster: has('cluster'),
+    upstream_host: has('upstream_host'),
+    attempt_count: has('attempt_count'),
+    duration_ms: has('duration_ms'),
+    upstream_duration_ms: has('upstream_duration_ms'),
+    bytes_received: has('bytes_received'),
+    bytes_sent: has('bytes_sent'),
+    request_id: has('request_id'),
+    trace_id: has('trace_id'),
+    client_address: has('client_address'),
+    user_agent: has('user_agent'),
+    config_version: has('config_version'),
+  } satisfies Record<AccessLogField, boolean>
   return {
     sample: createStatusSampler(settings.enabled, settings.always_log_errors, settings.sample_successes_percent, random),
     // One object literal, every field in ACCESS_LOG_FIELDS order, unselected ones undefined (which JSON.stringify

@@ -37,13 +37,13 @@ export interface RequestObservation {
   startedAt: number
   /** Where this request records: the isolate's store, or a no-op when `observability.stats.enabled` is false. */
   stats: Stats
-  trace?: TraceContext
+  trace: TraceContext | undefined
   record: RequestRecord
   compiled: Compiled
   /** The config version that served the request (absent before any config). */
-  version?: number
+  version: number | undefined
   /** A rollout is running: the request is counted under its version's `rollout.v<N>.*` stats. */
-  labelled?: boolean
+  labelled: boolean
 }
 
 /**
@@ -92,14 +92,12 @@ export function createObserver(options: ObserverOptions) {
         const tracing = compiled.settings.tracing
         const trace = tracing.enabled ? traceContextFor(request.headers, tracing, random) : undefined
         const recording = compiled.settings.stats.enabled ? stats : NOOP_STATS
-        const obs: RequestObservation = { startedAt, stats: recording, record: {}, compiled, ...(trace ? { trace } : {}) }
-        if (snapshot) obs.version = snapshot.version
-        if (labelled) obs.labelled = true
-        return obs
+        // Every field in one literal: one object shape for every request (finish reads them all).
+        return { startedAt, stats: recording, trace, record: {}, compiled, version: snapshot?.version, labelled }
       } catch (e) {
         // The gateway calls begin() again outside its try after a failure: it must not throw either.
         console.error(JSON.stringify({ level: 'error', msg: 'observability failed to begin a request', error: String((e as Error)?.stack ?? e) }))
-        return { startedAt, stats: NOOP_STATS, record: {}, compiled: fallback }
+        return { startedAt, stats: NOOP_STATS, trace: undefined, record: {}, compiled: fallback, version: undefined, labelled: false }
       }
     },
 

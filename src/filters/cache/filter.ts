@@ -46,6 +46,7 @@ export const KEYERS = new WeakMap<object, CacheKeyer>()
 const CONDITIONALS = ['if-none-match', 'if-modified-since']
 const NOOP = () => {}
 const NO_DIRECTIVES = { noStore: false, noCache: false }
+const NO_HEADERS = { get: () => null }
 
 /** Two entries over one stored response: the body is shared when in memory, else its stream is teed. */
 function twoOf(e: Entry): [Entry, Entry] {
@@ -57,12 +58,12 @@ function twoOf(e: Entry): [Entry, Entry] {
 function bypassRule(config: CacheConfig) {
   const headers = config.bypass.headers.map((h) => h.toLowerCase())
   const { cookies, query_parameters: params } = config.bypass
-  return (rc: RequestContext): boolean => {
+  return (rc: RequestContext, incoming: Headers): boolean => {
     // Range requests are left to the origin: the Cache API cannot store a 206.
-    if (rc.request.headers.has('range')) return true
-    for (const h of headers) if (rc.request.headers.has(h)) return true
+    if (incoming.has('range')) return true
+    for (const h of headers) if (incoming.has(h)) return true
     if (cookies.length) {
-      const cookie = rc.request.headers.get('cookie')
+      const cookie = incoming.get('cookie')
       for (const c of cookies) if (cookieValue(cookie, c) !== undefined) return true
     }
     for (const q of params) if (rc.url.searchParams.has(q)) return true
@@ -99,7 +100,13 @@ export const cacheFilter = defineFilter({
       rc.state.cache = { bypass: true, invalidates }
       count(rc, 'bypass')
     }
-    const identityOf = (rc: RequestContext) => (config.authorization === 'per_identity' ? rc.identity.consumer : undefined)
+    // Read once: the parsed config's fields are not read per request.
+    const perIdentity = config.authorization === 'per_identity'
+    const honorCacheControl = config.honor_request_cache_control
+    const coalesceTimeout = config.coalesce_timeout
+    const identityOf = (rc: RequestContext) => (perIdentity ? rc.identity.consumer : undefined)
+    // The key's headers and cookies are read one by one: a hit never builds the upstream headers.
+    const keyHeaders = plan.headers.length || plan.cookies.length
 
     /** After the lookup (or the in-isolate entry that was not fresh): stale entries, coalescing, the miss. */
     async function decide(rc: RequestContext, key: string, noCache: boolean, hot: Entry | undefined): Promise<Response | void> {
@@ -122,8 +129,8 @@ export const cacheFilter = defineFilter({
           if (validate) state.validate = found
           else if (f === 'expired') discard(found)
         }
-        if (config.coalesce_timeout > 0) {
-          const slot = await coalesce(key, config.coalesce_timeout)
+        if (coalesceTimeout > 0) {
+          const slot = await coalesce(key, coalesceTimeout)
           if (slot.waited) {
             const again = hotGet(key, rc.startedAt) ?? (await lookup(rc, cache, key))
             if (again && freshnessOf(again, rc.startedAt) === 'fresh') {
@@ -144,7 +151,7 @@ export const cacheFilter = defineFilter({
 
     /** With the generations known: a fresh entry of this isolate answers at once (no await), else `decide`. */
     function keyed(rc: RequestContext, gens: Generations | undefined, noCache: boolean, identity: string | undefined) {
-      const headers = { get: (name: string) => rc.header(name) } // single reads: a hit never builds the upstream headers
+      const headers = keyHeaders ? { get: (name: string) => rc.header(name) } : NO_HEADERS
       const key = gens && cacheKeyUrl(plan, { url: rc.url, headers, routeName: rc.routeName, vhostName: rc.vhostName, identity }, gens)
       if (!key) return skip(rc)
       const hot = noCache ? undefined : hotGet(key, rc.startedAt)
@@ -155,12 +162,13 @@ export const cacheFilter = defineFilter({
     const filter = {
       onRequest(rc: RequestContext): Response | void | Promise<Response | void> {
         if (rc.method !== 'GET' && rc.method !== 'HEAD') return skip(rc, UNSAFE.has(rc.method))
-        if (bypassed(rc)) return skip(rc)
-        const reqCc = config.honor_request_cache_control ? requestDirectives(rc.request.headers.get('cache-control')) : NO_DIRECTIVES
+        const incoming = rc.request.headers // an accessor call: read once
+        if (bypassed(rc, incoming)) return skip(rc)
+        const reqCc = honorCacheControl ? requestDirectives(incoming.get('cache-control')) : NO_DIRECTIVES
         if (reqCc.noStore) return skip(rc)
         // A shared entry never answers a request with credentials; per identity, the identity is in the key.
         const identity = identityOf(rc)
-        if (identity === undefined && rc.request.headers.has('authorization')) return skip(rc)
+        if (identity === undefined && incoming.has('authorization')) return skip(rc)
         const g = currentGenerations(rc.env.CONFIG, rc.startedAt, rc.waitUntil)
         if (g instanceof Promise) return g.then((gens) => keyed(rc, gens, reqCc.noCache, identity))
         return keyed(rc, g, reqCc.noCache, identity)

@@ -141,8 +141,9 @@ export function notModified(req: Headers, stored: Headers): boolean {
     return etag !== null && inm.split(',').some((t) => etagOf(t) === etagOf(etag))
   }
   const ims = req.get('if-modified-since')
+  if (ims === null) return false
   const lm = stored.get('last-modified') ?? stored.get('date')
-  if (ims === null || lm === null) return false
+  if (lm === null) return false
   const since = Date.parse(ims)
   const modified = Date.parse(lm)
   return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since

@@ -13,22 +13,37 @@ import { coalesce, count, store, warn } from './store.ts'
 
 export type Label = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
 
+/** An entry's headers as served, with `age` and `x-cache`: the same for every hit on it within one second. */
+const served = new WeakMap<Entry, { age: string; label: string; headers: Headers }>()
+
+function servedHeaders(entry: Entry, age: string, label: 'HIT' | 'STALE'): Headers {
+  let s = served.get(entry)
+  if (!s || s.age !== age || s.label !== label) {
+    const headers = new Headers(entry.headers)
+    headers.set('age', age)
+    headers.set('x-cache', label)
+    served.set(entry, (s = { age, label, headers }))
+  }
+  return s.headers // the Response copies it: what later phases set on a reply never reaches the next hit
+}
+
 /** Serves a stored entry: a 304 when the client's validators match it, headers only for HEAD. */
 export function serve(rc: RequestContext, entry: Entry, label: 'HIT' | 'STALE'): Response {
+  const age = String(Math.floor(ageOf(entry, rc.startedAt) / 1000))
   let out: Response
   if (notModified(rc.request.headers, entry.headers)) {
     discard(entry)
     out = notModifiedResponse(entry.headers)
+    out.headers.set('age', age)
+    out.headers.set('x-cache', label)
   } else {
     let body = entry.body
     if (rc.method === 'HEAD') {
       discard(entry)
       body = null
     } else if (entry.bytes > 0) count(rc, 'bytes', entry.bytes)
-    out = localResponse(body, { status: entry.status, headers: entry.headers })
+    out = localResponse(body, { status: entry.status, headers: servedHeaders(entry, age, label) })
   }
-  out.headers.set('age', String(Math.floor(ageOf(entry, rc.startedAt) / 1000)))
-  out.headers.set('x-cache', label)
   count(rc, label === 'HIT' ? 'hit' : 'stale')
   return out
 }

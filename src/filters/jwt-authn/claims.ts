@@ -19,14 +19,22 @@ export function claimAt(payload: Readonly<Record<string, unknown>>, path: readon
   return v
 }
 
+const SCOPES = new WeakMap<object, readonly string[]>()
+
 /** Scopes granted by a token: `scope` (space-delimited, RFC 8693) and `scp` (array or space-delimited). */
-export function scopesOf(payload: Readonly<Record<string, unknown>>): string[] {
+export function scopesOf(payload: Readonly<Record<string, unknown>>): readonly string[] {
+  // A frozen payload (every verified one: shared by the token cache's hits) never changes: its scopes are kept.
+  const frozen = Object.isFrozen(payload)
+  const known = frozen ? SCOPES.get(payload) : undefined
+  if (known) return known
   const out = new Set<string>()
   for (const c of [payload.scope, payload.scp]) {
     if (typeof c === 'string') for (const s of c.split(' ')) s && out.add(s)
     else if (Array.isArray(c)) for (const s of c) typeof s === 'string' && s && out.add(s)
   }
-  return [...out]
+  const scopes = [...out]
+  if (frozen) SCOPES.set(payload, scopes)
+  return scopes
 }
 
 const scalar = (v: unknown): string | undefined =>

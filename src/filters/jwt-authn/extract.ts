@@ -5,7 +5,6 @@
  */
 import type { RequestContext } from '../types.ts'
 import type { JwtProviderConfig } from './config.ts'
-import { isCompactJws } from './token.ts'
 
 export type Location =
   | { kind: 'header'; name: string; prefix: string; ignoreCase: boolean }
@@ -64,7 +63,7 @@ function valuesAt(rc: RequestContext, l: Location): string[] | 'malformed' {
 }
 
 /** Looks for a provider's token. Oversized values are refused before any pattern matching. */
-export function findToken(rc: RequestContext, locations: readonly Location[], maxSize: number): Found {
+export function findToken(rc: RequestContext, locations: readonly Location[], maxSize: number, wellFormed: (token: string) => boolean): Found {
   const at: Location[] = []
   const tokens = new Set<string>()
   let bad: 'malformed' | 'too_large' | undefined
@@ -78,7 +77,7 @@ export function findToken(rc: RequestContext, locations: readonly Location[], ma
     if (values.length) at.push(l)
     for (const v of values) {
       if (v.length > maxSize) bad ??= 'too_large'
-      else if (!isCompactJws(v)) bad ??= 'malformed'
+      else if (!wellFormed(v)) bad ??= 'malformed'
       else tokens.add(v)
     }
   }

@@ -8,7 +8,7 @@ import { claimAt, claimHeaderValue, scopesOf, toPath } from './claims.ts'
 import { JWT_AUTHN_ERRORS, type JwtAuthnConfig, jwtAuthnConfig } from './config.ts'
 import { stripToken } from './extract.ts'
 import { providerRuntime, type ProviderRuntime } from './provider.ts'
-import { compileRequirement, evaluate, type Evaluation, type Grant, type Outcome } from './requirement.ts'
+import { compileRequirement, evaluate, type Evaluation, type Grant, needsVerifyMemo, type Outcome } from './requirement.ts'
 import type { Requirement } from './requirement-config.ts'
 import { DENIED_STAT, denyReply, isForbidden, JWT_AUTHN_STATS, toRealm } from './reply.ts'
 import type { DenyReason } from './token.ts'
@@ -39,10 +39,12 @@ function grant(rc: RequestContext, grants: readonly Grant[], claimHeaders: Map<P
   const identity = rc.identity
   for (const { provider, result } of grants) {
     const p = provider.config
-    identity.claims = { ...identity.claims, [provider.name]: result.payload }
+    const claims: Record<string, Readonly<Record<string, unknown>>> = { ...identity.claims }
+    claims[provider.name] = result.payload // a keyed store: a computed key in the literal is a runtime call
+    identity.claims = claims
     if (identity.consumer === undefined && typeof result.payload.sub === 'string') identity.consumer = result.payload.sub
     const scopes = scopesOf(result.payload)
-    if (scopes.length) identity.scopes = [...new Set([...(identity.scopes ?? []), ...scopes])]
+    if (scopes.length) identity.scopes = identity.scopes ? [...new Set([...identity.scopes, ...scopes])] : scopes.slice()
     if (p.forward_payload_header) rc.headers.set(p.forward_payload_header, result.payloadSegment)
     for (const h of claimHeaders.get(provider) ?? []) {
       const v = claimHeaderValue(claimAt(result.payload, h.path))
@@ -63,6 +65,7 @@ function createJwtAuthn(config: JwtAuthnConfig, ctx: FactoryContext) {
   // Fail closed: without a requirement, some provider must verify a token (Envoy would require nothing).
   const fallback: Requirement = names.length === 1 ? { provider: names[0]! } : { requires_any: names.map((provider) => ({ provider })) }
   const root = compileRequirement(config.requires ?? fallback, providers, where)
+  const memo = needsVerifyMemo(root)
   const realm = config.realm
   const all = [...providers.values()]
   const claimHeaders = new Map(
@@ -87,7 +90,7 @@ function createJwtAuthn(config: JwtAuthnConfig, ctx: FactoryContext) {
         ctx: { now: rc.startedAt, env: rc.env, waitUntil: rc.waitUntil, stats: rc.stats },
         providers: all,
         found: new Map(),
-        verified: new Map(),
+        verified: memo ? new Map() : undefined,
         tolerated: [],
       }
       const outcome = evaluate(ev, root)

@@ -10,7 +10,7 @@ import { toLocations, type Location } from './extract.ts'
 import { candidates, type KeySource, type SourceContext } from './jwks-cache.ts'
 import type { Algorithm } from './keys.ts'
 import { createKeySource } from './sources.ts'
-import { audienceMatches, checkClaims, type ClaimRules, decodeToken, type DenyReason } from './token.ts'
+import { audienceMatches, checkClaims, type ClaimRules, decodeToken, type DenyReason, isCompactJws } from './token.ts'
 import { createTokenCache, deepFreeze, type TokenCache } from './token-cache.ts'
 
 export type VerifyResult =
@@ -21,6 +21,11 @@ export interface ProviderRuntime {
   readonly name: string
   readonly config: JwtProviderConfig
   readonly locations: readonly Location[]
+  /**
+   * True when `token` has the shape of a compact JWS. A token in the verified-token cache is answered without
+   * scanning it: it verified once, so it has that shape.
+   */
+  wellFormed(token: string): boolean
   /**
    * Verifies a token for this provider: synchronously when the verified-token cache answers (no microtask on the
    * hot path), else a promise.
@@ -57,6 +62,9 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
     maxAge: p.max_token_age === undefined ? undefined : p.max_token_age / 1000,
   }
   const required = p.require_expiration ? ['exp'] : []
+  // Read once: the parsed config is a large object, and its fields are read on every request.
+  const maxTokenSize = p.max_token_size
+  const cached = p.jwt_cache_size > 0
 
   async function verifyFull(
     token: string,
@@ -119,11 +127,12 @@ function createProvider(name: string, p: JwtProviderConfig, clusters: ReadonlyMa
     name,
     config: p,
     locations: toLocations(p),
+    wellFormed: (token) => (cached && cache.has(token)) || isCompactJws(token),
     verify(token, audiences, ctx) {
       try {
-        if (token.length > p.max_token_size) return fail('too_large')
+        if (token.length > maxTokenSize) return fail('too_large')
         // Keyed by the token itself, as Envoy's jwt_cache: a digest per request cost more than the lookup saves.
-        const cacheKey = p.jwt_cache_size > 0 ? token : undefined
+        const cacheKey = cached ? token : undefined
         const hit = cacheKey === undefined ? undefined : cache.get(cacheKey, ctx.now, source.generation)
         if (hit) {
           ctx.stats.counter('jwt_authn.cache.hit')

@@ -46,7 +46,8 @@ export interface Evaluation {
   readonly ctx: SourceContext
   readonly providers: readonly ProviderRuntime[]
   readonly found: Map<ProviderRuntime, Found>
-  readonly verified: Map<string, VerifyResult | Promise<VerifyResult>>
+  /** Absent when the requirement is one provider ({@link needsVerifyMemo}): it verifies once anyway. */
+  readonly verified: Map<string, VerifyResult | Promise<VerifyResult>> | undefined
   /** Failures that allow_missing_or_failed let through, for `rc.state`. */
   readonly tolerated: { provider: string; reason: DenyReason }[]
 }
@@ -63,11 +64,15 @@ const audienceId = (a: readonly string[] | undefined) => {
 
 function find(ev: Evaluation, p: ProviderRuntime): Found {
   let f = ev.found.get(p)
-  if (!f) ev.found.set(p, (f = findToken(ev.rc, p.locations, p.config.max_token_size)))
+  if (!f) ev.found.set(p, (f = findToken(ev.rc, p.locations, p.config.max_token_size, p.wellFormed)))
   return f
 }
 
+/** Whether evaluating `n` may verify one token more than once (trees of requirements); a lone provider does not. */
+export const needsVerifyMemo = (n: Node): boolean => n.kind !== 'provider'
+
 function verify(ev: Evaluation, p: ProviderRuntime, token: string, audiences: readonly string[] | undefined) {
+  if (!ev.verified) return p.verify(token, audiences, ev.ctx)
   const key = `${p.name}\0${audienceId(audiences)}\0${token}`
   let r = ev.verified.get(key)
   if (!r) ev.verified.set(key, (r = p.verify(token, audiences, ev.ctx)))

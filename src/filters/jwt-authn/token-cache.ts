@@ -18,6 +18,8 @@ export interface CachedToken {
 export interface TokenCache {
   get(key: string, now: number, generation: number): CachedToken | undefined
   set(key: string, entry: CachedToken): void
+  /** Whether `key` was stored (even if expired since): a stored token verified once, so it is well-formed. */
+  has(key: string): boolean
   readonly size: number
 }
 
@@ -39,6 +41,7 @@ export function createTokenCache(capacity: number): TokenCache {
       map.set(key, entry)
       while (map.size > capacity) map.delete(map.keys().next().value!)
     },
+    has: (key) => map.has(key),
     get size() {
       return map.size
     },

@@ -121,6 +121,15 @@ describe('claims', () => {
     expect(scopesOf({ scp: 'x y' })).toEqual(['x', 'y'])
   })
 
+  it('computes the scopes of a frozen (verified, cached) payload once; a payload that may change, every time', () => {
+    const frozen = Object.freeze({ scope: 'a b' })
+    expect(scopesOf(frozen)).toBe(scopesOf(frozen))
+    const open: Record<string, unknown> = { scope: 'a b' }
+    expect(scopesOf(open)).toEqual(['a', 'b'])
+    open.scope = 'c'
+    expect(scopesOf(open)).toEqual(['c'])
+  })
+
   it('checks required claim values against scalars and array members', () => {
     const check = (name: string, values?: string[]) => claimHolds(payload, { path: name.split('.'), values: values && new Set(values) })
     expect([check('a.b.c', ['1']), check('list', ['true']), check('s'), check('obj', ['v']), check('missing')]).toEqual([true, true, true, false, false])
@@ -145,5 +154,18 @@ describe('token cache', () => {
     const c = createTokenCache(0)
     c.set('a', entry(100))
     expect(c.get('a', 0, 1)).toBeUndefined()
+    expect(c.has('a')).toBe(false)
+  })
+
+  it('says whether a token is stored, expired or not (it verified once: it is well-formed), without touching its use order', () => {
+    const c = createTokenCache(2)
+    c.set('a', entry(100))
+    c.set('b', entry(100))
+    expect([c.has('a'), c.has('b'), c.has('x')]).toEqual([true, true, false])
+    c.set('c', entry(100)) // `has` did not make `a` recently used: it is evicted
+    expect([c.has('a'), c.has('b'), c.has('c')]).toEqual([false, true, true])
+    expect(c.has('b')).toBe(true) // past its expiry until a `get` finds it dead
+    expect(c.get('b', 100, 1)).toBeUndefined()
+    expect(c.has('b')).toBe(false)
   })
 })
