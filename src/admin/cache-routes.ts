@@ -3,13 +3,12 @@
  * replicate, so neither does a delete), and raises a route's or the global cache generation, which makes every
  * older entry unreachable everywhere once isolates re-read it (seconds, plus KV propagation).
  */
-import { zValidator } from '@hono/zod-validator'
 import * as z from 'zod'
 import { bumpGeneration, currentGenerations, type Generations, hotDelete, KEYERS } from '../filters/cache/index.ts'
 import { problem } from '../http/problem.ts'
 import { tryParseUrl } from '../lib/url.ts'
 import type { Snapshot } from '../snapshot/compile.ts'
-import { type AdminApp, type AdminDeps, invalidInput, liveSnapshot, onlyMethods } from './context.ts'
+import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods, validJson } from './context.ts'
 
 export const purgeBody = z
   .strictObject({
@@ -44,8 +43,9 @@ async function purgeUrl(snapshot: Snapshot, gens: Generations, raw: string, head
 }
 
 export function registerCacheRoutes(app: AdminApp, deps: AdminDeps): void {
-  app.post('/cache/purge', zValidator('json', purgeBody, invalidInput), async (c) => {
-    const body = c.req.valid('json')
+  app.post('/cache/purge', async (c) => {
+    const body = await validJson(c, purgeBody)
+    if (body instanceof Response) return body
     const kv = c.env.CONFIG
     const requestId = c.get('requestId')
     const snapshot = await liveSnapshot(deps, c)

@@ -4,7 +4,6 @@
  * nothing written) and `POST /config/rollback` (old content as a new version). A write refreshes this
  * isolate's store at once; other isolates pick it up within `refresh_interval` (plus KV propagation).
  */
-import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod'
 import { type ConfigPointer, POINTER_KEY, rolloutKey, type StoredConfig, VERSION_PREFIX, versionKey } from '../config/store-keys.ts'
 import type { RolloutRecord } from '../rollout/schema.ts'
@@ -15,6 +14,7 @@ import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'
 import { parseIfMatch, parseRolloutParams } from '../rollout/params.ts'
 import type { PublishResult } from '../rollout/publish-protocol.ts'
 import { coordinator, refusalReply } from './rollout-routes.ts'
+import { readCapped } from '../http/body.ts'
 import { problem } from '../http/problem.ts'
 import { type AdminApp, type AdminDeps, liveSnapshot, onlyMethods, optionalJsonBody } from './context.ts'
 import { redactSecrets } from './redact.ts'
@@ -97,10 +97,13 @@ export function registerConfigRoutes(app: AdminApp, deps: AdminDeps): void {
     })
   })
 
-  app.put('/config', bodyLimit({ maxSize: MAX_CONFIG_BYTES, onError: (c) => problem({ code: 'ERR_BODY_TOO_LARGE', detail: `a route table is at most ${MAX_CONFIG_BYTES} bytes.`, requestId: rid(c) }) }), async (c) => {
+  app.put('/config', async (c) => {
+    // Refused by its Content-Length before reading, else read up to the limit (a streamed body declares none).
+    const bytes = Number(c.req.header('content-length')) > MAX_CONFIG_BYTES ? undefined : await readCapped(c.req.raw.body, MAX_CONFIG_BYTES)
+    if (!bytes) return problem({ code: 'ERR_BODY_TOO_LARGE', detail: `a route table is at most ${MAX_CONFIG_BYTES} bytes.`, requestId: rid(c) })
     let body: unknown
     try {
-      body = JSON.parse(await c.req.text())
+      body = JSON.parse(new TextDecoder().decode(bytes))
     } catch (e) {
       return problem({ code: 'ERR_CONFIG_INVALID', detail: `the body is not JSON: ${(e as Error).message}. Send the route table as JSON.`, requestId: rid(c), extra: { issues: [{ path: '(root)', message: 'not JSON' }] } })
     }

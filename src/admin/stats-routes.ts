@@ -2,7 +2,6 @@
  * @module Admin stats: `GET /stats` (JSON; `filter` regex, `usedonly`, `format=prometheus`) and
  * `GET /stats/prometheus` (text format 0.0.4). Both flush this isolate first, then read every Stats shard.
  */
-import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
 import * as z from 'zod'
 import type { Snapshot } from '../snapshot/compile.ts'
@@ -11,7 +10,7 @@ import { checkSafeRegex, compileSearch } from '../lib/safe-regex.ts'
 import { DEFAULT_OBSERVABILITY } from '../observability/config.ts'
 import { type KnownNames, toPrometheus } from '../observability/prometheus.ts'
 import { readGatewayStats, selectStats, toStatsJson } from '../observability/read.ts'
-import { type AdminApp, type AdminDeps, type AdminEnv, invalidInput, liveSnapshot, onlyMethods } from './context.ts'
+import { type AdminApp, type AdminDeps, type AdminEnv, liveSnapshot, onlyMethods, validQuery } from './context.ts'
 
 const flag = z
   .string()
@@ -54,11 +53,14 @@ async function respond(deps: AdminDeps, c: Context<AdminEnv>, query: z.output<ty
 }
 
 export function registerStatsRoutes(app: AdminApp, deps: AdminDeps): void {
-  app.get('/stats', zValidator('query', statsQuery, invalidInput), (c) => {
-    const q = c.req.valid('query')
-    return respond(deps, c, q, q.format)
+  app.get('/stats', (c) => {
+    const q = validQuery(c, statsQuery)
+    return q instanceof Response ? q : respond(deps, c, q, q.format)
   })
-  app.get('/stats/prometheus', zValidator('query', statsQuery, invalidInput), (c) => respond(deps, c, c.req.valid('query'), 'prometheus'))
+  app.get('/stats/prometheus', (c) => {
+    const q = validQuery(c, statsQuery)
+    return q instanceof Response ? q : respond(deps, c, q, 'prometheus')
+  })
   onlyMethods(app, '/stats', ['GET'])
   onlyMethods(app, '/stats/prometheus', ['GET'])
 }
