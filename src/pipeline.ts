@@ -35,9 +35,9 @@ export interface RequestInfo {
 }
 
 /**
- * Synchronous when every filter on the way answers synchronously and one of them replies locally (a cache hit, a
- * refusal): no promise and no microtask for the request. Otherwise a promise, which never rejects for a filter's
- * or the action's failure any differently than a synchronous throw would (the caller handles both).
+ * A Response when every filter on the way answers synchronously and one of them replies locally (a cache hit, a
+ * refusal): no promise and no microtask for the request. Otherwise a promise. A failure is a throw or a
+ * rejection; the gateway answers both with the same 502.
  */
 export function handleRequest(snapshot: Snapshot, info: RequestInfo): Response | Promise<Response> {
   const { request, requestId } = info
