@@ -9,6 +9,7 @@ import type { Snapshot } from '../snapshot/compile.ts'
 import type { ConfigStore } from '../snapshot/store.ts'
 import type { Env } from '../env.ts'
 import type { FilterFactory } from '../filters/types.ts'
+import { mediaTypeOf } from '../http/headers.ts'
 import { problem } from '../http/problem.ts'
 import type { StatsFlusher } from '../observability/flush.ts'
 import type { Observer } from '../observability/observer.ts'
@@ -54,12 +55,12 @@ export function validQuery<T>(c: Context<AdminEnv>, schema: z.ZodType<T>): T | R
   return checked(c, 'query', schema.safeParse(raw))
 }
 
-const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i
+const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/
 
 /** A JSON body against `schema`; a body sent as another media type counts as `{}`, one that is not JSON is a 400. */
 export async function validJson<T>(c: Context<AdminEnv>, schema: z.ZodType<T>): Promise<T | Response> {
   let value: unknown = {}
-  if (JSON_MEDIA.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) {
+  if (JSON_MEDIA.test(mediaTypeOf(c.req.raw.headers))) {
     try {
       value = await c.req.json()
     } catch {

@@ -52,6 +52,9 @@ function listTokens(value: string | null): string[] {
   return tokens
 }
 
+/** The media type of a message (lower case, without parameters); "" when it has none. */
+export const mediaTypeOf = (headers: Headers) => (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+
 /** RFC 9110 field-name syntax (a token). */
 export function isHeaderName(token: string): boolean {
   for (let i = 0; i < token.length; i++) if (TCHAR[token.charCodeAt(i)] !== 1) return false

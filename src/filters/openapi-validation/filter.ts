@@ -9,7 +9,8 @@ import { readWithin, streamOf } from '../../http/body.ts'
 import { compileSchema, type CompiledSchema } from './compile.ts'
 import { OPENAPI_ERRORS, OPENAPI_STATS, openapiValidationConfig, type OpenapiValidationConfig, type Parameter } from './config.ts'
 import { compilePath, deserialize, parseCookies, queryValue, shapeOf, type Shape } from './params.ts'
-import { compileContent, jsonSchemaFor, lookupMedia, mediaTypeOf, parseJson } from './media.ts'
+import { mediaTypeOf } from '../../http/headers.ts'
+import { compileContent, jsonSchemaFor, lookupMedia, parseJson } from './media.ts'
 import { checkResponse, compileResponses } from './response.ts'
 
 /** One problem found, as listed in the 400 reply: where in the request, which schema rule, what. */

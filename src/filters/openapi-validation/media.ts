@@ -25,9 +25,6 @@ export function compileContent(content: Record<string, { schema?: unknown }>, co
   return out
 }
 
-/** The media type of a message (lower case, without parameters); "" when it has none. */
-export const mediaTypeOf = (headers: Headers) => (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-
 /** What `content` says about `type`: its own entry, else `type/*`, else `*\/*`. */
 export const lookupMedia = (content: ContentMap, type: string) => content.get(type) ?? content.get(`${type.split('/')[0]}/*`) ?? content.get('*/*')
 

@@ -8,7 +8,8 @@ import { localResponse } from '../../http/owned-response.ts'
 import type { RequestContext } from '../types.ts'
 import type { CompiledSchema } from './compile.ts'
 import type { Operation } from './config.ts'
-import { compileContent, jsonSchemaFor, lookupMedia, mediaTypeOf, parseJson, type ContentMap } from './media.ts'
+import { mediaTypeOf } from '../../http/headers.ts'
+import { compileContent, jsonSchemaFor, lookupMedia, parseJson, type ContentMap } from './media.ts'
 
 /** Status key (`200`, `2XX`, `default`) → its content map. */
 export type CompiledResponses = Map<string, ContentMap>
